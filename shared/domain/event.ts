@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { type EventCatalog, eventTypeNameSchema } from './catalog.ts';
+import { entityIdSchema, entityRefSchema } from './entity.ts';
+import { uuidv7 } from './ids.ts';
+import { severityNumber, severitySchema } from './severity.ts';
+
+/** Largest serialized event accepted: keeps every event well inside one SQS message (256 KiB). */
+export const MAX_EVENT_BYTES = 64 * 1024;
+/** How far ahead of the server clock a device clock may be before its events are refused. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** Older timestamps are surely a device with an unset clock. */
+export const EARLIEST_OCCURRED_AT = new Date('2000-01-01T00:00:00Z');
+
+const traceIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'traceId must be 32 lower-case hex characters (W3C trace id)');
+const spanIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'spanId must be 16 lower-case hex characters (W3C span id)');
+const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset, e.g. 2026-05-31T23:30:00-02:00' });
+
+/** What a client sends. Identity (`actor`, `source`) is never taken from here: the server stamps it. */
+export const eventInputSchema = z.strictObject({
+  id: z.uuid({ message: 'id must be a UUID' }).optional(),
+  type: eventTypeNameSchema,
+  severity: severitySchema.optional(),
+  occurredAt: isoInstant.optional(),
+  entity: entityRefSchema,
+  related: z.array(entityRefSchema).max(32).default([]),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  traceId: traceIdSchema.optional(),
+  spanId: spanIdSchema.optional(),
+  causationId: z.uuid({ message: 'causationId must be the UUID of an earlier event' }).optional(),
+});
+export type EventInput = z.input<typeof eventInputSchema>;
+
+export const ACTOR_TYPES = ['user', 'device', 'service'] as const;
+export const actorSchema = z.strictObject({ type: z.enum(ACTOR_TYPES), id: entityIdSchema });
+export type Actor = z.infer<typeof actorSchema>;
+
+export const CHANNELS = ['iot', 'http', 'internal'] as const;
+export const sourceSchema = z.strictObject({
+  channel: z.enum(CHANNELS),
+  /** The authenticated principal: the token's user, the IoT thing name, or the internal service. */
+  principal: z.string().min(1).max(256),
+  clientId: z.string().max(256).optional(),
+  ip: z.string().max(64).optional(),
+});
+export type Source = z.infer<typeof sourceSchema>;
+
+/** An accepted event as it travels on the queue and is stored. Timestamps are UTC ISO strings. */
+export const storedEventSchema = z.strictObject({
+  id: z.uuid(),
+  type: eventTypeNameSchema,
+  severity: severitySchema,
+  occurredAt: z.iso.datetime(),
+  receivedAt: z.iso.datetime(),
+  entity: entityRefSchema,
+  related: z.array(entityRefSchema),
+  actor: actorSchema,
+  source: sourceSchema,
+  payload: z.record(z.string(), z.unknown()),
+  traceId: traceIdSchema.optional(),
+  spanId: spanIdSchema.optional(),
+  causationId: z.uuid().optional(),
+});
+export type StoredEvent = z.infer<typeof storedEventSchema>;
+
+/** One problem with one event of a request: which event, which field, why. */
+export interface EventIssue {
+  index: number;
+  path: string;
+  message: string;
+}
+
+export interface IngestContext {
+  actor: Actor;
+  source: Source;
+  receivedAt: Date;
+  catalog: EventCatalog;
+  newId?: (nowMs: number) => string;
+}
+
+export type ValidationResult = { ok: true; events: StoredEvent[] } | { ok: false; issues: EventIssue[] };
+
+const SERVER_STAMPED = ['actor', 'source', 'receivedAt'] as const;
+
+function formatPath(prefix: string, path: readonly PropertyKey[]): string {
+  return [prefix, ...path.map(String)].filter(Boolean).join('.');
+}
+
+/** Validates one raw event; returns the stored form or the list of its problems. */
+export function validateEvent(raw: unknown, index: number, ctx: IngestContext): StoredEvent | EventIssue[] {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const claimed = SERVER_STAMPED.filter((key) => key in raw);
+    if (claimed.length > 0) {
+      return claimed.map((key) => ({
+        index,
+        path: key,
+        message: `${key} is stamped by the server from the connection or credentials and may not be sent`,
+      }));
+    }
+  }
+  const parsed = eventInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => ({ index, path: formatPath('', issue.path) || '(event)', message: issue.message }));
+  }
+  const input = parsed.data;
+  const definition = ctx.catalog.get(input.type);
+  if (!definition) {
+    return [{ index, path: 'type', message: `unknown event type "${input.type}" (register it with EXTRA_EVENT_TYPES)` }];
+  }
+  const payload = definition.payload.safeParse(input.payload);
+  if (!payload.success) {
+    return payload.error.issues.map((issue) => ({ index, path: formatPath('payload', issue.path), message: issue.message }));
+  }
+  const issues: EventIssue[] = [];
+  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : ctx.receivedAt;
+  if (occurredAt.getTime() > ctx.receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
+    issues.push({ index, path: 'occurredAt', message: `is more than ${MAX_CLOCK_SKEW_MS / 60000} minutes after the server clock (${ctx.receivedAt.toISOString()})` });
+  }
+  if (occurredAt < EARLIEST_OCCURRED_AT) {
+    issues.push({ index, path: 'occurredAt', message: `is before ${EARLIEST_OCCURRED_AT.toISOString()}: is the device clock set?` });
+  }
+  const event: StoredEvent = {
+    id: input.id ?? (ctx.newId ?? uuidv7)(ctx.receivedAt.getTime()),
+    type: input.type,
+    severity: input.severity ?? definition.defaultSeverity,
+    occurredAt: occurredAt.toISOString(),
+    receivedAt: ctx.receivedAt.toISOString(),
+    entity: input.entity,
+    related: input.related,
+    actor: ctx.actor,
+    source: ctx.source,
+    payload: payload.data,
+    ...(input.traceId && { traceId: input.traceId }),
+    ...(input.spanId && { spanId: input.spanId }),
+    ...(input.causationId && { causationId: input.causationId }),
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(event));
+  if (bytes > MAX_EVENT_BYTES) issues.push({ index, path: '(event)', message: `is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` });
+  return issues.length > 0 ? issues : event;
+}
+
+/** Validates a request's events all-or-nothing: every problem of every event is reported, or all events are returned. */
+export function validateEvents(raws: readonly unknown[], ctx: IngestContext): ValidationResult {
+  const events: StoredEvent[] = [];
+  const issues: EventIssue[] = [];
+  const seen = new Set<string>();
+  raws.forEach((raw, index) => {
+    const result = validateEvent(raw, index, ctx);
+    if (Array.isArray(result)) {
+      issues.push(...result);
+      return;
+    }
+    if (seen.has(result.id)) issues.push({ index, path: 'id', message: `duplicates the id of an earlier event in this request (${result.id})` });
+    seen.add(result.id);
+    events.push(result);
+  });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, events };
+}
+
+export { severityNumber };

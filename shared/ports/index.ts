@@ -1,0 +1,51 @@
+import type { StoredEvent } from '../domain/event.ts';
+
+/** A FIFO queue message: the events of one entity, in order. */
+export interface QueueMessage {
+  /** SQS MessageGroupId: the entity key (`robot:r-17`), so one entity's events stay ordered. */
+  groupId: string;
+  /** SQS MessageDeduplicationId: derived from the event ids, so a resend of the same events is dropped. */
+  deduplicationId: string;
+  body: string;
+}
+
+/** Where ingest puts accepted events. Resolves only when every message is on the queue. */
+export interface EventQueue {
+  send(messages: readonly QueueMessage[]): Promise<void>;
+}
+
+/** Where poison messages go, with the reason they could never be written. */
+export interface DeadLetterQueue {
+  sendPoison(message: { groupId: string; deduplicationId: string; body: string; reason: string }): Promise<void>;
+}
+
+/** The append-only event store the writer fills. */
+export interface EventWriter {
+  /** Inserts the events; an id already stored is skipped. Resolves to the number of new rows. */
+  insert(events: readonly StoredEvent[]): Promise<number>;
+}
+
+export interface EventFilter {
+  entity?: { type: string; id: string };
+  type?: string;
+  severity?: string[];
+  since?: Date;
+  until?: Date;
+  limit: number;
+  /** Opaque keyset cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  next: string | null;
+}
+
+/** Read side of the store. */
+export interface EventReader {
+  list(filter: EventFilter): Promise<EventPage>;
+}
+
+/** The clock, passed in so tests and `--now` can rehearse any instant. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
