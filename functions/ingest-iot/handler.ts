@@ -1,0 +1,57 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { EventCatalog } from '../../shared/domain/catalog.ts';
+import type { EventIssue } from '../../shared/domain/event.ts';
+import { acceptEvents } from '../../shared/ingest/accept.ts';
+import { type IotRuleEvent, readIotRuleEvent } from '../../shared/ingest/iot-message.ts';
+import type { EventQueue } from '../../shared/ports/index.ts';
+import { SqsEventQueue } from '../../shared/queue/sqs-queue.ts';
+import { catalogFromEnv, loadConfig, queueUrl } from '../../shared/runtime/config.ts';
+import { lambdaHandler } from '../../shared/runtime/lambda.ts';
+import { logger, metrics, tracer } from '../../shared/runtime/observability.ts';
+
+export interface IngestIotDeps {
+  queue: EventQueue;
+  catalog: EventCatalog;
+}
+
+export type IngestIotResult = { accepted: string[] } | { rejected: string; issues: EventIssue[] };
+
+/**
+ * Invoked by the IoT topic rule (the rules engine's SQS action cannot target FIFO queues). The thing name from the
+ * topic, which the IoT policy ties to the connection, becomes actor and source; identity in the payload is refused.
+ * A device gets no reply, so rejections are logged and counted; queue failures throw so Lambda retries.
+ */
+export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
+  return async (input: IotRuleEvent): Promise<IngestIotResult> => {
+    const message = readIotRuleEvent(input);
+    if (!message.ok) {
+      logger.warn('IoT message rejected', { reason: message.error });
+      metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
+      return { rejected: message.error, issues: [] };
+    }
+    const result = await acceptEvents(
+      message.events,
+      {
+        catalog,
+        receivedAt: message.receivedAt,
+        actor: { type: 'device', id: message.thing },
+        source: { channel: 'iot', principal: message.thing, ...(message.clientId && { clientId: message.clientId }) },
+      },
+      queue,
+    );
+    if (!result.ok) {
+      logger.warn('IoT events rejected', { thing: message.thing, issues: result.issues });
+      metrics.addMetric('RejectedEvents', MetricUnit.Count, message.events.length);
+      return { rejected: `${message.events.length} event(s) from ${message.thing} refused`, issues: result.issues };
+    }
+    metrics.addMetric('AcceptedEvents', MetricUnit.Count, result.events.length);
+    return { accepted: result.events.map((event) => event.id) };
+  };
+}
+
+export const handler = lambdaHandler(() => {
+  const config = loadConfig({ QUEUE_URL: queueUrl });
+  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+  return createIngestIotHandler({ queue: new SqsEventQueue(sqs, config.QUEUE_URL), catalog: catalogFromEnv() });
+});

@@ -1,0 +1,40 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-queue.ts';
+import { deadLetterQueueUrl, loadConfig } from '../../shared/runtime/config.ts';
+import { lambdaHandler } from '../../shared/runtime/lambda.ts';
+import { logger, metrics, tracer } from '../../shared/runtime/observability.ts';
+import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { createPool, databaseOptionsFromEnv } from '../../shared/store/pool.ts';
+import { writeBatch } from '../../shared/writer/write-batch.ts';
+import { emitSeverityMetrics } from '../../shared/writer/severity-metrics.ts';
+
+export interface WriterDeps {
+  store: EventWriter;
+  deadLetters: DeadLetterQueue;
+}
+
+/** SQS FIFO event source → PostgreSQL, answering partial batch failures (ReportBatchItemFailures). */
+export function createWriterHandler(deps: WriterDeps) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const outcome = await writeBatch(
+      event.Records.map((record) => ({
+        messageId: record.messageId,
+        groupId: record.attributes.MessageGroupId ?? '',
+        deduplicationId: record.attributes.MessageDeduplicationId ?? record.messageId,
+        body: record.body,
+      })),
+      { ...deps, log: (level, message, details) => logger[level](message, details) },
+    );
+    emitSeverityMetrics(metrics, outcome.stored);
+    return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+export const handler = lambdaHandler(() => {
+  const config = loadConfig({ DLQ_URL: deadLetterQueueUrl });
+  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
+  return createWriterHandler({ store: new PgEventStore(pool), deadLetters: new SqsDeadLetterQueue(sqs, config.DLQ_URL) });
+});
