@@ -1,0 +1,66 @@
+import type { Month } from '../domain/month.ts';
+
+/**
+ * The archive's layout: one source for the archiver's Parquet schema, its S3 key layout and the Glue table over it.
+ * Change a column here and both the writer of the Parquet files and the table that reads them change together.
+ */
+export type GlueType = 'string' | 'int' | 'timestamp';
+
+export interface ArchiveColumn {
+  name: string;
+  glueType: GlueType;
+  description: string;
+}
+
+export const ARCHIVE_COLUMNS: readonly ArchiveColumn[] = [
+  { name: 'id', glueType: 'string', description: 'Event id (UUID)' },
+  { name: 'type', glueType: 'string', description: 'Event type from the catalog, e.g. sensor.threshold.breached' },
+  { name: 'severity', glueType: 'string', description: 'INFO, WARNING, ERROR or CRITICAL' },
+  { name: 'severity_number', glueType: 'int', description: 'OpenTelemetry severity number (9, 13, 17, 21)' },
+  { name: 'occurred_at', glueType: 'timestamp', description: 'When it happened (UTC)' },
+  { name: 'received_at', glueType: 'timestamp', description: 'When the trail accepted it (UTC)' },
+  { name: 'entity_type', glueType: 'string', description: 'Kind of the entity the event is about' },
+  { name: 'entity_id', glueType: 'string', description: 'Id of the entity the event is about' },
+  { name: 'related', glueType: 'string', description: 'Related entities, JSON array of {type, id}' },
+  { name: 'actor', glueType: 'string', description: 'Who caused it, as type:id' },
+  { name: 'source_channel', glueType: 'string', description: 'iot, http or internal' },
+  { name: 'source_principal', glueType: 'string', description: 'The authenticated principal' },
+  { name: 'source_client_id', glueType: 'string', description: 'MQTT client id or HTTP client id' },
+  { name: 'source_ip', glueType: 'string', description: 'Source IP address' },
+  { name: 'payload', glueType: 'string', description: 'Event payload, JSON object' },
+  { name: 'trace_id', glueType: 'string', description: 'W3C trace id' },
+  { name: 'span_id', glueType: 'string', description: 'W3C span id' },
+  { name: 'causation_id', glueType: 'string', description: 'Id of the event that caused this one' },
+];
+
+export const ARCHIVE_PARTITION_KEYS: readonly ArchiveColumn[] = [
+  { name: 'year', glueType: 'string', description: 'UTC year of occurred_at, YYYY' },
+  { name: 'month', glueType: 'string', description: 'UTC month of occurred_at, MM' },
+];
+
+/** Every archived object lives under this prefix of the archive bucket. */
+export const ARCHIVE_ROOT_PREFIX = 'events/';
+
+/** The key layout with Athena's projection placeholders: `${year}` and `${month}` are filled per partition. */
+const KEY_TEMPLATE = `${ARCHIVE_ROOT_PREFIX}year=\${year}/month=\${month}/`;
+
+/** `events/year=2026/month=05/`: where the archiver writes one month's Parquet files. */
+export function archiveKeyPrefix(month: Month): string {
+  return KEY_TEMPLATE.replace('${year}', String(month.year)).replace('${month}', String(month.month).padStart(2, '0'));
+}
+
+/**
+ * Glue table parameters for partition projection: Athena computes partition locations from the template instead of
+ * reading partitions from the catalog, so the archiver never has to register a partition.
+ */
+export function archivePartitionProjection(bucketName: string): Record<string, string> {
+  return {
+    'projection.enabled': 'true',
+    'projection.year.type': 'integer',
+    'projection.year.range': '2000,2100',
+    'projection.month.type': 'integer',
+    'projection.month.range': '1,12',
+    'projection.month.digits': '2',
+    'storage.location.template': `s3://${bucketName}/${KEY_TEMPLATE}`,
+  };
+}
