@@ -41,12 +41,15 @@ export const ARCHIVE_PARTITION_KEYS: readonly ArchiveColumn[] = [
 /** Every archived object lives under this prefix of the archive bucket. */
 export const ARCHIVE_ROOT_PREFIX = 'events/';
 
-/** The key layout with Athena's projection placeholders: `${year}` and `${month}` are filled per partition. */
-const KEY_TEMPLATE = `${ARCHIVE_ROOT_PREFIX}year=\${year}/month=\${month}/`;
+/** The key layout; the same function yields real keys and Athena's projection template. */
+const keyLayout = (year: string, month: string) => `${ARCHIVE_ROOT_PREFIX}year=${year}/month=${month}/`;
+
+/** Athena's placeholder for a projected partition key, e.g. `${year}`. */
+const placeholder = (key: string) => `\${${key}}`;
 
 /** `events/year=2026/month=05/`: where the archiver writes one month's Parquet files. */
 export function archiveKeyPrefix(month: Month): string {
-  return KEY_TEMPLATE.replace('${year}', String(month.year)).replace('${month}', String(month.month).padStart(2, '0'));
+  return keyLayout(String(month.year), String(month.month).padStart(2, '0'));
 }
 
 /**
@@ -61,6 +64,6 @@ export function archivePartitionProjection(bucketName: string): Record<string, s
     'projection.month.type': 'integer',
     'projection.month.range': '1,12',
     'projection.month.digits': '2',
-    'storage.location.template': `s3://${bucketName}/${KEY_TEMPLATE}`,
+    'storage.location.template': `s3://${bucketName}/${keyLayout(placeholder('year'), placeholder('month'))}`,
   };
 }
