@@ -1,0 +1,19 @@
+import { type StoredEvent, storedEventSchema } from '../../shared/domain/event.ts';
+import { uuidv7 } from '../../shared/domain/ids.ts';
+
+/** A valid stored event (checked against the schema), with the given fields replaced. */
+export function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
+  return storedEventSchema.parse({
+    id: uuidv7(),
+    type: 'robot.online',
+    severity: 'INFO',
+    occurredAt: '2026-05-10T12:00:00.000Z',
+    receivedAt: '2026-05-10T12:00:01.000Z',
+    entity: { type: 'robot', id: 'r-17' },
+    related: [],
+    actor: { type: 'device', id: 'r-17' },
+    source: { channel: 'iot', principal: 'r-17' },
+    payload: {},
+    ...overrides,
+  });
+}
