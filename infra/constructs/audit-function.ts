@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export const METRICS_NAMESPACE = 'FleetAuditTrail';
+/** The newest Node.js runtime aws-cdk-lib offers; the bundle targets the same version. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Where a function that talks to the database runs: the isolated subnets, behind the database's client group. */
+export interface FunctionNetwork {
+  vpc: ec2.IVpc;
+  vpcSubnets: ec2.SubnetSelection;
+  securityGroups: ec2.ISecurityGroup[];
+}
+
+export interface AuditFunctionProps {
+  /** The folder under `functions/` holding `handler.ts`; also the Powertools service name (the `service` metric dimension). */
+  service: string;
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+  network?: FunctionNetwork;
+}
+
+/** Every Lambda of the trail: ESM bundle built locally with esbuild, ARM64, X-Ray, Powertools settings, its own log group. */
+export class AuditFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: AuditFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, 'functions', props.service, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      ...props.network,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.service,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        LOG_LEVEL: 'INFO',
+        // Stack traces point at the TypeScript sources.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        // Prefer ESM builds of dependencies; fall back to CommonJS ones.
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies (pg, …) call require(), which an ES module lacks: give them one.
+        banner:
+          "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+        // The runtime ships AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+      },
+    });
+    NagSuppressions.addResourceSuppressions(
+      this,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'Lambda service-role policies: CloudWatch Logs writes, and (in the VPC) the ENI management Lambda needs to attach the function',
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+          ],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 };
+
+/** The HTTP API: every route behind the JWT authorizer, throttled, with JSON access logs. */
+export class EventsApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+
+  constructor(scope: Construct, id: string, props: { authorizer: apigw.IHttpRouteAuthorizer }) {
+    super(scope, id);
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'Fleet audit trail',
+      defaultAuthorizer: props.authorizer,
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: API_THROTTLE,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+    });
+  }
+
+  /** Routes `method path` to a function. */
+  addRoute(method: apigw.HttpMethod, path: string, fn: lambda.IFunction): void {
+    const id = `${method}${path}`.replace(/[^A-Za-z0-9]/g, '');
+    this.api.addRoutes({ path, methods: [method], integration: new integrations.HttpLambdaIntegration(id, fn) });
+  }
+}

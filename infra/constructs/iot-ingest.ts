@@ -1,0 +1,82 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { AlertTopic } from './alert-topic.ts';
+import { AuditFunction } from './audit-function.ts';
+import type { EventQueue } from './event-queue.ts';
+
+/** The thing name is taken from the topic, and the policy below ties that topic to the connected thing. */
+export const INGEST_RULE_SQL =
+  "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by IoT Core per connection
+const THING = '${iot:Connection.Thing.ThingName}';
+
+/**
+ * MQTT ingest: things publish on `audit/<thing>/events`; a topic rule invokes the ingest function (IoT's SQS action
+ * cannot send to FIFO queues). Messages the rule fails to deliver are kept, with the error, in a log group.
+ */
+export class IotIngest extends Construct {
+  readonly fn: AuditFunction;
+  readonly rule: iot.CfnTopicRule;
+  readonly failedMessages: logs.LogGroup;
+  readonly devicePolicy: iot.CfnPolicy;
+
+  constructor(scope: Construct, id: string, props: { queue: EventQueue; alerts: AlertTopic }) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.fn = new AuditFunction(this, 'Function', {
+      service: 'ingest-iot',
+      description: 'IoT rule audit/+/events: validates audit events and enqueues them',
+      timeout: Duration.seconds(10),
+    });
+    props.queue.addProducer(this.fn);
+
+    // A log group rather than a bucket: failed messages are few and small, searchable with Logs Insights, and expire.
+    this.failedMessages = new logs.LogGroup(this, 'FailedMessages', { retention: logs.RetentionDays.ONE_YEAR });
+    const errorActionRole = new iam.Role(this, 'ErrorActionRole', {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      description: 'IoT rule error action: writes undeliverable audit messages to their log group',
+    });
+    this.failedMessages.grantWrite(errorActionRole);
+    this.failedMessages.grant(errorActionRole, 'logs:DescribeLogStreams');
+
+    this.rule = new iot.CfnTopicRule(this, 'Rule', {
+      topicRulePayload: {
+        description: 'Device audit events to the ingest function',
+        sql: INGEST_RULE_SQL,
+        awsIotSqlVersion: '2016-03-23',
+        ruleDisabled: false,
+        actions: [{ lambda: { functionArn: this.fn.functionArn } }],
+        errorAction: {
+          cloudwatchLogs: { logGroupName: this.failedMessages.logGroupName, roleArn: errorActionRole.roleArn },
+        },
+      },
+    });
+    this.fn.addPermission('InvokedByIngestRule', {
+      principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+      sourceArn: this.rule.attrArn,
+      sourceAccount: stack.account,
+    });
+
+    // Attach to each thing's certificate: connect as itself, publish only on its own topic, hear critical alerts.
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'iot', resource, resourceName });
+    this.devicePolicy = new iot.CfnPolicy(this, 'DevicePolicy', {
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'iot:Connect',
+            Resource: arn('client', THING),
+            Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+          },
+          { Effect: 'Allow', Action: 'iot:Publish', Resource: arn('topic', `audit/${THING}/events`) },
+          { Effect: 'Allow', Action: 'iot:Subscribe', Resource: props.alerts.topicFilterArn },
+          { Effect: 'Allow', Action: 'iot:Receive', Resource: props.alerts.topicArn },
+        ],
+      },
+    });
+  }
+}

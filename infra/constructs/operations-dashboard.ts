@@ -1,0 +1,96 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { SEVERITIES } from '../../shared/domain/severity.ts';
+import type { EventDatabase } from './event-database.ts';
+import type { EventQueue } from './event-queue.ts';
+import type { Writer } from './writer.ts';
+
+const MINUTE = Duration.minutes(1);
+
+/** One CloudWatch dashboard for the trail; each `add*` appends a row. */
+export class OperationsDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: { envName: string }) {
+    super(scope, id);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `fleet-audit-${props.envName}`,
+      defaultInterval: Duration.hours(3),
+    });
+  }
+
+  addEventRates(writer: Writer): void {
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Events written per minute, by severity',
+        left: SEVERITIES.map((severity) => writer.metricEvents(severity, MINUTE)),
+        stacked: true,
+        width: 24,
+      }),
+    );
+  }
+
+  addQueue(queue: EventQueue): void {
+    const max = { statistic: cloudwatch.Stats.MAXIMUM, period: MINUTE };
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Queue depth',
+        left: [
+          queue.queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'waiting' }),
+          queue.queue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'in flight' }),
+          queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'dead letters' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Oldest waiting event (s)',
+        left: [queue.queue.metricApproximateAgeOfOldestMessage(max)],
+        width: 12,
+      }),
+    );
+  }
+
+  addFunction(name: string, fn: lambda.IFunction): void {
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `${name} duration (ms)`,
+        left: [
+          fn.metricDuration({ statistic: cloudwatch.Stats.p(50), period: MINUTE, label: 'p50' }),
+          fn.metricDuration({ statistic: cloudwatch.Stats.p(99), period: MINUTE, label: 'p99' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name} invocations`,
+        left: [
+          fn.metricInvocations({ period: MINUTE }),
+          fn.metricErrors({ period: MINUTE }),
+          fn.metricThrottles({ period: MINUTE }),
+        ],
+        width: 12,
+      }),
+    );
+  }
+
+  addDatabase(database: EventDatabase): void {
+    const avg = { statistic: cloudwatch.Stats.AVERAGE, period: MINUTE };
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Database load',
+        left: [
+          database.cluster.metric('ServerlessDatabaseCapacity', { ...avg, label: 'capacity (ACU)' }),
+          database.cluster.metric('ACUUtilization', { ...avg, label: 'ACU utilization (%)' }),
+          database.cluster.metricCPUUtilization({ ...avg, label: 'CPU (%)' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Database connections',
+        left: [database.cluster.metricDatabaseConnections(avg)],
+        width: 12,
+      }),
+    );
+  }
+}

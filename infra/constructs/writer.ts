@@ -1,0 +1,42 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import type { Severity } from '../../shared/domain/severity.ts';
+import type { AlertTopic } from './alert-topic.ts';
+import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
+import type { EventDatabase } from './event-database.ts';
+import type { EventQueue } from './event-queue.ts';
+
+const SERVICE = 'writer';
+
+/** Drains the queue into PostgreSQL as `audit_writer`, then publishes the CRITICAL events of each batch. */
+export class Writer extends Construct {
+  static readonly TIMEOUT = Duration.seconds(30);
+  readonly fn: AuditFunction;
+
+  constructor(scope: Construct, id: string, props: { queue: EventQueue; database: EventDatabase; alerts: AlertTopic }) {
+    super(scope, id);
+    this.fn = new AuditFunction(this, 'Function', {
+      service: SERVICE,
+      description: 'Writes queued audit events to PostgreSQL; publishes CRITICAL ones',
+      timeout: Writer.TIMEOUT,
+      memorySize: 512,
+      network: props.database.clientNetwork,
+    });
+    props.queue.addConsumer(this.fn, { maxConcurrency: 20 });
+    props.database.addClient(this.fn, { role: 'audit_writer' });
+    props.alerts.addPublisher(this.fn);
+  }
+
+  /** Events written, per severity: the writer's EMF metric, emitted with the `severity` dimension only. */
+  metricEvents(severity: Severity, period = Duration.minutes(1)): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'Events',
+      dimensionsMap: { severity },
+      statistic: cloudwatch.Stats.SUM,
+      period,
+      label: severity,
+    });
+  }
+}

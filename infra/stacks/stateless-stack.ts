@@ -1,0 +1,53 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DeployConfig } from '../config.ts';
+import { Alarms } from '../constructs/alarms.ts';
+import { AlertTopic } from '../constructs/alert-topic.ts';
+import { EventQueue } from '../constructs/event-queue.ts';
+import { EventsApi } from '../constructs/events-api.ts';
+import { HttpIngest } from '../constructs/http-ingest.ts';
+import { Identity } from '../constructs/identity.ts';
+import { IotIngest } from '../constructs/iot-ingest.ts';
+import { Migrations } from '../constructs/migrations.ts';
+import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
+import { Writer } from '../constructs/writer.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+/** The code path: ingest (HTTP and MQTT) → FIFO queue → writer → database, plus migrations, alarms and dashboard. */
+export class StatelessStack extends Stack {
+  constructor(scope: Construct, id: string, props: StackProps & { config: DeployConfig; stateful: StatefulStack }) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const { database } = stateful;
+
+    const queue = new EventQueue(this, 'Queue', { consumerTimeout: Writer.TIMEOUT });
+    const alerts = new AlertTopic(this, 'CriticalAlerts', { iotDataEndpoint: stateful.iotData.endpointAddress });
+
+    const identity = new Identity(this, 'Identity', {
+      jwt:
+        config.jwtIssuer && config.jwtAudience ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
+    });
+    const api = new EventsApi(this, 'Api', { authorizer: identity.authorizer });
+    const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
+    const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
+
+    const migrations = new Migrations(this, 'Migrations', { database });
+    const writer = new Writer(this, 'Writer', { queue, database, alerts });
+    migrations.runBefore(writer);
+
+    const alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
+    alarms.addCriticalEvents(writer);
+    alarms.addQueue(queue);
+    alarms.addFunction('Writer', writer.fn);
+    alarms.addFunction('HttpIngest', httpIngest.fn);
+    alarms.addFunction('IotIngest', iotIngest.fn);
+
+    const dashboard = new OperationsDashboard(this, 'Dashboard', { envName: config.envName });
+    dashboard.addEventRates(writer);
+    dashboard.addQueue(queue);
+    dashboard.addFunction('Writer', writer.fn);
+    dashboard.addFunction('HTTP ingest', httpIngest.fn);
+    dashboard.addFunction('IoT ingest', iotIngest.fn);
+    dashboard.addDatabase(database);
+  }
+}
