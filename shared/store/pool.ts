@@ -25,22 +25,7 @@ export type DatabaseOptions = (UrlConnection | IamConnection) & {
 
 export function createPool(options: DatabaseOptions): pg.Pool {
   const { role, max, application_name } = options;
-  const config: pg.PoolConfig = { max, application_name };
-  if ('connectionString' in options) {
-    config.connectionString = options.connectionString;
-  } else {
-    const { host, port, database, user, region } = options;
-    const signer = new Signer({ hostname: host, port, username: user, region });
-    Object.assign(config, {
-      host,
-      port,
-      database,
-      user,
-      password: () => signer.getAuthToken(),
-      // IAM tokens are only accepted over TLS; RDS certificates chain to public roots Node already trusts.
-      ssl: { rejectUnauthorized: true },
-    });
-  }
+  const config: pg.PoolConfig = { max, application_name, ...connectionConfig(options) };
   if (role) {
     // Awaited by the pool before the connection is handed out; a failed SET ROLE closes it instead.
     config.onConnect = async (client) => {
@@ -48,6 +33,22 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     };
   }
   return new pg.Pool(config);
+}
+
+function connectionConfig(options: UrlConnection | IamConnection): pg.PoolConfig {
+  if ('connectionString' in options) return { connectionString: options.connectionString };
+  const { host, port, database, user, region } = options;
+  const signer = new Signer({ hostname: host, port, username: user, region });
+  return {
+    host,
+    port,
+    database,
+    user,
+    // Called for every new connection: IAM tokens expire after 15 minutes.
+    password: () => signer.getAuthToken(),
+    // IAM tokens are only accepted over TLS; RDS certificates chain to public roots Node already trusts.
+    ssl: { rejectUnauthorized: true },
+  };
 }
 
 type Env = Record<string, string | undefined>;
