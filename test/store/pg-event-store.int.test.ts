@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../shared/domain/event.ts';
+import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { storedEvent } from '../support/events.ts';
+
+describe('PgEventStore.insert', () => {
+  let db: TestDatabase;
+  let store: PgEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase('event_store');
+    store = new PgEventStore(db.pool);
+  });
+  afterAll(() => db?.drop());
+
+  const count = async () => (await db.pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n as number;
+  const listOf = (entity: StoredEvent['entity']) => store.list({ entity, limit: 100 });
+
+  it('stores nothing for an empty batch', async () => {
+    expect(await store.insert([])).toBe(0);
+  });
+
+  it('reads back exactly the event it stored, every optional field included or left out', async () => {
+    const entity = { type: 'container', id: 'c-"quoted"\\{braces},' };
+    const full = storedEvent({
+      type: 'container.weight.captured',
+      severity: 'CRITICAL',
+      occurredAt: '2026-05-31T21:30:00.123Z',
+      receivedAt: '2026-05-31T21:30:02.456Z',
+      entity,
+      related: [
+        { type: 'bay', id: 'b-1' },
+        { type: 'line', id: "l'2" },
+      ],
+      actor: { type: 'user', id: 'alice' },
+      source: { channel: 'http', principal: 'alice@example.com', clientId: 'console', ip: '203.0.113.7' },
+      payload: { value: 12.5, unit: 'kg', note: 'ünïcødé "quotes" \\ and {braces}', nested: { list: [1, null, true] } },
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      causationId: '0196b8a4-0000-7000-8000-000000000001',
+    });
+    const minimal = storedEvent({ entity, occurredAt: '2026-05-31T21:00:00.000Z' });
+    expect(await store.insert([full, minimal])).toBe(2);
+    expect((await listOf(entity)).events).toStrictEqual([full, minimal]);
+  });
+
+  it('skips a redelivered batch, and the already stored part of a mixed one', async () => {
+    const entity = { type: 'robot', id: 'r-redelivery' };
+    const batch = [storedEvent({ entity }), storedEvent({ entity, occurredAt: '2026-06-01T00:00:00.000Z' })];
+    expect(await store.insert(batch)).toBe(2);
+    const before = await count();
+    expect(await store.insert(batch)).toBe(0);
+    expect(await count()).toBe(before);
+    expect(await store.insert([...batch, storedEvent({ entity })])).toBe(1);
+    expect((await listOf(entity)).events).toHaveLength(3);
+  });
+
+  it('stores an event repeated within one batch once', async () => {
+    const event = storedEvent({ entity: { type: 'robot', id: 'r-twice' } });
+    expect(await store.insert([event, event])).toBe(1);
+  });
+
+  it('writes a batch of a thousand events spanning months in one call', async () => {
+    const entity = { type: 'sensor', id: 's-bulk' };
+    const start = Date.parse('2026-01-20T00:00:00Z');
+    const events = Array.from({ length: 1000 }, (_, i) =>
+      storedEvent({ entity, occurredAt: new Date(start + i * 3_600_000).toISOString() }),
+    );
+    expect(await store.insert(events)).toBe(1000);
+    const { rows } = await db.pool.query(
+      `SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM events WHERE entity_id = 's-bulk' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { partition: 'events_2026_01', n: 288 },
+      { partition: 'events_2026_02', n: 672 },
+      { partition: 'events_2026_03', n: 40 },
+    ]);
+  });
+});
