@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { StoredEvent } from '../domain/event.ts';
 import { monthOf } from '../domain/month.ts';
 import type { EventFilter, EventPage, EventReader, EventWriter } from '../ports/index.ts';
@@ -19,6 +19,7 @@ export class PgEventStore implements EventWriter, EventReader {
     try {
       return await this.insertRows(parameters);
     } catch (error) {
+      // The first event of a new month: create its partition, then the same statement succeeds.
       if (!isMissingPartition(error)) throw error;
       await ensureMonthPartitions(
         this.pool,
@@ -43,11 +44,10 @@ export class PgEventStore implements EventWriter, EventReader {
   }
 }
 
-/** PostgreSQL's answer to a row whose month has no partition yet: check_violation "no partition of relation ...". */
+/**
+ * PostgreSQL's answer to a row whose month has no partition: check_violation "no partition of relation "events" found
+ * for row". Told apart from a failed CHECK constraint by having no constraint name, which holds in any server locale.
+ */
 function isMissingPartition(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === '23514' &&
-    error.message.startsWith('no partition of relation')
-  );
+  return error instanceof pg.DatabaseError && error.code === '23514' && error.constraint === undefined;
 }

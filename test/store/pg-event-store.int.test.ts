@@ -60,6 +60,15 @@ describe('PgEventStore.insert', () => {
     expect(await store.insert([event, event])).toBe(1);
   });
 
+  it('reports a row the schema refuses instead of retrying it', async () => {
+    const event = storedEvent();
+    const refused = { ...event, source: { channel: 'mqtt', principal: 'r-17' } } as unknown as StoredEvent;
+    await expect(store.insert([refused])).rejects.toMatchObject({
+      code: '23514',
+      constraint: 'events_source_channel_check',
+    });
+  });
+
   it('writes a batch of a thousand events spanning months in one call', async () => {
     const entity = { type: 'sensor', id: 's-bulk' };
     const start = Date.parse('2026-01-20T00:00:00Z');
