@@ -23,33 +23,47 @@ const MAY_POST = ['admin', 'operator'] as const;
 export function createIngestHttpHandler({ queue, catalog, clock = systemClock }: IngestHttpDeps) {
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
-    if (!principal) return jsonResponse(401, { error: 'missing or invalid credentials: send Authorization: Bearer <token>' });
+    if (!principal)
+      return jsonResponse(401, { error: 'missing or invalid credentials: send Authorization: Bearer <token>' });
     if (!hasAnyRole(principal, MAY_POST)) {
-      return jsonResponse(403, { error: `role ${principal.roles.join(',') || '(none)'} may not post events; needs admin or operator` });
+      return jsonResponse(403, {
+        error: `role ${principal.roles.join(',') || '(none)'} may not post events; needs admin or operator`,
+      });
     }
     const body = parseEventsBody(header(event, 'content-type'), requestBody(event));
     if (!body.ok) return jsonResponse(body.status, { error: body.error, ...(body.issues && { issues: body.issues }) });
 
     const receivedAt = clock();
     try {
-      const result = await acceptEvents(body.events, {
-        catalog,
-        receivedAt,
-        actor: { type: 'user', id: principal.user },
-        source: {
-          channel: 'http',
-          principal: principal.user,
-          ...(principal.clientId && { clientId: principal.clientId }),
-          ...(event.requestContext.http?.sourceIp && { ip: event.requestContext.http.sourceIp }),
+      const result = await acceptEvents(
+        body.events,
+        {
+          catalog,
+          receivedAt,
+          actor: { type: 'user', id: principal.user },
+          source: {
+            channel: 'http',
+            principal: principal.user,
+            ...(principal.clientId && { clientId: principal.clientId }),
+            ...(event.requestContext.http?.sourceIp && { ip: event.requestContext.http.sourceIp }),
+          },
         },
-      }, queue);
+        queue,
+      );
       if (!result.ok) {
-        return jsonResponse(400, { error: `${new Set(result.issues.map((i) => i.index)).size} of ${body.events.length} events are invalid; nothing was accepted`, issues: result.issues });
+        return jsonResponse(400, {
+          error: `${new Set(result.issues.map((i) => i.index)).size} of ${body.events.length} events are invalid; nothing was accepted`,
+          issues: result.issues,
+        });
       }
       return jsonResponse(202, { accepted: result.events.length, ids: result.events.map((e) => e.id) });
     } catch (error) {
       logger.error('events could not be queued', { error: error as Error, count: body.events.length });
-      return jsonResponse(503, { error: 'the events could not be queued; retry the same request (send event ids to make retries idempotent)' }, { 'retry-after': '1' });
+      return jsonResponse(
+        503,
+        { error: 'the events could not be queued; retry the same request (send event ids to make retries idempotent)' },
+        { 'retry-after': '1' },
+      );
     }
   };
 }

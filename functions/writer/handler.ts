@@ -7,8 +7,8 @@ import { lambdaHandler } from '../../shared/runtime/lambda.ts';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.ts';
 import { PgEventStore } from '../../shared/store/pg-event-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../../shared/store/pool.ts';
-import { writeBatch } from '../../shared/writer/write-batch.ts';
 import { emitSeverityMetrics } from '../../shared/writer/severity-metrics.ts';
+import { writeBatch } from '../../shared/writer/write-batch.ts';
 
 export interface WriterDeps {
   store: EventWriter;
@@ -36,5 +36,8 @@ export const handler = lambdaHandler(() => {
   const config = loadConfig({ DLQ_URL: deadLetterQueueUrl });
   const sqs = tracer.captureAWSv3Client(new SQSClient({}));
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
-  return createWriterHandler({ store: new PgEventStore(pool), deadLetters: new SqsDeadLetterQueue(sqs, config.DLQ_URL) });
+  return createWriterHandler({
+    store: new PgEventStore(pool),
+    deadLetters: new SqsDeadLetterQueue(sqs, config.DLQ_URL),
+  });
 });

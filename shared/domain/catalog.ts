@@ -33,36 +33,111 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
   // Robot fleet
   def('robot.online', 'INFO', 'Robot came online', reason),
   def('robot.offline', 'WARNING', 'Robot went offline', reason),
-  def('robot.config.pushed', 'INFO', 'Configuration pushed to a robot', z.looseObject({ version: text, changes: z.array(text).optional() })),
-  def('robot.firmware.queued', 'INFO', 'Firmware update queued for a robot', z.looseObject({ version: text, fromVersion: optionalText })),
-  def('robot.firmware.applied', 'INFO', 'Firmware applied on a robot', z.looseObject({ version: text, fromVersion: optionalText, success: z.boolean().default(true) })),
-  def('robot.session.started', 'INFO', 'Remote session to a robot started', z.looseObject({ sessionId: text, operator: optionalText })),
-  def('robot.session.ended', 'INFO', 'Remote session to a robot ended', z.looseObject({ sessionId: text, durationSeconds: z.number().nonnegative().optional() })),
+  def(
+    'robot.config.pushed',
+    'INFO',
+    'Configuration pushed to a robot',
+    z.looseObject({ version: text, changes: z.array(text).optional() }),
+  ),
+  def(
+    'robot.firmware.queued',
+    'INFO',
+    'Firmware update queued for a robot',
+    z.looseObject({ version: text, fromVersion: optionalText }),
+  ),
+  def(
+    'robot.firmware.applied',
+    'INFO',
+    'Firmware applied on a robot',
+    z.looseObject({ version: text, fromVersion: optionalText, success: z.boolean().default(true) }),
+  ),
+  def(
+    'robot.session.started',
+    'INFO',
+    'Remote session to a robot started',
+    z.looseObject({ sessionId: text, operator: optionalText }),
+  ),
+  def(
+    'robot.session.ended',
+    'INFO',
+    'Remote session to a robot ended',
+    z.looseObject({ sessionId: text, durationSeconds: z.number().nonnegative().optional() }),
+  ),
   // Sensors
   def('sensor.threshold.breached', 'WARNING', 'A sensor reading crossed its alarm threshold', threshold),
   def('sensor.threshold.recovered', 'INFO', 'A sensor reading returned inside its threshold', threshold),
-  def('sensor.offline', 'WARNING', 'Sensor stopped reporting', z.looseObject({ lastSeenAt: z.iso.datetime({ offset: true }).optional(), reason: optionalText })),
+  def(
+    'sensor.offline',
+    'WARNING',
+    'Sensor stopped reporting',
+    z.looseObject({ lastSeenAt: z.iso.datetime({ offset: true }).optional(), reason: optionalText }),
+  ),
   def('sensor.battery.low', 'WARNING', 'Sensor battery low', z.looseObject({ level: z.number().min(0).max(100) })),
-  def('sensor.payload.decode_failed', 'ERROR', 'A sensor payload could not be decoded', z.looseObject({ error: text, rawSize: z.number().int().nonnegative().optional() })),
+  def(
+    'sensor.payload.decode_failed',
+    'ERROR',
+    'A sensor payload could not be decoded',
+    z.looseObject({ error: text, rawSize: z.number().int().nonnegative().optional() }),
+  ),
   // Containers
   def('container.bay.assigned', 'INFO', 'Container assigned to a bay', z.looseObject({ bay: text })),
   def('container.moved', 'INFO', 'Container moved between bays', z.looseObject({ fromBay: optionalText, toBay: text })),
   def('container.weight.captured', 'INFO', 'Container weight captured', capture('kg')),
   def('container.temperature.captured', 'INFO', 'Container temperature captured', capture('C')),
-  def('container.batch.changed', 'INFO', 'Cultivar / batch association changed', z.looseObject({ cultivar: optionalText, batch: optionalText, fromBatch: optionalText }).refine((p) => p.cultivar !== undefined || p.batch !== undefined, 'cultivar or batch is required')),
+  def(
+    'container.batch.changed',
+    'INFO',
+    'Cultivar / batch association changed',
+    z
+      .looseObject({ cultivar: optionalText, batch: optionalText, fromBatch: optionalText })
+      .refine((p) => p.cultivar !== undefined || p.batch !== undefined, 'cultivar or batch is required'),
+  ),
   // I/O controllers
-  def('controller.state.changed', 'INFO', 'Significant state-machine transition', z.looseObject({ from: text, to: text })),
-  def('controller.register.overridden', 'WARNING', 'A register write override', z.looseObject({ register: text, from: z.unknown().optional(), to: z.unknown() }).refine((p) => 'to' in p, 'to is required')),
-  def('controller.protocol.error', 'ERROR', 'Controller protocol error', z.looseObject({ protocol: text, error: text })),
+  def(
+    'controller.state.changed',
+    'INFO',
+    'Significant state-machine transition',
+    z.looseObject({ from: text, to: text }),
+  ),
+  def(
+    'controller.register.overridden',
+    'WARNING',
+    'A register write override',
+    z
+      .looseObject({ register: text, from: z.unknown().optional(), to: z.unknown() })
+      .refine((p) => 'to' in p, 'to is required'),
+  ),
+  def(
+    'controller.protocol.error',
+    'ERROR',
+    'Controller protocol error',
+    z.looseObject({ protocol: text, error: text }),
+  ),
   // Users
   def('user.login', 'INFO', 'User logged in', z.looseObject({ method: optionalText })),
   def('user.logout', 'INFO', 'User logged out', z.looseObject({ method: optionalText })),
   def('user.role.changed', 'WARNING', "A user's role changed", z.looseObject({ from: optionalText, to: text })),
   def('user.permission.granted', 'WARNING', 'Permission granted to a user', z.looseObject({ permission: text })),
   def('user.permission.revoked', 'WARNING', 'Permission revoked from a user', z.looseObject({ permission: text })),
-  def('user.override', 'WARNING', 'Manual override by an operator', z.looseObject({ target: text, setting: text, from: z.unknown().optional(), to: z.unknown() }).refine((p) => 'to' in p, 'to is required')),
+  def(
+    'user.override',
+    'WARNING',
+    'Manual override by an operator',
+    z
+      .looseObject({ target: text, setting: text, from: z.unknown().optional(), to: z.unknown() })
+      .refine((p) => 'to' in p, 'to is required'),
+  ),
   // The audit trail itself: reading the log is audited too.
-  def('audit.accessed', 'INFO', 'The audit log was read (query, export or report)', z.looseObject({ route: text, filters: z.record(z.string(), z.unknown()).default({}), rows: z.number().int().nonnegative().optional() })),
+  def(
+    'audit.accessed',
+    'INFO',
+    'The audit log was read (query, export or report)',
+    z.looseObject({
+      route: text,
+      filters: z.record(z.string(), z.unknown()).default({}),
+      rows: z.number().int().nonnegative().optional(),
+    }),
+  ),
 ];
 
 export type EventCatalog = ReadonlyMap<string, EventTypeDefinition>;
@@ -86,9 +161,15 @@ export function parseExtraEventTypes(spec: string | undefined): EventTypeDefinit
     .map((item) => {
       const [name = '', severity = 'INFO'] = item.split(':').map((part) => part.trim());
       const typeName = eventTypeNameSchema.safeParse(name);
-      if (!typeName.success) throw new Error(`EXTRA_EVENT_TYPES: "${name}" is not a valid event type name (${typeName.error.issues[0]?.message})`);
+      if (!typeName.success)
+        throw new Error(
+          `EXTRA_EVENT_TYPES: "${name}" is not a valid event type name (${typeName.error.issues[0]?.message})`,
+        );
       const level = severitySchema.safeParse(severity.toUpperCase());
-      if (!level.success) throw new Error(`EXTRA_EVENT_TYPES: "${item}" has severity "${severity}"; use INFO, WARNING, ERROR or CRITICAL`);
+      if (!level.success)
+        throw new Error(
+          `EXTRA_EVENT_TYPES: "${item}" has severity "${severity}"; use INFO, WARNING, ERROR or CRITICAL`,
+        );
       return def(typeName.data, level.data, 'Registered by the deployment (EXTRA_EVENT_TYPES)', anyPayload);
     });
 }
@@ -98,7 +179,8 @@ export function createCatalog(extra: readonly EventTypeDefinition[] = []): Event
   const catalog = new Map<string, EventTypeDefinition>();
   for (const definition of BUILT_IN_EVENT_TYPES) catalog.set(definition.type, definition);
   for (const definition of extra) {
-    if (catalog.has(definition.type)) throw new Error(`event type ${definition.type} is built in and cannot be registered again`);
+    if (catalog.has(definition.type))
+      throw new Error(`event type ${definition.type} is built in and cannot be registered again`);
     catalog.set(definition.type, definition);
   }
   return catalog;

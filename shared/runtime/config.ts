@@ -5,7 +5,10 @@ import { createCatalog, parseExtraEventTypes } from '../domain/catalog.ts';
  * Parses the environment once with a zod shape; a missing or bad variable fails fast with a message that names it.
  * `describe()` on a field says what the variable is for.
  */
-export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -18,7 +21,9 @@ export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.Proces
 }
 
 export const queueUrl = z.url().describe('URL of the SQS FIFO queue events are put on');
-export const deadLetterQueueUrl = z.url().describe('URL of the FIFO dead-letter queue for events that can never be stored');
+export const deadLetterQueueUrl = z
+  .url()
+  .describe('URL of the FIFO dead-letter queue for events that can never be stored');
 
 /** The event-type catalog with the deployment's `EXTRA_EVENT_TYPES` registered. */
 export function catalogFromEnv(env: NodeJS.ProcessEnv = process.env) {

@@ -7,5 +7,16 @@ export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME ?? 'fleet-audit-
 export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FleetAuditTrail';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+const NO_METRICS = 'No application metrics to publish';
+/** Metrics' own messages go to our structured logger; "nothing to publish" is normal for a request that counted nothing. */
+const metricsLog = {
+  debug: (message: string, ...rest: unknown[]) => logger.debug(message, { details: rest }),
+  info: (message: string, ...rest: unknown[]) => logger.info(message, { details: rest }),
+  error: (message: string, ...rest: unknown[]) => logger.error(message, { details: rest }),
+  warn: (message: string, ...rest: unknown[]) =>
+    message.startsWith(NO_METRICS) ? logger.debug(message) : logger.warn(message, { details: rest }),
+};
+
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: metricsLog });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });

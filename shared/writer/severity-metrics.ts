@@ -1,4 +1,4 @@
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { StoredEvent } from '../domain/event.ts';
 import type { Severity } from '../domain/severity.ts';
 

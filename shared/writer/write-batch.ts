@@ -49,7 +49,10 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
     outcome.stored.push(...parsed.flatMap((p) => p.events));
     return outcome;
   } catch (error) {
-    deps.log?.('warn', 'batch insert failed; retrying record by record', { error: describe(error), records: parsed.length });
+    deps.log?.('warn', 'batch insert failed; retrying record by record', {
+      error: describe(error),
+      records: parsed.length,
+    });
   }
 
   const blockedGroups = new Set<string>();
@@ -66,7 +69,10 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
         await park(item.record, `the store refused the events: ${describe(error)}`, deps, outcome);
         continue;
       }
-      deps.log?.('error', 'record could not be stored; SQS will redeliver it', { messageId: item.record.messageId, error: describe(error) });
+      deps.log?.('error', 'record could not be stored; SQS will redeliver it', {
+        messageId: item.record.messageId,
+        error: describe(error),
+      });
       blockedGroups.add(item.record.groupId);
       outcome.failedMessageIds.push(item.record.messageId);
     }
@@ -89,14 +95,31 @@ function parseRecord(record: QueueRecord): Parsed | string {
   return { record, events: body.data.events };
 }
 
-async function park(record: QueueRecord, reason: string, deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<void> {
+async function park(
+  record: QueueRecord,
+  reason: string,
+  deps: WriteBatchDeps,
+  outcome: WriteBatchOutcome,
+): Promise<void> {
   try {
-    await deps.deadLetters.sendPoison({ groupId: record.groupId, deduplicationId: record.deduplicationId, body: record.body, reason });
-    deps.log?.('error', 'message can never be stored; moved to the dead-letter queue', { messageId: record.messageId, reason });
+    await deps.deadLetters.sendPoison({
+      groupId: record.groupId,
+      deduplicationId: record.deduplicationId,
+      body: record.body,
+      reason,
+    });
+    deps.log?.('error', 'message can never be stored; moved to the dead-letter queue', {
+      messageId: record.messageId,
+      reason,
+    });
     outcome.poisoned.push({ messageId: record.messageId, reason });
   } catch (error) {
     // Could not park it: let SQS redeliver; its redrive policy still moves it to the DLQ after maxReceiveCount.
-    deps.log?.('error', 'could not move a poison message to the DLQ', { messageId: record.messageId, reason, error: describe(error) });
+    deps.log?.('error', 'could not move a poison message to the DLQ', {
+      messageId: record.messageId,
+      reason,
+      error: describe(error),
+    });
     outcome.failedMessageIds.push(record.messageId);
   }
 }

@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+
+const HELP = `trail: the fleet audit trail
+
+Usage: trail <command> [options]
+
+Commands:
+  start              run the whole system locally (PostgreSQL, SQS, MQTT, HTTP API)
+  migrate            apply database migrations to DATABASE_URL
+  help               show this help
+
+Environment: see README.md (DATABASE_URL, MQTT_URL, MQTT_PORT, PORT, LOCAL_TOKENS, DATA_DIR, EXTRA_EVENT_TYPES).
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  start: async () => {
+    // Quiet defaults for a laptop: no X-Ray daemon here, and EMF metrics would only flood the console.
+    process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const { runLocalStack } = await import('./start.ts');
+    return runLocalStack();
+  },
+  migrate: async () => {
+    const { runMigrate } = await import('./migrate.ts');
+    return runMigrate();
+  },
+  help: async () => {
+    process.stdout.write(HELP);
+    return 0;
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
+  const [name = 'help', ...rest] = positionals;
+  if (values.help) return commands.help!([]);
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`trail: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    process.stderr.write(`trail ${name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

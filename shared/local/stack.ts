@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import { createIngestHttpHandler } from '../../functions/ingest-http/handler.ts';
+import { createIngestIotHandler } from '../../functions/ingest-iot/handler.ts';
+import { createQueryApiHandler } from '../../functions/query-api/handler.ts';
+import { createWriterHandler } from '../../functions/writer/handler.ts';
+import type { IotRuleEvent } from '../ingest/iot-message.ts';
+import { SqsDeadLetterQueue, SqsEventQueue } from '../queue/sqs-queue.ts';
+import { catalogFromEnv } from '../runtime/config.ts';
+import { type Handler, withObservability } from '../runtime/lambda.ts';
+import { migrate } from '../store/migrate.ts';
+import { PgEventStore } from '../store/pg-event-store.ts';
+import { createPool } from '../store/pool.ts';
+import { type LocalConfig, loadLocalConfig } from './config.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type ApiHandler, startLocalApi } from './http-server.ts';
+import { localContext } from './lambda-context.ts';
+import { startEmbeddedBroker, startIotRuleSubscriber } from './mqtt.ts';
+import { restoreSpool, spoolQueue } from './spool.ts';
+import { startLocalQueues } from './sqs.ts';
+import { SqsEventSource } from './sqs-event-source.ts';
+import { parseLocalTokens } from './tokens.ts';
+
+export interface LocalStack {
+  httpUrl: string;
+  mqttUrl: string;
+  databaseUrl: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Waits until every queued event has been written (or `timeoutMs` passes). */
+  drain(timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export type StackLog = (message: string) => void;
+
+/** Runs a handler the way Lambda would: through the shared middleware stack, with a Lambda context. */
+function asLambda<E, R>(name: string, handler: Handler<E, R>): (event: E) => Promise<R> {
+  const wrapped = withObservability(handler);
+  return (event) => wrapped(event, localContext(name));
+}
+
+/**
+ * The whole system on one machine: PostgreSQL, the SQS FIFO queue and its event source, the MQTT broker and the IoT
+ * rule, the HTTP API. Handlers are the Lambda handlers, unchanged; this only plays API Gateway, IoT and SQS.
+ */
+export async function startLocalStack(
+  config: LocalConfig = loadLocalConfig(),
+  log: StackLog = console.log,
+): Promise<LocalStack> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error) => log(`shutdown step failed: ${String(error)}`));
+    cleanups.length = 0;
+  };
+  try {
+    const dataDir = resolve(config.DATA_DIR);
+    mkdirSync(dataDir, { recursive: true });
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'pg'),
+        ...(config.PG_PORT && { port: config.PG_PORT }),
+      });
+      cleanups.push(() => pg.stop());
+      databaseUrl = pg.url;
+      log(`PostgreSQL (embedded) ${redact(databaseUrl)}, data in ${join(dataDir, 'pg')}`);
+    } else log(`PostgreSQL ${redact(databaseUrl)}`);
+
+    const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
+    const { applied } = await migrate(ownerPool);
+    await ownerPool.end();
+    log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+
+    const writerPool = createPool({ connectionString: databaseUrl, role: 'audit_writer', max: 4 });
+    const readerPool = createPool({ connectionString: databaseUrl, role: 'audit_reader', max: 4 });
+    cleanups.push(
+      () => writerPool.end(),
+      () => readerPool.end(),
+    );
+
+    const queues = await startLocalQueues();
+    cleanups.push(() => queues.stop());
+    const queue = new SqsEventQueue(queues.client, queues.queueUrl);
+    const deadLetters = new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl);
+    const spoolFile = join(dataDir, 'queue-spool.ndjson');
+    const deadLetterFile = join(dataDir, 'dead-letters.ndjson');
+    const restored = await restoreSpool(spoolFile, (messages) => queue.send(messages));
+    const restoredDead = await restoreSpool(deadLetterFile, async (messages) => {
+      for (const m of messages) await deadLetters.sendPoison({ ...m, reason: m.reason ?? 'restored from spool' });
+    });
+    log(
+      `SQS endpoint ${queues.endpoint} (FIFO queue + DLQ)${restored || restoredDead ? `; restored ${restored} queued and ${restoredDead} dead-letter messages from the last run` : ''}`,
+    );
+
+    const writer = asLambda<SQSEvent, Awaited<ReturnType<ReturnType<typeof createWriterHandler>>>>(
+      'writer',
+      createWriterHandler({ store: new PgEventStore(writerPool), deadLetters }),
+    );
+    const eventSource = new SqsEventSource({
+      client: queues.client,
+      queueUrl: queues.queueUrl,
+      handler: writer,
+      onError: (error) => log(`writer invocation failed: ${String(error)}`),
+    });
+    eventSource.start();
+    // On stop: let the writer finish what is queued; save anything left so the next start resends it.
+    cleanups.push(async () => {
+      const drained = await eventSource.drain(10_000);
+      await eventSource.stop();
+      const left = drained ? 0 : await spoolQueue(queues.client, queues.queueUrl, spoolFile);
+      const dead = await spoolQueue(queues.client, queues.deadLetterQueueUrl, deadLetterFile);
+      if (left || dead) log(`saved ${left} queued and ${dead} dead-letter messages to ${dataDir} for the next start`);
+    });
+
+    const catalog = catalogFromEnv();
+    let mqttUrl = config.MQTT_URL;
+    if (!mqttUrl) {
+      const broker = await startEmbeddedBroker(config.MQTT_PORT);
+      cleanups.push(() => broker.stop());
+      mqttUrl = broker.url;
+      log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
+    } else log(`MQTT broker ${mqttUrl}`);
+    const ingestIot = asLambda('ingest-iot', createIngestIotHandler({ queue, catalog }));
+    const rule = await startIotRuleSubscriber(
+      mqttUrl,
+      async (event: IotRuleEvent) => {
+        await ingestIot(event);
+      },
+      (topic, reason) => log(`MQTT message on ${topic} rejected: ${reason}`),
+    );
+    cleanups.push(() => rule.stop());
+
+    const tokens = parseLocalTokens(config.LOCAL_TOKENS);
+    const routes: Record<string, ApiHandler> = {
+      'POST /events': asLambda('ingest-http', createIngestHttpHandler({ queue, catalog })),
+      'GET /events': asLambda('query-api', createQueryApiHandler({ reader: new PgEventStore(readerPool) })),
+    };
+    const api = await startLocalApi({ port: config.PORT, tokens, routes });
+    cleanups.push(() => api.stop());
+    log(`HTTP API ${api.url}: POST /events, GET /events`);
+    if (!config.LOCAL_TOKENS)
+      log('auth: Authorization: Bearer dev-admin-token (user dev, admin); set LOCAL_TOKENS to change it');
+
+    return {
+      httpUrl: api.url,
+      mqttUrl,
+      databaseUrl,
+      queueUrl: queues.queueUrl,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      drain: (timeoutMs = 10_000) => eventSource.drain(timeoutMs),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

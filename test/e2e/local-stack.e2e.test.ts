@@ -1,0 +1,264 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../shared/domain/event.ts';
+import { loadLocalConfig } from '../../shared/local/config.ts';
+import { type LocalStack, startLocalStack } from '../../shared/local/stack.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+const ADMIN = 'admin-token-e2e';
+const AUDITOR = 'auditor-token-e2e';
+const DEVICE = 'device-token-e2e';
+
+let db: TestDatabase;
+let stack: LocalStack;
+let dataDir: string;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('e2e_local_stack');
+  dataDir = await mkdtemp(join(tmpdir(), 'trail-e2e-'));
+  stack = await startLocalStack(
+    loadLocalConfig({
+      DATABASE_URL: db.url,
+      MQTT_PORT: '0',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOCAL_TOKENS: `${ADMIN}=alice:admin,${AUDITOR}=audra:auditor,${DEVICE}=plc-1:device`,
+    }),
+    (message) => logs.push(message),
+  );
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await db?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function post(body: string, { token = ADMIN, contentType = 'application/json' } = {}) {
+  return fetch(`${stack.httpUrl}/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body,
+  });
+}
+
+async function list(query: string, token = AUDITOR): Promise<{ events: StoredEvent[]; next: string | null }> {
+  const response = await fetch(`${stack.httpUrl}/events?${query}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { events: StoredEvent[]; next: string | null };
+}
+
+/** Reads until `count` events match (the writer drains the queue asynchronously). */
+async function listUntil(query: string, count: number): Promise<StoredEvent[]> {
+  await stack.drain(15_000);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const { events } = await list(query);
+    if (events.length >= count || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function storedCount(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
+  return Number(rows[0]!.n);
+}
+
+describe('local stack: HTTP ingest', () => {
+  it('accepts one event, stamps the actor from the token, and reads it back', async () => {
+    const response = await post(
+      JSON.stringify({
+        type: 'robot.online',
+        entity: { type: 'robot', id: 'http-1' },
+        occurredAt: '2026-03-01T10:00:00+01:00',
+        payload: { reason: 'boot' },
+      }),
+    );
+    expect(response.status).toBe(202);
+    const { accepted, ids } = (await response.json()) as { accepted: number; ids: string[] };
+    expect(accepted).toBe(1);
+
+    const [event] = await listUntil('entity=robot:http-1&since=2026-01-01T00:00:00Z', 1);
+    expect(event).toMatchObject({
+      id: ids[0],
+      type: 'robot.online',
+      severity: 'INFO',
+      occurredAt: '2026-03-01T09:00:00.000Z',
+      actor: { type: 'user', id: 'alice' },
+      source: { channel: 'http', principal: 'alice' },
+      payload: { reason: 'boot' },
+    });
+    expect(Date.parse(event!.receivedAt)).toBeGreaterThan(Date.parse('2026-01-01'));
+  });
+
+  it('accepts a JSON array and NDJSON, keeping each entity in order, newest first on read', async () => {
+    const events = Array.from({ length: 30 }, (_, i) => ({
+      type: 'sensor.battery.low',
+      entity: { type: 'sensor', id: 'batt-1' },
+      occurredAt: new Date(Date.UTC(2026, 3, 1, 0, i)).toISOString(),
+      payload: { level: 30 - i },
+    }));
+    expect((await post(JSON.stringify(events.slice(0, 15)))).status).toBe(202);
+    const ndjson = events
+      .slice(15)
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    expect((await post(ndjson, { contentType: 'application/x-ndjson' })).status).toBe(202);
+
+    const stored = await listUntil(
+      'entity=sensor:batt-1&since=2026-04-01T00:00:00Z&until=2026-04-02T00:00:00Z&limit=100',
+      30,
+    );
+    expect(stored.map((e) => e.payload.level)).toEqual(events.map((e) => e.payload.level).reverse());
+    expect(stored.every((e) => e.severity === 'WARNING')).toBe(true);
+  });
+
+  it('stores each event in its UTC calendar month partition', async () => {
+    const response = await post(
+      JSON.stringify({
+        type: 'container.moved',
+        entity: { type: 'container', id: 'c-9' },
+        occurredAt: '2026-05-31T23:30:00-02:00',
+        payload: { toBay: 'B-4' },
+      }),
+    );
+    const { ids } = (await response.json()) as { ids: string[] };
+    await listUntil('entity=container:c-9&since=2026-05-01T00:00:00Z', 1);
+    const { rows } = await db.pool.query<{ partition: string }>(
+      'SELECT tableoid::regclass::text AS partition FROM events WHERE id = $1',
+      [ids[0]],
+    );
+    expect(rows).toEqual([{ partition: 'events_2026_06' }]);
+  });
+
+  it('refuses bad input with a clear 4xx and stores nothing from it', async () => {
+    await stack.drain();
+    const before = await storedCount();
+
+    const invalid = await post(
+      JSON.stringify([
+        { type: 'robot.online', entity: { type: 'robot', id: 'ok-1' } },
+        { type: 'sensor.battery.low', entity: { type: 'sensor', id: 's-1' }, payload: { level: 'low' } },
+        { type: 'no.such.type', entity: { type: 'robot', id: 'r-1' } },
+        { type: 'robot.online', entity: { type: 'robot', id: 'r-1' }, actor: { type: 'user', id: 'mallory' } },
+      ]),
+    );
+    expect(invalid.status).toBe(400);
+    const body = (await invalid.json()) as { issues: { index: number; path: string; message: string }[] };
+    expect(body.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ index: 1, path: 'payload.level' }),
+        expect.objectContaining({ index: 2, path: 'type', message: expect.stringContaining('unknown event type') }),
+        expect.objectContaining({ index: 3, path: 'actor' }),
+      ]),
+    );
+    expect(body.issues.some((issue) => issue.index === 0)).toBe(false);
+
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post('type=robot.online', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect(
+      (
+        await post(JSON.stringify({ type: 'robot.online', entity: { type: 'robot', id: 'x' } }), {
+          token: 'wrong-token',
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await post(JSON.stringify({ type: 'robot.online', entity: { type: 'robot', id: 'x' } }), { token: DEVICE }))
+        .status,
+    ).toBe(403);
+    expect((await post(`[${Array.from({ length: 1001 }, () => '{}').join(',')}]`)).status).toBe(413);
+
+    const badQuery = await fetch(`${stack.httpUrl}/events?severity=LOUD`, {
+      headers: { authorization: `Bearer ${AUDITOR}` },
+    });
+    expect(badQuery.status).toBe(400);
+    expect(await badQuery.json()).toMatchObject({ parameter: 'severity' });
+
+    await stack.drain();
+    expect(await storedCount()).toBe(before);
+  });
+
+  it('treats a resent event id as the same event (idempotent)', async () => {
+    const event = {
+      id: '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b',
+      type: 'user.login',
+      entity: { type: 'user', id: 'bob' },
+      occurredAt: '2026-02-02T08:00:00Z',
+    };
+    expect((await post(JSON.stringify(event))).status).toBe(202);
+    await stack.drain();
+    expect((await post(JSON.stringify(event))).status).toBe(202);
+    const stored = await listUntil('entity=user:bob&since=2026-02-01T00:00:00Z', 1);
+    await stack.drain();
+    expect((await list('entity=user:bob&since=2026-02-01T00:00:00Z')).events).toHaveLength(1);
+    expect(stored[0]!.id).toBe(event.id);
+  });
+});
+
+describe('local stack: MQTT ingest', () => {
+  it('stores what a device publishes on its own topic, with the thing as actor and source', async () => {
+    const device = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'r-17', protocolVersion: 4 });
+    try {
+      await device.publishAsync(
+        'audit/r-17/events',
+        JSON.stringify({
+          type: 'sensor.threshold.breached',
+          entity: { type: 'sensor', id: 't-3' },
+          related: [{ type: 'robot', id: 'r-17' }],
+          payload: { metric: 'temp', value: 9.5, threshold: 8, unit: 'C' },
+        }),
+        { qos: 1 },
+      );
+      await device.publishAsync(
+        'audit/r-17/events',
+        JSON.stringify({
+          events: [{ type: 'robot.offline', entity: { type: 'robot', id: 'r-17' }, payload: { reason: 'power' } }],
+        }),
+        { qos: 1 },
+      );
+    } finally {
+      await device.endAsync();
+    }
+    const events = await listUntil('entity=robot:r-17&since=1h', 2);
+    expect(events.map((e) => e.type).sort()).toEqual(['robot.offline', 'sensor.threshold.breached']);
+    for (const event of events) {
+      expect(event.actor).toEqual({ type: 'device', id: 'r-17' });
+      expect(event.source).toMatchObject({ channel: 'iot', principal: 'r-17' });
+    }
+  });
+
+  it("refuses a device publishing on another thing's topic", async () => {
+    const before = await storedCount();
+    const device = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'r-18', protocolVersion: 4, reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish(
+      'audit/r-17/events',
+      JSON.stringify({ type: 'robot.online', entity: { type: 'robot', id: 'r-17' } }),
+      { qos: 1 },
+    );
+    await closed;
+    await device.endAsync(true);
+    await stack.drain();
+    expect(await storedCount()).toBe(before);
+  });
+
+  it('logs and drops a device message that fails validation, without touching the store', async () => {
+    const before = await storedCount();
+    const device = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'r-19', protocolVersion: 4 });
+    await device.publishAsync(
+      'audit/r-19/events',
+      JSON.stringify({ type: 'robot.online', entity: { type: 'robot', id: 'r-19' }, source: { channel: 'http' } }),
+      { qos: 1 },
+    );
+    await device.publishAsync('audit/r-19/events', 'not json', { qos: 1 });
+    await device.endAsync();
+    await stack.drain();
+    expect(await storedCount()).toBe(before);
+    await expect.poll(() => logs.some((line) => line.includes('audit/r-19/events rejected'))).toBe(true);
+  });
+});

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+const TOKEN = 'proc-admin-token';
+
+interface Running {
+  child: ChildProcess;
+  httpUrl: string;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `trail start` as a user would (the `npm start` script), and waits for it to say it is ready. */
+async function startTrail(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['bin/trail.mjs', 'start'], {
+    cwd: process.cwd(),
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', MQTT_PORT: '0', LOCAL_TOKENS: `${TOKEN}=ops:admin`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const httpUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${output.join('')}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const text = output.join('');
+      const url = /HTTP API (http:\/\/[\d.]+:\d+)/.exec(text)?.[1];
+      if (url && text.includes('[trail] ready')) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    exited.then((code) => reject(new Error(`exited with ${code} before ready:\n${output.join('')}`)));
+  });
+  return { child, httpUrl, output, exited };
+}
+
+function postEvents(httpUrl: string, events: unknown[]) {
+  return fetch(`${httpUrl}/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
+}
+
+const batch = (entity: string, count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    type: 'container.weight.captured',
+    entity: { type: 'container', id: entity },
+    occurredAt: new Date(Date.UTC(2026, 6, 1, 0, 0, i)).toISOString(),
+    payload: { value: i },
+  }));
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'trail-start-'));
+  // As root, embedded PostgreSQL runs as the OS user postgres, which must be able to enter the folder.
+  await chmod(dataDir, 0o755);
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('trail start (npm start)', () => {
+  it('runs on embedded defaults, and Ctrl-C loses nothing that was accepted', async () => {
+    const first = await startTrail({ DATA_DIR: join(dataDir, 'embedded') });
+    expect(first.output.join('')).toContain('PostgreSQL (embedded)');
+    expect((await postEvents(first.httpUrl, batch('c-ctrl-c', 500))).status).toBe(202);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    // Same data folder, next start: everything accepted before Ctrl-C is stored.
+    const second = await startTrail({ DATA_DIR: join(dataDir, 'embedded') });
+    try {
+      const response = await fetch(
+        `${second.httpUrl}/events?entity=container:c-ctrl-c&since=2026-07-01T00:00:00Z&limit=1000`,
+        {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        },
+      );
+      const { events } = (await response.json()) as { events: unknown[] };
+      expect(events).toHaveLength(500);
+    } finally {
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+    }
+  }, 120_000);
+
+  describe('when the database refuses writes at shutdown', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase('e2e_spool');
+    });
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it('saves what is still queued and writes it on the next start', async () => {
+      const spoolDir = join(dataDir, 'spool');
+      // The writer role loses INSERT: accepted events stay queued until shutdown, which must save them.
+      await db.pool.query('REVOKE INSERT ON events FROM audit_writer');
+      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir });
+      expect((await postEvents(first.httpUrl, batch('c-spool', 50))).status).toBe(202);
+      first.child.kill('SIGINT');
+      expect(await first.exited).toBe(0);
+      expect(first.output.join('')).toMatch(/saved 1 queued/);
+      expect(existsSync(join(spoolDir, 'queue-spool.ndjson'))).toBe(true);
+      expect((await db.pool.query('SELECT 1 FROM events')).rowCount).toBe(0);
+
+      await db.pool.query('GRANT INSERT ON events TO audit_writer');
+      const second = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir });
+      try {
+        await expect
+          .poll(
+            async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n),
+            { timeout: 20_000 },
+          )
+          .toBe(50);
+        expect(existsSync(join(spoolDir, 'queue-spool.ndjson'))).toBe(false);
+      } finally {
+        second.child.kill('SIGINT');
+        expect(await second.exited).toBe(0);
+      }
+    }, 120_000);
+  });
+});
