@@ -1,0 +1,135 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWriterHandler } from '../../functions/writer/handler.ts';
+import type { StoredEvent } from '../../shared/domain/event.ts';
+import { type LocalQueues, startLocalQueues } from '../../shared/local/sqs.ts';
+import { packEvents } from '../../shared/queue/packing.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-queue.ts';
+import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { createPool } from '../../shared/store/pool.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { storedEvent } from '../support/events.ts';
+
+let db: TestDatabase;
+let writerPool: pg.Pool;
+let queues: LocalQueues;
+let handler: (event: SQSEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+beforeAll(async () => {
+  db = await createTestDatabase('writer_handler');
+  writerPool = createPool({ connectionString: db.url, role: 'audit_writer', max: 2 });
+  queues = await startLocalQueues();
+  handler = createWriterHandler({
+    store: new PgEventStore(writerPool),
+    deadLetters: new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl),
+  });
+});
+
+afterAll(async () => {
+  await writerPool?.end();
+  await queues?.stop();
+  await db?.drop();
+});
+
+let sequence = 0;
+function record(body: string, groupId: string): SQSRecord {
+  sequence++;
+  return {
+    messageId: `m-${sequence}`,
+    receiptHandle: `r-${sequence}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+      MessageGroupId: groupId,
+      MessageDeduplicationId: `d-${sequence}`,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:audit-events.fifo',
+    awsRegion: 'local',
+  };
+}
+
+const recordsFor = (events: StoredEvent[]) => packEvents(events).map((m) => record(m.body, m.groupId));
+
+async function countRows(ids: string[]): Promise<number> {
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE id = ANY($1::uuid[])', [
+    ids,
+  ]);
+  return Number(rows[0]!.n);
+}
+
+describe('writer handler against PostgreSQL (as audit_writer)', () => {
+  it('stores every event of a batch of several groups, in months that had no partition yet', async () => {
+    const events = [
+      storedEvent({ entity: { type: 'robot', id: 'w-1' }, occurredAt: '2031-01-15T00:00:00.000Z' }),
+      storedEvent({ entity: { type: 'robot', id: 'w-2' }, occurredAt: '2031-02-15T00:00:00.000Z' }),
+      storedEvent({
+        entity: { type: 'robot', id: 'w-1' },
+        occurredAt: '2031-01-16T00:00:00.000Z',
+        severity: 'CRITICAL',
+      }),
+    ];
+    const response = await handler({ Records: recordsFor(events) });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await countRows(events.map((e) => e.id))).toBe(3);
+    const { rows } = await db.pool.query<{ p: string }>(
+      "SELECT DISTINCT tableoid::regclass::text AS p FROM events WHERE entity_id IN ('w-1', 'w-2') ORDER BY 1",
+    );
+    expect(rows.map((r) => r.p)).toEqual(['events_2031_01', 'events_2031_02']);
+  });
+
+  it('treats a redelivered message as a no-op', async () => {
+    const events = [storedEvent({ entity: { type: 'sensor', id: 'redeliver' } })];
+    const records = recordsFor(events);
+    expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
+    expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
+    expect(await countRows(events.map((e) => e.id))).toBe(1);
+  });
+
+  it('parks a message that can never be stored in the DLQ with its reason, and stores the rest', async () => {
+    const good = storedEvent({ entity: { type: 'robot', id: 'after-poison' } });
+    const poison = record(JSON.stringify({ events: [{ id: 'not-a-uuid' }] }), 'robot:poison');
+    const response = await handler({ Records: [poison, ...recordsFor([good])] });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await countRows([good.id])).toBe(1);
+
+    const { Messages = [] } = await queues.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queues.deadLetterQueueUrl,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(Messages).toHaveLength(1);
+    expect(Messages[0]!.Body).toBe(poison.body);
+    expect(Messages[0]!.Attributes?.MessageGroupId).toBe('robot:poison');
+    expect(Messages[0]!.MessageAttributes?.reason?.StringValue).toMatch(/events\.0\.id/);
+  });
+
+  it('reports every record as failed when the database refuses writes, so SQS redelivers them', async () => {
+    const events = [
+      storedEvent({ entity: { type: 'robot', id: 'refused-1' } }),
+      storedEvent({ entity: { type: 'robot', id: 'refused-2' } }),
+    ];
+    const records = recordsFor(events);
+    await db.pool.query('REVOKE INSERT ON events FROM audit_writer');
+    try {
+      const response = await handler({ Records: records });
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+        records.map((r) => r.messageId).sort(),
+      );
+    } finally {
+      await db.pool.query('GRANT INSERT ON events TO audit_writer');
+    }
+    expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
+    expect(await countRows(events.map((e) => e.id))).toBe(2);
+  });
+});
