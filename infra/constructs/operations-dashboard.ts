@@ -25,7 +25,7 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Events written per minute, by severity',
-        left: SEVERITIES.map((severity) => writer.metricEvents(severity, MINUTE)),
+        left: SEVERITIES.map((severity) => writer.metricEvents(severity, MINUTE).with({ label: severity })),
         stacked: true,
         width: 24,
       }),

@@ -36,7 +36,6 @@ export class Writer extends Construct {
       dimensionsMap: { severity },
       statistic: cloudwatch.Stats.SUM,
       period,
-      label: severity,
     });
   }
 }

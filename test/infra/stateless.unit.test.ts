@@ -1,0 +1,300 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/alerts/publish-critical.ts';
+import { auditFunctions, only, type Resource, synthesize } from './synth.ts';
+
+/** The IoT policy variable, as IoT Core reads it. */
+const THING = '$' + '{iot:Connection.Thing.ThingName}';
+
+let template: Template;
+let functions: Map<string, Resource>;
+
+beforeAll(() => {
+  template = synthesize({ context: { alarmEmail: 'ops@example.com' } }).stateless;
+  functions = auditFunctions(template);
+}, 300_000);
+
+const queues = () => Object.values(template.findResources('AWS::SQS::Queue')) as Resource[];
+const eventQueue = () => queues().find((queue) => queue.Properties.RedrivePolicy)!;
+const deadLetterQueue = () => queues().find((queue) => !queue.Properties.RedrivePolicy)!;
+const roleStatements = (service: string) => {
+  const fn = functions.get(service)!;
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+    .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+};
+const actionsOf = (service: string) =>
+  roleStatements(service)
+    .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
+    .sort();
+
+describe('queue', () => {
+  it('is FIFO with a FIFO dead-letter queue, producer ids for deduplication, high-throughput mode, SSE', () => {
+    expect(queues()).toHaveLength(2);
+    for (const queue of queues()) {
+      expect(queue.Properties).toMatchObject({
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        SqsManagedSseEnabled: true,
+      });
+    }
+  });
+
+  it('redrives to the dead-letter queue after at least 5 receives', () => {
+    const redrive = eventQueue().Properties.RedrivePolicy;
+    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+    const dlqId = Object.entries(template.findResources('AWS::SQS::Queue')).find(
+      ([, q]) => q === deadLetterQueue(),
+    )![0];
+    expect(redrive.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+  });
+
+  it('hides a message for at least 6x the writer timeout', () => {
+    const writerTimeout = functions.get('writer')!.Properties.Timeout;
+    expect(eventQueue().Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * writerTimeout);
+  });
+
+  it('refuses non-TLS access', () => {
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('are the four of the contract', () => {
+    expect([...functions.keys()].sort()).toEqual(['ingest-http', 'ingest-iot', 'migrate', 'writer']);
+  });
+
+  it('run on Node.js 24, ARM64, with X-Ray, a log group and the Powertools settings', () => {
+    for (const [service, fn] of functions) {
+      expect(fn.Properties, service).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: {
+          Variables: expect.objectContaining({
+            POWERTOOLS_SERVICE_NAME: service,
+            POWERTOOLS_METRICS_NAMESPACE: 'FleetAuditTrail',
+            LOG_LEVEL: 'INFO',
+          }),
+        },
+      });
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  });
+
+  it('ingest functions enqueue (QUEUE_URL, sqs:SendMessage) and nothing else', () => {
+    for (const service of ['ingest-http', 'ingest-iot']) {
+      expect(functions.get(service)!.Properties.Environment.Variables.QUEUE_URL).toEqual({ Ref: expect.any(String) });
+      expect(functions.get(service)!.Properties.VpcConfig).toBeUndefined();
+      expect(actionsOf(service)).toEqual([
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    }
+  });
+
+  it('the writer consumes the queue, dead-letters poison itself, connects as audit_writer and publishes alerts', () => {
+    const env = functions.get('writer')!.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      DLQ_URL: expect.anything(),
+      DB_HOST: expect.anything(),
+      DB_PORT: '5432',
+      DB_NAME: 'audit',
+      DB_USER: 'audit_owner',
+      DB_IAM_AUTH: 'true',
+      DB_ROLE: 'audit_writer',
+      ALERT_TOPIC: CRITICAL_ALERT_TOPIC,
+      IOT_ENDPOINT: expect.anything(),
+    });
+    expect(functions.get('writer')!.Properties.VpcConfig).toBeDefined();
+    expect(actionsOf('writer')).toEqual([
+      'iot:Publish',
+      'rds-db:connect',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const publish = roleStatements('writer').find(
+      (statement: { Action: string }) => statement.Action === 'iot:Publish',
+    );
+    expect(JSON.stringify(publish.Resource)).toContain(`:topic/${CRITICAL_ALERT_TOPIC}`);
+  });
+
+  it('the writer reads batches of 10 and reports partial batch failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('QueueEvents'), 'Arn'] },
+    });
+  });
+
+  it('migrations connect as the owner (no DB_ROLE) and run at deploy, before the writer exists', () => {
+    const env = functions.get('migrate')!.Properties.Environment.Variables;
+    expect(env).toMatchObject({ DB_USER: 'audit_owner', DB_IAM_AUTH: 'true' });
+    expect(env.DB_ROLE).toBeUndefined();
+    expect(actionsOf('migrate')).toEqual(['rds-db:connect', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    const [triggerId, trigger] = Object.entries(template.findResources('Custom::Trigger'))[0]!;
+    expect(trigger.Properties.InvocationType).toBe('RequestResponse');
+    const writer = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, fn]) => fn === functions.get('writer'),
+    )!;
+    expect(writer[1].DependsOn).toContain(triggerId);
+  });
+});
+
+describe('HTTP API', () => {
+  it('declares POST /events behind a JWT authorizer', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
+    expect(routes.map((route) => route.Properties.RouteKey)).toEqual(['POST /events']);
+    expect(routes[0]!.Properties.AuthorizationType).toBe('JWT');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+  });
+
+  it('throttles and logs the default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      AccessLogSettings: { DestinationArn: Match.anyValue() },
+    });
+  });
+
+  it('uses a Cognito user pool with one group per role, or the configured issuer', () => {
+    const groups = Object.values(template.findResources('AWS::Cognito::UserPoolGroup')) as Resource[];
+    expect(groups.map((group) => group.Properties.GroupName).sort()).toEqual([
+      'admin',
+      'auditor',
+      'device',
+      'operator',
+    ]);
+    template.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'ON' });
+
+    const external = synthesize({
+      context: { jwtIssuer: 'https://login.example.com', jwtAudience: 'audit-trail' },
+    }).stateless;
+    external.resourceCountIs('AWS::Cognito::UserPool', 0);
+    external.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://login.example.com', Audience: ['audit-trail'] },
+    });
+  }, 300_000);
+});
+
+describe('IoT', () => {
+  it('routes audit/+/events to the ingest function with the contract SQL and keeps failed messages', () => {
+    const rule = only(template.findResources('AWS::IoT::TopicRule')) as Resource;
+    const payload = rule.Properties.TopicRulePayload;
+    expect(payload.Sql).toBe(INGEST_RULE_SQL);
+    expect(payload.Sql).toBe(
+      "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'",
+    );
+    expect(payload.Actions).toEqual([
+      { Lambda: { FunctionArn: { 'Fn::GetAtt': [expect.stringMatching(/^IotIngestFunction/), 'Arn'] } } },
+    ]);
+    expect(payload.ErrorAction.CloudwatchLogs).toMatchObject({
+      LogGroupName: { Ref: expect.stringMatching(/FailedMessages/) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'iot.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IotIngestRule'), 'Arn'] },
+    });
+  });
+
+  it('lets a thing publish only on its own topic', () => {
+    const policy = only(template.findResources('AWS::IoT::Policy')) as Resource;
+    const statements = policy.Properties.PolicyDocument.Statement;
+    const publish = statements.filter((statement: { Action: string }) => statement.Action === 'iot:Publish');
+    expect(publish).toHaveLength(1);
+    expect(JSON.stringify(publish[0].Resource)).toContain(`:topic/audit/${THING}/events`);
+    const connect = statements.find((statement: { Action: string }) => statement.Action === 'iot:Connect');
+    expect(JSON.stringify(connect.Resource)).toContain(`:client/${THING}`);
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+  const alarm = (metricName: string, dimension?: { Name: string; Value: unknown }) =>
+    alarms().find(
+      (a) =>
+        a.Properties.MetricName === metricName &&
+        (!dimension ||
+          a.Properties.Dimensions?.some(
+            (d: { Name: string; Value: unknown }) =>
+              d.Name === dimension.Name && JSON.stringify(d.Value) === JSON.stringify(dimension.Value),
+          )),
+    );
+
+  it('fires on any CRITICAL event within a minute, and not on missing data', () => {
+    expect(alarm('Events')?.Properties).toMatchObject({
+      Namespace: 'FleetAuditTrail',
+      Dimensions: [{ Name: 'severity', Value: 'CRITICAL' }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('watches the dead letters, the oldest message and the writer', () => {
+    expect(alarm('ApproximateNumberOfMessagesVisible')?.Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarm('ApproximateAgeOfOldestMessage')?.Properties).toMatchObject({
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const writerRef = { Ref: expect.stringMatching(/^WriterFunction/) };
+    for (const metric of ['Errors', 'Throttles']) {
+      const found = alarms().find(
+        (a) => a.Properties.MetricName === metric && a.Properties.Dimensions[0].Value.Ref?.startsWith('WriterFunction'),
+      );
+      expect(found?.Properties, metric).toMatchObject({
+        Threshold: 1,
+        Dimensions: [{ Name: 'FunctionName', Value: writerRef }],
+      });
+    }
+  });
+
+  it('notify one SNS topic with the configured email subscription', () => {
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+    for (const a of alarms()) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('and the dashboard shows events by severity, the queue, the writer and the database', () => {
+    const dashboard = JSON.stringify(only(template.findResources('AWS::CloudWatch::Dashboard')));
+    for (const text of [
+      'Events written per minute, by severity',
+      'Queue depth',
+      'Writer duration',
+      'Database load',
+      'ServerlessDatabaseCapacity',
+    ]) {
+      expect(dashboard).toContain(text);
+    }
+  });
+});

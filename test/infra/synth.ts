@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { App, Aspects } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { declareFleetAuditTrail } from '../../infra/fleet-audit-app.ts';
+
+/** The context `cdk synth` reads from cdk.json: the tests synthesize exactly what a deploy would. */
+export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+).context;
+
+/** Bundling every function with esbuild takes seconds: synthesize once per test file, in `beforeAll`. */
+export function synthesize(options: { context?: Record<string, unknown>; nag?: boolean } = {}) {
+  const app = new App({ context: { ...CDK_CONTEXT, ...options.context } });
+  const declared = declareFleetAuditTrail(app);
+  if (options.nag) Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  return {
+    config: declared.config,
+    stacks: { stateful: declared.stateful, stateless: declared.stateless },
+    stateful: Template.fromStack(declared.stateful),
+    stateless: Template.fromStack(declared.stateless),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, navigated freely by the assertions
+type Json = any;
+export type Resource = { Type: string; Properties: Record<string, Json>; Metadata?: Record<string, Json> };
+
+/** The functions of the trail (not CDK's own providers), keyed by their Powertools service name. */
+export function auditFunctions(template: Template): Map<string, Resource> {
+  const functions = new Map<string, Resource>();
+  for (const resource of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]) {
+    const service = resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+    if (service) functions.set(service, resource);
+  }
+  return functions;
+}
+
+export function only<T>(values: Record<string, T>): T {
+  const all = Object.values(values);
+  if (all.length !== 1) throw new Error(`expected exactly one resource, found ${all.length}`);
+  return all[0]!;
+}
