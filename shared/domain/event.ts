@@ -124,6 +124,14 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     }));
   }
   const issues: EventIssue[] = [];
+  if (input.id !== undefined && input.occurredAt === undefined) {
+    // The store deduplicates on (occurredAt, id): a retry stamped with a new receive time would be a second event.
+    issues.push({
+      index,
+      path: 'occurredAt',
+      message: 'is required when id is given, so that a retried event is recognised as the same event',
+    });
+  }
   const occurredAt = input.occurredAt ? new Date(input.occurredAt) : ctx.receivedAt;
   if (occurredAt.getTime() > ctx.receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
     issues.push({
