@@ -17,6 +17,7 @@ export interface IdentityProps {
 export class Identity extends Construct {
   readonly authorizer: apigw.IHttpRouteAuthorizer;
   readonly userPool?: cognito.UserPool;
+  readonly userPoolClient?: cognito.UserPoolClient;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -63,6 +64,7 @@ export class Identity extends Construct {
       true,
     );
     this.userPool = userPool;
+    this.userPoolClient = client;
     this.authorizer = new authorizers.HttpUserPoolAuthorizer('Cognito', userPool, { userPoolClients: [client] });
   }
 }

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config.ts';
 import { Alarms } from '../constructs/alarms.ts';
@@ -49,5 +49,14 @@ export class StatelessStack extends Stack {
     dashboard.addFunction('HTTP ingest', httpIngest.fn);
     dashboard.addFunction('IoT ingest', iotIngest.fn);
     dashboard.addDatabase(database);
+
+    // What operators need after a deploy: where to send events, which policy to attach to device certificates.
+    new CfnOutput(this, 'ApiUrl', { value: api.api.apiEndpoint });
+    new CfnOutput(this, 'IotDataEndpoint', { value: stateful.iotData.endpointAddress });
+    new CfnOutput(this, 'DevicePolicyName', { value: iotIngest.devicePolicy.ref });
+    if (identity.userPool && identity.userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: identity.userPoolClient.userPoolClientId });
+    }
   }
 }
