@@ -1,5 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { IotAlertPublisher } from '../../shared/alerts/iot-publisher.ts';
+import { type AlertPublisher, publishCriticalAlerts } from '../../shared/alerts/publish-critical.ts';
 import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
 import { SqsDeadLetterQueue } from '../../shared/queue/sqs-queue.ts';
 import { deadLetterQueueUrl, loadConfig } from '../../shared/runtime/config.ts';
@@ -13,6 +15,8 @@ import { writeBatch } from '../../shared/writer/write-batch.ts';
 export interface WriterDeps {
   store: EventWriter;
   deadLetters: DeadLetterQueue;
+  /** Where CRITICAL events are published once stored (IoT Core on AWS, the local broker on a laptop). */
+  alerts?: AlertPublisher;
 }
 
 /** SQS FIFO event source → PostgreSQL, answering partial batch failures (ReportBatchItemFailures). */
@@ -25,7 +29,13 @@ export function createWriterHandler(deps: WriterDeps) {
         deduplicationId: record.attributes.MessageDeduplicationId ?? record.messageId,
         body: record.body,
       })),
-      { ...deps, log: (level, message, details) => logger[level](message, details) },
+      {
+        ...deps,
+        ...(deps.alerts && {
+          afterStored: (events) => publishCriticalAlerts(events, deps.alerts!).then(() => undefined),
+        }),
+        log: (level, message, details) => logger[level](message, details),
+      },
     );
     emitSeverityMetrics(metrics, outcome.stored);
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
+import mqtt from 'mqtt';
 import { createIngestHttpHandler } from '../../functions/ingest-http/handler.ts';
 import { createIngestIotHandler } from '../../functions/ingest-iot/handler.ts';
 import { createQueryApiHandler } from '../../functions/query-api/handler.ts';
@@ -17,6 +18,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { localContext } from './lambda-context.ts';
 import { startEmbeddedBroker, startIotRuleSubscriber } from './mqtt.ts';
+import { MqttAlertPublisher } from './mqtt-alert-publisher.ts';
 import { restoreSpool, spoolQueue } from './spool.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
@@ -96,9 +98,28 @@ export async function startLocalStack(
       `SQS endpoint ${queues.endpoint} (FIFO queue + DLQ)${restored || restoredDead ? `; restored ${restored} queued and ${restoredDead} dead-letter messages from the last run` : ''}`,
     );
 
+    const catalog = catalogFromEnv();
+    let mqttUrl = config.MQTT_URL;
+    if (!mqttUrl) {
+      const broker = await startEmbeddedBroker(config.MQTT_PORT);
+      cleanups.push(() => broker.stop());
+      mqttUrl = broker.url;
+      log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
+    } else log(`MQTT broker ${mqttUrl}`);
+    // Alerts go out on the local broker, as IoT Core's data plane does on AWS.
+    const alertClient = await mqtt.connectAsync(mqttUrl, {
+      clientId: `trail-alerts-${process.pid}`,
+      protocolVersion: 4,
+    });
+    cleanups.push(() => alertClient.endAsync());
+
     const writer = asLambda<SQSEvent, Awaited<ReturnType<ReturnType<typeof createWriterHandler>>>>(
       'writer',
-      createWriterHandler({ store: new PgEventStore(writerPool), deadLetters }),
+      createWriterHandler({
+        store: new PgEventStore(writerPool),
+        deadLetters,
+        alerts: new MqttAlertPublisher(alertClient),
+      }),
     );
     const eventSource = new SqsEventSource({
       client: queues.client,
@@ -116,14 +137,6 @@ export async function startLocalStack(
       if (left || dead) log(`saved ${left} queued and ${dead} dead-letter messages to ${dataDir} for the next start`);
     });
 
-    const catalog = catalogFromEnv();
-    let mqttUrl = config.MQTT_URL;
-    if (!mqttUrl) {
-      const broker = await startEmbeddedBroker(config.MQTT_PORT);
-      cleanups.push(() => broker.stop());
-      mqttUrl = broker.url;
-      log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
-    } else log(`MQTT broker ${mqttUrl}`);
     const ingestIot = asLambda('ingest-iot', createIngestIotHandler({ queue, catalog }));
     const rule = await startIotRuleSubscriber(
       mqttUrl,

@@ -13,6 +13,11 @@ export interface QueueRecord {
 export interface WriteBatchDeps {
   store: EventWriter;
   deadLetters: DeadLetterQueue;
+  /**
+   * Runs after a record's events are stored (e.g. publishing CRITICAL alerts). If it throws, the record is reported
+   * failed so SQS redelivers it: the insert is then a no-op and the step runs again (at least once).
+   */
+  afterStored?: (events: readonly StoredEvent[]) => Promise<void>;
   log?: (level: 'warn' | 'error', message: string, details: Record<string, unknown>) => void;
 }
 
@@ -44,17 +49,23 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
   }
   if (parsed.length === 0) return outcome;
 
+  const stored = await insertInOrder(parsed, deps, outcome);
+  await runAfterStored(stored, deps, outcome);
+  return outcome;
+}
+
+/** One insert for the batch; if it fails, record by record, failing the rest of a group after a failed record. */
+async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<Parsed[]> {
   try {
     await deps.store.insert(parsed.flatMap((p) => p.events));
-    outcome.stored.push(...parsed.flatMap((p) => p.events));
-    return outcome;
+    return parsed;
   } catch (error) {
     deps.log?.('warn', 'batch insert failed; retrying record by record', {
       error: describe(error),
       records: parsed.length,
     });
   }
-
+  const stored: Parsed[] = [];
   const blockedGroups = new Set<string>();
   for (const item of parsed) {
     if (blockedGroups.has(item.record.groupId)) {
@@ -63,7 +74,7 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
     }
     try {
       await deps.store.insert(item.events);
-      outcome.stored.push(...item.events);
+      stored.push(item);
     } catch (error) {
       if (isPermanentDataError(error)) {
         await park(item.record, `the store refused the events: ${describe(error)}`, deps, outcome);
@@ -77,7 +88,29 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
       outcome.failedMessageIds.push(item.record.messageId);
     }
   }
-  return outcome;
+  return stored;
+}
+
+async function runAfterStored(stored: Parsed[], deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<void> {
+  const blockedGroups = new Set<string>();
+  for (const item of stored) {
+    outcome.stored.push(...item.events);
+    if (!deps.afterStored) continue;
+    if (blockedGroups.has(item.record.groupId)) {
+      outcome.failedMessageIds.push(item.record.messageId);
+      continue;
+    }
+    try {
+      await deps.afterStored(item.events);
+    } catch (error) {
+      deps.log?.('error', 'post-store step failed; SQS will redeliver the record', {
+        messageId: item.record.messageId,
+        error: describe(error),
+      });
+      blockedGroups.add(item.record.groupId);
+      outcome.failedMessageIds.push(item.record.messageId);
+    }
+  }
 }
 
 function parseRecord(record: QueueRecord): Parsed | string {

@@ -262,3 +262,40 @@ describe('local stack: MQTT ingest', () => {
     await expect.poll(() => logs.some((line) => line.includes('audit/r-19/events rejected'))).toBe(true);
   });
 });
+
+describe('local stack: alerts', () => {
+  it('publishes every stored CRITICAL event on audit/alerts/critical, and nothing else', async () => {
+    const dashboard = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'floor-dashboard', protocolVersion: 4 });
+    const alerts: StoredEvent[] = [];
+    dashboard.on('message', (_topic, payload) => alerts.push(JSON.parse(payload.toString()) as StoredEvent));
+    await dashboard.subscribeAsync('audit/alerts/critical', { qos: 1 });
+    try {
+      const response = await post(
+        JSON.stringify([
+          {
+            type: 'controller.protocol.error',
+            severity: 'CRITICAL',
+            entity: { type: 'controller', id: 'plc-7' },
+            payload: { protocol: 'modbus', error: 'bus fault' },
+          },
+          {
+            type: 'controller.state.changed',
+            entity: { type: 'controller', id: 'plc-7' },
+            payload: { from: 'run', to: 'halt' },
+          },
+        ]),
+      );
+      const { ids } = (await response.json()) as { ids: string[] };
+      await stack.drain();
+      await expect.poll(() => alerts.length, { timeout: 10_000 }).toBe(1);
+      expect(alerts[0]).toMatchObject({
+        id: ids[0],
+        severity: 'CRITICAL',
+        type: 'controller.protocol.error',
+        actor: { type: 'user', id: 'alice' },
+      });
+    } finally {
+      await dashboard.endAsync();
+    }
+  });
+});
