@@ -7,6 +7,7 @@ Usage: trail <command> [options]
 Commands:
   start              run the whole system locally (PostgreSQL, SQS, MQTT, HTTP API)
   migrate            apply database migrations to DATABASE_URL
+  bench              measure ingest and queries against COPY (see bench/README.md; --quick for a short run)
   help               show this help
 
 Environment: see README.md (DATABASE_URL, MQTT_URL, MQTT_PORT, PORT, LOCAL_TOKENS, DATA_DIR, EXTRA_EVENT_TYPES).
@@ -25,6 +26,11 @@ const commands: Record<string, Command> = {
   migrate: async () => {
     const { runMigrate } = await import('./migrate.ts');
     return runMigrate();
+  },
+  bench: async () => {
+    // main() keeps only positionals, and the bench has flags with values (--rows 2000000): it reads its own argv.
+    const { runBench } = await import('../../bench/run.ts');
+    return runBench(process.argv.slice(process.argv.indexOf('bench') + 1));
   },
   help: async () => {
     process.stdout.write(HELP);

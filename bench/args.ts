@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+
+export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance'] as const;
+export type PartName = (typeof PART_NAMES)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Rows loaded for the query part. */
+  rows: number;
+  /** Events each ingest method (COPY, writer, one INSERT per event) is given. */
+  writerEvents: number;
+  /** Events per SQS message in a writer batch of 10 messages. */
+  batchEvents: number;
+  /** Events pushed through the local stack (half over HTTP, half over MQTT). */
+  e2eEvents: number;
+  /** Timed runs per query. */
+  samples: number;
+  /** Upper bound on each timed loop, so a slow machine still finishes. */
+  maxSecondsPerLoop: number;
+  parts: PartName[];
+}
+
+const SCALES = {
+  quick: { rows: 200_000, writerEvents: 20_000, e2eEvents: 10_000, samples: 50, maxSecondsPerLoop: 6 },
+  full: { rows: 2_000_000, writerEvents: 100_000, e2eEvents: 60_000, samples: 200, maxSecondsPerLoop: 30 },
+} as const;
+
+export const USAGE = `npm run bench -- [options]
+
+  --quick               smaller scale, under two minutes on 2 cores
+  --rows N              rows loaded for the query part (default 2000000; quick 200000)
+  --writer-events N     events per ingest method (default 100000; quick 20000)
+  --batch-events N      events per SQS message in a writer batch of 10 messages (default 100)
+  --e2e-events N        events through the local stack, half HTTP and half MQTT (default 60000; quick 10000)
+  --samples N           timed runs per query (default 200; quick 50)
+  --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
+
+DATABASE_URL: a PostgreSQL server to create the bench databases on (else an embedded PostgreSQL 17 is started).
+`;
+
+/** Reads the bench's flags; throws an Error whose message suits the command line. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rows: { type: 'string' },
+      'writer-events': { type: 'string' },
+      'batch-events': { type: 'string' },
+      'e2e-events': { type: 'string' },
+      samples: { type: 'string' },
+      parts: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+  const scale = values.quick ? SCALES.quick : SCALES.full;
+  return {
+    quick: values.quick,
+    rows: positiveInteger('--rows', values.rows, scale.rows),
+    writerEvents: positiveInteger('--writer-events', values['writer-events'], scale.writerEvents),
+    batchEvents: positiveInteger('--batch-events', values['batch-events'], 100),
+    e2eEvents: positiveInteger('--e2e-events', values['e2e-events'], scale.e2eEvents),
+    samples: positiveInteger('--samples', values.samples, scale.samples),
+    maxSecondsPerLoop: scale.maxSecondsPerLoop,
+    parts: parseParts(values.parts),
+  };
+}
+
+function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  // Underscores as digit separators: --rows 10_000_000.
+  const value = Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function parseParts(text: string | undefined): PartName[] {
+  if (text === undefined) return [...PART_NAMES];
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!(PART_NAMES as readonly string[]).includes(name))
+      throw new Error(`--parts: unknown part "${name}"; choose from ${PART_NAMES.join(', ')}`);
+  }
+  if (names.length === 0) throw new Error('--parts needs at least one part');
+  return PART_NAMES.filter((name) => names.includes(name));
+}

@@ -1,0 +1,80 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type BenchOptions, type PartName, parseBenchArgs, USAGE } from './args.ts';
+import { describeMachine } from './machine.ts';
+import { archivePart, maintenancePart } from './parts/lifecycle.ts';
+import { buildSummary, evaluateTargets, markdownReport } from './report.ts';
+import { startBenchServer } from './server.ts';
+import type { BenchContext, BenchPart, PartResult } from './types.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** Parts in run order; e2e and queries load their modules (and the local stack) only when they run. */
+const PARTS: Record<PartName, BenchPart> = {
+  writer: async (ctx) => (await import('./parts/writer.ts')).writerPart(ctx),
+  e2e: async (ctx) => (await import('./parts/e2e.ts')).e2ePart(ctx),
+  queries: async (ctx) => (await import('./parts/queries.ts')).queriesPart(ctx),
+  archive: archivePart,
+  maintenance: maintenancePart,
+};
+
+/** `trail bench`: runs the parts, writes bench/results/<run>.json, prints the table and, last, the summary line. */
+export async function runBench(argv: string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  // The handlers of the local stack log through Powertools: keep stdout for the report.
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+  const started = new Date();
+  const run = `${started.toISOString().replace(/[:.]/g, '-')}-${options.quick ? 'quick' : `${options.rows}-rows`}`;
+  const log = (message: string) => process.stderr.write(`[bench ${elapsed(started)}] ${message}\n`);
+  const server = await startBenchServer();
+  const ctx: BenchContext = { options, server, log, plans: [], results: {} };
+  let failed = false;
+  try {
+    const machine = await describeMachine(server.adminUrl, server.embedded);
+    log(`${machine.postgres.version}; ${machine.cpus} cpus; load ${machine.loadAverage.join(' ')}`);
+    for (const name of options.parts) {
+      log(`part ${name}`);
+      ctx.results[name] = await PARTS[name](ctx).catch((error: Error): PartResult => {
+        failed = true;
+        log(`part ${name} failed: ${error.stack ?? error.message}`);
+        return { status: 'failed', figures: {}, notes: [`failed: ${error.message}`] };
+      });
+    }
+    const summary = buildSummary(ctx.results);
+    const targets = evaluateTargets(summary);
+    const finished = new Date();
+    const result = {
+      run,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      seconds: Math.round((finished.getTime() - started.getTime()) / 1000),
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((load) => Math.round(load * 100) / 100) },
+      parameters: options,
+      parts: ctx.results,
+      summary,
+      targets,
+    };
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await writeFile(`${RESULTS_DIR}${run}.json`, `${JSON.stringify(result, null, 2)}\n`);
+    if (ctx.plans.length > 0) await writeFile(`${RESULTS_DIR}${run}.plans.txt`, `${ctx.plans.join('\n\n')}\n`);
+    log(`results in bench/results/${run}.json${ctx.plans.length > 0 ? ` (plans: ${run}.plans.txt)` : ''}`);
+    process.stdout.write(`${markdownReport(ctx.results, targets)}\n\n${JSON.stringify(summary)}\n`);
+  } finally {
+    await server.stop();
+  }
+  return failed ? 1 : 0;
+}
+
+function elapsed(since: Date): string {
+  return `${((Date.now() - since.getTime()) / 1000).toFixed(1)}s`;
+}

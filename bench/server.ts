@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../shared/local/embedded-postgres.ts';
+import { migrate } from '../shared/store/migrate.ts';
+import { createPool } from '../shared/store/pool.ts';
+
+/** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */
+export interface BenchServer {
+  /** A superuser URL: databases are created and dropped through it. */
+  adminUrl: string;
+  embedded: boolean;
+  /** A fresh database, migrated with the product's migrations: every figure is measured on the same table definition. */
+  createDatabase(label: string): Promise<BenchDatabase>;
+  stop(): Promise<void>;
+}
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** Owner pool (the superuser), for loading and setup; measurements use the product's roles where it has them. */
+  pool: pg.Pool;
+  drop(): Promise<void>;
+}
+
+export async function startBenchServer(env: NodeJS.ProcessEnv = process.env): Promise<BenchServer> {
+  const configured = env['DATABASE_URL'];
+  if (configured) return benchServer(configured, false, async () => undefined);
+  const dataDir = await mkdtemp(join(tmpdir(), 'trail-bench-pg-'));
+  const server = await startEmbeddedPostgres({ dataDir });
+  return benchServer(server.url, true, async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+function benchServer(adminUrl: string, embedded: boolean, stop: () => Promise<void>): BenchServer {
+  const created = new Set<BenchDatabase>();
+  return {
+    adminUrl,
+    embedded,
+    async createDatabase(label) {
+      const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
+      await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
+      const url = withDatabase(adminUrl, name);
+      const pool = createPool({ connectionString: url, max: 4, application_name: `bench:${label}` });
+      await migrate(pool);
+      const database: BenchDatabase = {
+        name,
+        url,
+        pool,
+        async drop() {
+          created.delete(database);
+          await pool.end();
+          await withAdmin(adminUrl, (admin) =>
+            admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
+          );
+        },
+      };
+      created.add(database);
+      return database;
+    },
+    async stop() {
+      // Databases a failed part left behind: a bench never leaves data on someone's server.
+      for (const database of [...created]) await database.drop().catch(() => undefined);
+      await stop();
+    },
+  };
+}
+
+export function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(adminUrl: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
