@@ -1,45 +1,63 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { hasAnyRole, principalFromClaims } from '../../shared/ingest/principal.ts';
-import { type Clock, type EventReader, systemClock } from '../../shared/ports/index.ts';
-import { parseListParams } from '../../shared/query/list-params.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../../shared/access/policy.ts';
+import { principalFromClaims } from '../../shared/ingest/principal.ts';
+import { type Clock, systemClock } from '../../shared/ports/index.ts';
+import { QueueAccessAuditor } from '../../shared/query/access-auditor.ts';
+import type { AccessAuditor, QueryStore, SavedViewStore } from '../../shared/query/ports.ts';
+import { SqsEventQueue } from '../../shared/queue/sqs-queue.ts';
+import { catalogFromEnv, loadConfig, queueUrl } from '../../shared/runtime/config.ts';
 import { jsonResponse } from '../../shared/runtime/http.ts';
 import { lambdaHandler } from '../../shared/runtime/lambda.ts';
-import { InvalidCursorError, PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { tracer } from '../../shared/runtime/observability.ts';
+import { PgQueryStore } from '../../shared/store/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../../shared/store/pool.ts';
+import { PgSavedViews } from '../../shared/store/saved-views.ts';
+import { type QueryApiResult, ROUTES } from './routes.ts';
+
+export type { QueryApiResult } from './routes.ts';
 
 export interface QueryApiDeps {
-  reader: EventReader;
+  store: QueryStore;
+  views: SavedViewStore;
+  audit: AccessAuditor;
   clock?: Clock;
+  /** The local stack streams exports; API Gateway cannot, so on Lambda they are buffered (and capped). */
+  streamExports?: boolean;
 }
 
-const MAY_READ = ['admin', 'auditor', 'operator'] as const;
+const isRoute = (key: string): key is QueryRoute => (QUERY_ROUTES as readonly string[]).includes(key);
 
-/** GET /events: newest first, filtered by entity, type (or prefix.*), severity, since/until; keyset pages. */
-export function createQueryApiHandler({ reader, clock = systemClock }: QueryApiDeps) {
-  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+/** The query API: authenticate, check route × role (shared/access/policy.ts), then the route. */
+export function createQueryApiHandler({
+  store,
+  views,
+  audit,
+  clock = systemClock,
+  streamExports = false,
+}: QueryApiDeps) {
+  const deps = { store, views, audit, clock, streamExports };
+  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<QueryApiResult> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
     if (!principal)
       return jsonResponse(401, { error: 'missing or invalid credentials: send Authorization: Bearer <token>' });
-    if (!hasAnyRole(principal, MAY_READ)) {
-      return jsonResponse(403, { error: `role ${principal.roles.join(',') || '(none)'} may not read events` });
-    }
-    const params = parseListParams(event.queryStringParameters ?? {}, clock());
-    if (!params.ok)
-      return jsonResponse(400, {
-        error: `query parameter ${params.parameter}: ${params.message}`,
-        parameter: params.parameter,
-      });
-    try {
-      return jsonResponse(200, await reader.list(params.filter));
-    } catch (error) {
-      if (error instanceof InvalidCursorError)
-        return jsonResponse(400, { error: `query parameter cursor: ${error.message}`, parameter: 'cursor' });
-      throw error;
-    }
+    const route = event.routeKey;
+    if (!isRoute(route)) return jsonResponse(404, { error: `no route ${route}` });
+    if (!mayAccess(principal, route))
+      return jsonResponse(403, { error: `role ${principal.roles.join(',') || '(none)'} may not use ${route}` });
+    const sourceIp = event.requestContext.http?.sourceIp;
+    const read = { principal, route, query: event.queryStringParameters ?? {}, ...(sourceIp && { sourceIp }) };
+    return ROUTES[route]({ deps, principal, event, read });
   };
 }
 
 export const handler = lambdaHandler(() => {
+  const config = loadConfig({ QUEUE_URL: queueUrl });
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
-  return createQueryApiHandler({ reader: new PgEventStore(pool) });
+  const queue = new SqsEventQueue(tracer.captureAWSv3Client(new SQSClient({})), config.QUEUE_URL);
+  return createQueryApiHandler({
+    store: new PgQueryStore(pool),
+    views: new PgSavedViews(pool),
+    audit: new QueueAccessAuditor(queue, catalogFromEnv()),
+  });
 });

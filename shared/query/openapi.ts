@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { QUERY_ROUTES } from '../access/policy.ts';
+import { storedEventSchema } from '../domain/event.ts';
+import {
+  eventsQuerySchema,
+  exportQuerySchema,
+  historyQuerySchema,
+  reportQuerySchema,
+  savedFiltersSchema,
+  savedViewInputSchema,
+  statsQuerySchema,
+} from './params.ts';
+
+const windowSchema = z.object({ since: z.iso.datetime(), until: z.iso.datetime() });
+const errorSchema = z.object({ error: z.string(), parameter: z.string().optional() });
+const eventsPageSchema = z.object({
+  events: z.array(storedEventSchema),
+  next: z.string().nullable().describe('pass as cursor for the next page; null on the last page'),
+  window: windowSchema,
+});
+const statsSchema = z.object({
+  interval: z.string(),
+  groupBy: z.string(),
+  window: windowSchema,
+  rows: z.array(z.object({ bucket: z.iso.datetime(), key: z.string(), count: z.number().int() })),
+  truncated: z.boolean(),
+});
+const savedViewSchema = z.object({ name: z.string(), filters: savedFiltersSchema, createdAt: z.iso.datetime() });
+
+type JsonSchema = { properties?: Record<string, { description?: string }>; required?: string[] };
+
+function queryParameters(schema: z.ZodType) {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    ...(property.description && { description: property.description }),
+    schema: property,
+  }));
+}
+
+const pathParameter = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema) } });
+const ok = (description: string, content: Record<string, unknown>) => ({ description, content });
+const errors = {
+  400: { description: 'a parameter is invalid: `parameter` names it, `error` says why', content: json(errorSchema) },
+  401: { description: 'no or invalid credentials', content: json(errorSchema) },
+  403: { description: 'the role may not use this route', content: json(errorSchema) },
+};
+
+type Operation = Record<string, unknown>;
+const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
+  'GET /events': {
+    summary: 'Events matching the filters, one page (keyset cursor), in a time window',
+    parameters: queryParameters(eventsQuerySchema),
+    responses: { 200: ok('a page of events', json(eventsPageSchema)), ...errors },
+  },
+  'GET /entities/{type}/{id}/events': {
+    summary: "An entity's history, including events that list it as related",
+    parameters: [
+      pathParameter('type', 'entity type, e.g. robot'),
+      pathParameter('id', 'entity id, e.g. r-17'),
+      ...queryParameters(historyQuerySchema),
+    ],
+    responses: { 200: ok('a page of events', json(eventsPageSchema)), ...errors },
+  },
+  'GET /stats': {
+    summary: 'Event counts per interval, grouped by severity, type or entity',
+    parameters: queryParameters(statsQuerySchema),
+    responses: { 200: ok('counts per bucket and key', json(statsSchema)), ...errors },
+  },
+  'GET /events/export': {
+    summary: 'Every matching event as CSV, a JSON array or NDJSON (streamed locally; up to 5 MiB on AWS)',
+    parameters: queryParameters(exportQuerySchema),
+    responses: {
+      200: ok('the export, as an attachment', {
+        'text/csv': { schema: { type: 'string' } },
+        'application/json': { schema: z.toJSONSchema(z.array(storedEventSchema)) },
+        'application/x-ndjson': { schema: { type: 'string' } },
+      }),
+      413: { description: 'too large to return through API Gateway: narrow the window', content: json(errorSchema) },
+      ...errors,
+    },
+  },
+  'GET /reports': {
+    summary: 'A printable HTML audit report over the filters',
+    parameters: queryParameters(reportQuerySchema),
+    responses: { 200: ok('the report', { 'text/html': { schema: { type: 'string' } } }), ...errors },
+  },
+  'GET /views': {
+    summary: "The caller's saved views",
+    responses: { 200: ok('saved views', json(z.object({ views: z.array(savedViewSchema) }))), ...errors },
+  },
+  'POST /views': {
+    summary: 'Save filters under a name',
+    requestBody: { required: true, content: json(savedViewInputSchema) },
+    responses: {
+      201: ok('saved', json(savedViewSchema)),
+      409: { description: 'a view of that name exists', content: json(errorSchema) },
+      ...errors,
+    },
+  },
+  'DELETE /views/{name}': {
+    summary: 'Delete a saved view',
+    parameters: [pathParameter('name', 'the view name')],
+    responses: { 204: { description: 'deleted' }, 404: { description: 'no such view' }, ...errors },
+  },
+  'GET /openapi.json': {
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': {} } }, ...errors },
+  },
+};
+
+/** The OpenAPI 3.1 description of the query API, built from the zod schemas the handlers validate with. */
+export function openApiDocument(serverUrl?: string) {
+  const paths: Record<string, Record<string, Operation>> = {};
+  for (const route of QUERY_ROUTES) {
+    const [method, path] = route.split(' ') as [string, string];
+    paths[path] = { ...paths[path], [method.toLowerCase()]: OPERATIONS[route] };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Fleet audit trail: query API', version: '1' },
+    ...(serverUrl && { servers: [{ url: serverUrl }] }),
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { parseEntityKey } from '../domain/entity.ts';
+import { type CHANNELS, MAX_CLOCK_SKEW_MS } from '../domain/event.ts';
+import { SEVERITIES, type Severity, severitySchema } from '../domain/severity.ts';
+import type { EventQueryFilter } from '../store/event-query.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './list-params.ts';
+
+/** Without since/until a query reads the last week. */
+export const DEFAULT_WINDOW_DAYS = 7;
+/** The widest window one request may read: about three months, so at most four monthly partitions. */
+export const MAX_WINDOW_DAYS = 93;
+const DAY_MS = 86_400_000;
+
+const filterFields = {
+  entity: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('type:id, e.g. robot:r-17: the entity, or events that list it in related'),
+  type: z
+    .string()
+    .max(128)
+    .regex(/^[a-z][a-z0-9_.]*(\.\*)?$/, 'type must be an event type (robot.online) or a prefix ending in .* (robot.*)')
+    .optional()
+    .describe('an event type, or a prefix ending in .* (robot.*)'),
+  severity: z.string().max(64).optional().describe('one severity or a comma list: INFO,WARNING,ERROR,CRITICAL'),
+  minSeverity: z.enum(SEVERITIES).optional().describe('this severity and above, e.g. ERROR'),
+  actor: z
+    .string()
+    .max(200)
+    .regex(/^(user|device|service):[^\s:]{1,128}$/, 'must be user:<id>, device:<id> or service:<id>')
+    .optional()
+    .describe('who did it: user:alice, device:r-17, service:writer'),
+  source: z
+    .string()
+    .max(300)
+    .regex(/^(iot|http|internal)(:\S{1,256})?$/, 'must be iot, http or internal, optionally :principal (iot:r-17)')
+    .optional()
+    .describe('the channel (iot, http, internal), optionally with the principal: iot:r-17'),
+  since: z
+    .string()
+    .max(64)
+    .optional()
+    .describe(`ISO-8601 or relative (30m, 24h, 7d); default: ${DEFAULT_WINDOW_DAYS}d`),
+  until: z.string().max(64).optional().describe('ISO-8601 or relative; exclusive; default: now'),
+  q: z.string().min(1).max(200).optional().describe('text inside the payload (case-insensitive substring)'),
+  id: z.uuid({ message: 'must be an event id (UUID)' }).optional().describe('one event, by id'),
+};
+
+const order = z.enum(['desc', 'asc']).default('desc').describe('desc: newest first (default); asc: oldest first');
+
+export const eventsQuerySchema = z.strictObject({
+  ...filterFields,
+  order,
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().max(1024).optional().describe('the "next" value of the previous page'),
+});
+
+const { entity: _pathEntity, ...historyFields } = eventsQuerySchema.shape;
+/** GET /entities/{type}/{id}/events: the entity comes from the path. */
+export const historyQuerySchema = z.strictObject(historyFields);
+
+export const STATS_INTERVALS = ['minute', 'hour', 'day'] as const;
+export const STATS_GROUPS = ['severity', 'type', 'entity'] as const;
+export const statsQuerySchema = z.strictObject({
+  ...filterFields,
+  interval: z.enum(STATS_INTERVALS).default('hour'),
+  groupBy: z.enum(STATS_GROUPS).default('severity'),
+});
+
+export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
+export const exportQuerySchema = z.strictObject({
+  ...filterFields,
+  order,
+  format: z.enum(EXPORT_FORMATS).default('csv'),
+});
+
+export const reportQuerySchema = z.strictObject({
+  ...filterFields,
+  title: z.string().min(1).max(200).optional().describe('the report title'),
+});
+
+/** What a saved view keeps: the filters of GET /events, as the UI sends them. */
+export const savedFiltersSchema = z.strictObject(filterFields);
+export const savedViewInputSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((name) => !/\p{Cc}/u.test(name), 'name may not contain control characters'),
+  filters: savedFiltersSchema,
+});
+
+export type FilterParams = z.output<typeof savedFiltersSchema>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; parameter: string; message: string };
+
+/** Checks query parameters against a schema; on failure names the first offending parameter and why. */
+export function parseParams<S extends z.ZodType>(
+  schema: S,
+  query: Record<string, string | undefined>,
+): Parsed<z.output<S>> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys')
+    return { ok: false, parameter: issue.keys.join(','), message: 'unknown query parameter' };
+  return { ok: false, parameter: issue.path.map(String).join('.') || '(query)', message: issue.message };
+}
+
+/**
+ * Turns filter parameters into a store filter with a closed time window: since alone reads forward from it
+ * (at most MAX_WINDOW_DAYS, never past now), until alone reads the DEFAULT_WINDOW_DAYS before it, neither reads
+ * the last DEFAULT_WINDOW_DAYS. "now" includes the clock skew a device may have, so fresh events are never cut off.
+ */
+export function resolveFilter(params: FilterParams, now: Date): Parsed<EventQueryFilter> {
+  const filter: Partial<EventQueryFilter> = {};
+  if (params.entity !== undefined) {
+    const entity = parseEntityKey(params.entity);
+    if (!entity) return { ok: false, parameter: 'entity', message: 'must be type:id, e.g. robot:r-17' };
+    filter.entity = entity;
+  }
+  if (params.type !== undefined) filter.type = params.type;
+  if (params.severity !== undefined) {
+    const severities = params.severity.split(',').map((s) => s.trim().toUpperCase());
+    const bad = severities.find((s) => !severitySchema.safeParse(s).success);
+    if (bad !== undefined)
+      return { ok: false, parameter: 'severity', message: `"${bad}" is not one of ${SEVERITIES.join(', ')}` };
+    filter.severities = severities as Severity[];
+  }
+  if (params.minSeverity !== undefined) filter.minSeverity = params.minSeverity;
+  if (params.actor !== undefined) filter.actor = params.actor;
+  if (params.source !== undefined) {
+    const at = params.source.indexOf(':');
+    filter.source =
+      at < 0
+        ? { channel: params.source as (typeof CHANNELS)[number] }
+        : { channel: params.source.slice(0, at) as (typeof CHANNELS)[number], principal: params.source.slice(at + 1) };
+  }
+  if (params.q !== undefined) filter.q = params.q;
+  if (params.id !== undefined) filter.id = params.id;
+
+  const instants: { since?: Date; until?: Date } = {};
+  for (const key of ['since', 'until'] as const) {
+    const text = params[key];
+    if (text === undefined) continue;
+    const instant = parseInstant(text, now);
+    if (!instant)
+      return {
+        ok: false,
+        parameter: key,
+        message: 'must be ISO-8601 (2026-05-01T00:00:00Z) or relative (30m, 24h, 7d)',
+      };
+    instants[key] = instant;
+  }
+  const latest = new Date(now.getTime() + MAX_CLOCK_SKEW_MS);
+  const until =
+    instants.until ??
+    (instants.since
+      ? new Date(Math.min(latest.getTime(), instants.since.getTime() + MAX_WINDOW_DAYS * DAY_MS))
+      : latest);
+  const since = instants.since ?? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+  if (since >= until) return { ok: false, parameter: 'since', message: 'must be before until' };
+  if (until.getTime() - since.getTime() > MAX_WINDOW_DAYS * DAY_MS)
+    return {
+      ok: false,
+      parameter: 'since',
+      message: `the window since..until is longer than ${MAX_WINDOW_DAYS} days: narrow it, or query the archive for older months`,
+    };
+  return { ok: true, value: { ...filter, since, until } };
+}
