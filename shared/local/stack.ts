@@ -6,13 +6,17 @@ import { createIngestHttpHandler } from '../../functions/ingest-http/handler.ts'
 import { createIngestIotHandler } from '../../functions/ingest-iot/handler.ts';
 import { createQueryApiHandler } from '../../functions/query-api/handler.ts';
 import { createWriterHandler } from '../../functions/writer/handler.ts';
+import { QUERY_ROUTES } from '../access/policy.ts';
 import type { IotRuleEvent } from '../ingest/iot-message.ts';
+import { QueueAccessAuditor } from '../query/access-auditor.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../queue/sqs-queue.ts';
 import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
 import { migrate } from '../store/migrate.ts';
 import { PgEventStore } from '../store/pg-event-store.ts';
+import { PgQueryStore } from '../store/pg-query-store.ts';
 import { createPool } from '../store/pool.ts';
+import { PgSavedViews } from '../store/saved-views.ts';
 import { type LocalConfig, loadLocalConfig } from './config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
@@ -36,6 +40,9 @@ export interface LocalStack {
 }
 
 export type StackLog = (message: string) => void;
+
+/** The web UI's files, served at `/`. */
+const WEB_DIR = resolve(import.meta.dirname, '..', '..', 'web');
 
 /** Runs a handler the way Lambda would: through the shared middleware stack, with a Lambda context. */
 function asLambda<E, R>(name: string, handler: Handler<E, R>): (event: E) => Promise<R> {
@@ -148,13 +155,22 @@ export async function startLocalStack(
     cleanups.push(() => rule.stop());
 
     const tokens = parseLocalTokens(config.LOCAL_TOKENS);
+    const queryApi = asLambda(
+      'query-api',
+      createQueryApiHandler({
+        store: new PgQueryStore(readerPool),
+        views: new PgSavedViews(readerPool),
+        audit: new QueueAccessAuditor(queue, catalog),
+        streamExports: true,
+      }),
+    );
     const routes: Record<string, ApiHandler> = {
       'POST /events': asLambda('ingest-http', createIngestHttpHandler({ queue, catalog })),
-      'GET /events': asLambda('query-api', createQueryApiHandler({ reader: new PgEventStore(readerPool) })),
+      ...Object.fromEntries(QUERY_ROUTES.map((route) => [route, queryApi])),
     };
-    const api = await startLocalApi({ port: config.PORT, tokens, routes });
+    const api = await startLocalApi({ port: config.PORT, tokens, routes, staticDir: WEB_DIR });
     cleanups.push(() => api.stop());
-    log(`HTTP API ${api.url}: POST /events, GET /events`);
+    log(`HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/`);
     if (!config.LOCAL_TOKENS)
       log('auth: Authorization: Bearer dev-admin-token (user dev, admin); set LOCAL_TOKENS to change it');
 
