@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildEventPageQuery,
+  buildStatsQuery,
+  buildTotalsQuery,
+  type EventQueryFilter,
+} from '../../shared/store/event-query.ts';
+
+const window = { since: new Date('2026-05-01T00:00:00Z'), until: new Date('2026-05-08T00:00:00Z') };
+const HOSTILE = "x'); DROP TABLE events; --";
+
+/** A filter with hostile text in every free-text field. */
+const hostile: EventQueryFilter = {
+  ...window,
+  entity: { type: HOSTILE, id: HOSTILE },
+  type: `${HOSTILE}.*`,
+  severities: ['ERROR'],
+  minSeverity: 'WARNING',
+  actor: HOSTILE,
+  source: { channel: 'http', principal: HOSTILE },
+  q: HOSTILE,
+  id: HOSTILE,
+  hiddenTypePrefixes: [HOSTILE],
+};
+
+describe('query API SQL', () => {
+  it('carries every value as a parameter, never in the text', () => {
+    const queries = [
+      buildEventPageQuery(hostile, { order: 'desc', limit: 10, after: { occurredAt: HOSTILE, id: HOSTILE } }),
+      buildStatsQuery(hostile, { interval: 'hour', groupBy: 'entity', maxRows: 10 }),
+      buildTotalsQuery(hostile, 'actor', 10),
+    ];
+    for (const { text, values } of queries) {
+      expect(text).not.toContain('DROP');
+      expect(text).not.toContain("'x");
+      expect(values.some((v) => String(v).includes('DROP'))).toBe(true);
+      const placeholders = new Set(text.match(/\$\d+/g));
+      expect(placeholders.size).toBe(values.length);
+    }
+  });
+
+  it('bounds every query by the window', () => {
+    const { text, values } = buildEventPageQuery(window, { order: 'desc', limit: 5 });
+    expect(text).toContain('occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz');
+    expect(values.slice(0, 2)).toEqual(['2026-05-01T00:00:00.000Z', '2026-05-08T00:00:00.000Z']);
+  });
+
+  it('escapes LIKE wildcards in prefixes, payload text and hidden prefixes', () => {
+    const { values } = buildEventPageQuery(
+      { ...window, type: 'sensor.payload_x.*', q: '100%_\\', hiddenTypePrefixes: ['user.'] },
+      { order: 'desc', limit: 5 },
+    );
+    expect(values).toContain('sensor.payload\\_x.%');
+    expect(values).toContain('%100\\%\\_\\\\%');
+    expect(values).toContain('user.%');
+  });
+
+  it('states the severity floor as a number range, for the partial index', () => {
+    const { text, values } = buildEventPageQuery(
+      { ...window, severities: ['WARNING', 'CRITICAL'], minSeverity: 'ERROR' },
+      { order: 'desc', limit: 5 },
+    );
+    expect(text).toMatch(/severity_number >= \$\d+::smallint/);
+    expect(values).toContain(17);
+  });
+
+  it('pages by (occurred_at, id) in either direction, asking one row more', () => {
+    const after = { occurredAt: '2026-05-02T00:00:00.000Z', id: '0195519a-0000-7000-8000-000000000001' };
+    const desc = buildEventPageQuery(window, { order: 'desc', limit: 5, after });
+    expect(desc.text).toMatch(
+      /\(occurred_at, id\) < \(\$3::timestamptz, \$4::uuid\) ORDER BY occurred_at DESC, id DESC LIMIT \$5$/,
+    );
+    expect(desc.values.at(-1)).toBe(6);
+    const asc = buildEventPageQuery(window, { order: 'asc', limit: 5, after });
+    expect(asc.text).toMatch(/\(occurred_at, id\) > .* ORDER BY occurred_at ASC, id ASC/);
+  });
+
+  it('buckets stats with date_bin on UTC boundaries', () => {
+    const { text, values } = buildStatsQuery(window, { interval: 'day', groupBy: 'severity', maxRows: 100 });
+    expect(text).toMatch(
+      /^SELECT date_bin\(\$1::interval, occurred_at, TIMESTAMPTZ '2000-01-01 00:00:00\+00'\) AS bucket, severity AS key/,
+    );
+    expect(values[0]).toBe('1 day');
+    expect(values.at(-1)).toBe(101);
+  });
+});

@@ -1,0 +1,74 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalApi, startLocalApi } from '../../shared/local/http-server.ts';
+import { createPool } from '../../shared/store/pool.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { queryApi } from './api-support.ts';
+import { NOW } from './fixture.ts';
+
+const ROWS = 100_000;
+let db: TestDatabase;
+let reader: pg.Pool;
+let server: LocalApi;
+let buffered: ReturnType<typeof queryApi>;
+
+beforeAll(async () => {
+  db = await createTestDatabase('query_export_memory');
+  await db.pool.query(`SELECT audit_ensure_month_partition('2026-05-01')`);
+  // 100k events of ~1 KiB, one a second from May 8: an export of well over 100 MB.
+  await db.pool.query(
+    `INSERT INTO events (id, type, severity, severity_number, occurred_at, received_at, entity_type, entity_id, related,
+                         actor, source_channel, source_principal, payload)
+     SELECT gen_random_uuid(), 'sensor.battery.low', 'WARNING', 13, t, t, 'sensor', 's-' || (n % 50), '[]',
+            'device:s-' || (n % 50), 'iot', 's-' || (n % 50), jsonb_build_object('level', n % 100, 'note', repeat('x', 1000))
+     FROM generate_series(1, $1::int) AS n, LATERAL (SELECT timestamptz '2026-05-08 00:00:00+00' + n * interval '1 second') AS s(t)`,
+    [ROWS],
+  );
+  reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 2 });
+  const streaming = queryApi(reader, () => NOW, { streamExports: true });
+  buffered = queryApi(reader, () => NOW);
+  server = await startLocalApi({
+    port: 0,
+    tokens: new Map([['export-token', { user: 'ann', role: 'auditor' }]]),
+    routes: { 'GET /events/export': streaming.handler },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await reader?.end();
+  await db?.drop();
+});
+
+describe('export of 100k rows', () => {
+  it('streams through the local API with bounded memory', async () => {
+    const response = await fetch(`${server.url}/events/export?format=ndjson&type=sensor.*`, {
+      headers: { authorization: 'Bearer export-token' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(
+      'attachment; filename="audit-sensor._-20260503T1215Z-20260510T1215Z.ndjson"',
+    );
+    const baseline = process.memoryUsage().heapUsed;
+    let peak = baseline;
+    let bytes = 0;
+    let lines = 0;
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body!) {
+      bytes += chunk.length;
+      lines += decoder.decode(chunk, { stream: true }).split('\n').length - 1;
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }
+    expect(lines).toBe(ROWS);
+    expect(bytes).toBeGreaterThan(100 * 1024 * 1024);
+    // The whole export held in memory would be over 100 MB; one page of 1000 rows is about 1.3 MB.
+    expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
+  }, 120_000);
+
+  it('is refused with a 413 where the response must be buffered (API Gateway)', async () => {
+    const { status, json } = await buffered.call('GET /events/export', { query: { format: 'csv' } });
+    expect(status).toBe(413);
+    expect(json.error).toMatch(/narrow since\/until .* archive/);
+    expect(buffered.queue.events()).toEqual([]);
+  });
+});

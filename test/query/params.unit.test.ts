@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { applyPageCursor, encodePageCursor } from '../../shared/query/page-cursor.ts';
+import {
+  DEFAULT_WINDOW_DAYS,
+  eventsQuerySchema,
+  MAX_WINDOW_DAYS,
+  parseParams,
+  resolveFilter,
+} from '../../shared/query/params.ts';
+
+const NOW = new Date('2026-05-10T12:00:00.000Z');
+const DAY = 86_400_000;
+
+function resolve(query: Record<string, string>) {
+  const params = parseParams(eventsQuerySchema, query);
+  if (!params.ok) return params;
+  return resolveFilter(params.value, NOW);
+}
+
+function filterOf(query: Record<string, string>) {
+  const result = resolve(query);
+  if (!result.ok) throw new Error(`${result.parameter}: ${result.message}`);
+  return result.value;
+}
+
+describe('the time window', () => {
+  it('defaults to the last 7 days, up to now plus the allowed clock skew', () => {
+    const { since, until } = filterOf({});
+    expect(until.toISOString()).toBe('2026-05-10T12:15:00.000Z');
+    expect(until.getTime() - since.getTime()).toBe(DEFAULT_WINDOW_DAYS * DAY);
+  });
+
+  it('reads forward from since, at most the maximum window, never past now', () => {
+    expect(filterOf({ since: '24h' }).until.toISOString()).toBe('2026-05-10T12:15:00.000Z');
+    expect(filterOf({ since: '2026-01-01T00:00:00Z' }).until.getTime()).toBe(
+      Date.parse('2026-01-01T00:00:00Z') + MAX_WINDOW_DAYS * DAY,
+    );
+  });
+
+  it('reads the default window before until', () => {
+    const { since } = filterOf({ until: '2026-05-01T00:00:00Z' });
+    expect(since.toISOString()).toBe('2026-04-24T00:00:00.000Z');
+  });
+
+  it('refuses inverted, empty and too wide windows', () => {
+    expect(resolve({ since: '1d', until: '2d' })).toMatchObject({ ok: false, parameter: 'since' });
+    expect(resolve({ since: '2026-05-01T00:00:00Z', until: '2026-05-01T00:00:00Z' })).toMatchObject({ ok: false });
+    expect(resolve({ since: '100d', until: '1d' })).toMatchObject({
+      ok: false,
+      parameter: 'since',
+      message: /93 days/,
+    });
+    expect(resolve({ since: '2027-01-01T00:00:00Z' })).toMatchObject({ ok: false, parameter: 'since' });
+  });
+});
+
+describe('filters', () => {
+  it('reads every filter', () => {
+    expect(
+      filterOf({
+        entity: 'robot:r-17',
+        type: 'robot.*',
+        severity: 'warning, ERROR',
+        minSeverity: 'ERROR',
+        actor: 'user:alice',
+        source: 'iot:r-17',
+        q: '100%',
+        id: '0195519a-0000-7000-8000-000000000001',
+      }),
+    ).toMatchObject({
+      entity: { type: 'robot', id: 'r-17' },
+      type: 'robot.*',
+      severities: ['WARNING', 'ERROR'],
+      minSeverity: 'ERROR',
+      actor: 'user:alice',
+      source: { channel: 'iot', principal: 'r-17' },
+      q: '100%',
+      id: '0195519a-0000-7000-8000-000000000001',
+    });
+  });
+
+  it.each([
+    ['entity', ["robot:r-1' OR 1=1", 'robot', ':x', 'robot:a b']],
+    ['type', ['robot.%', "x' OR '1'='1", 'ROBOT.online', 'robot.*.x']],
+    ['severity', ['LOUD', 'INFO,;DROP', '']],
+    ['minSeverity', ['error', 'FATAL', "ERROR'--"]],
+    ['actor', ['alice', 'admin:x', 'user:a b', "user:x' --"]],
+    ['source', ['mqtt', 'iot:', 'http:a b']],
+    ['since', ['yesterday', '1w', '2026-02-30T00:00:00Z', '1e9d']],
+    ['until', ['tomorrow', '-1d']],
+    ['q', ['', 'x'.repeat(201)]],
+    ['id', ['1 OR 1=1', 'not-a-uuid']],
+    ['order', ['random', 'DESC; DROP TABLE events']],
+    ['limit', ['0', '1001', '1.5', 'ten']],
+  ])('%s: hostile or malformed values are refused, naming the parameter', (parameter, values) => {
+    for (const value of values) expect(resolve({ [parameter]: value }), value).toMatchObject({ ok: false, parameter });
+  });
+
+  it('refuses unknown parameters by name', () => {
+    expect(resolve({ entity: 'robot:r-1', 'payload.level': '5' })).toMatchObject({
+      ok: false,
+      parameter: 'payload.level',
+      message: 'unknown query parameter',
+    });
+  });
+});
+
+describe('page cursors', () => {
+  const filter = filterOf({ since: '24h', type: 'robot.*' });
+  const last = { occurredAt: '2026-05-10T08:00:00.000Z', id: '0195519a-0000-7000-8000-000000000001' };
+
+  it('carry the window of the first page', () => {
+    const cursor = encodePageCursor(filter, 'desc', last);
+    const later = filterOf({ since: '24h', type: 'robot.*' });
+    later.since = new Date(later.since.getTime() + 60_000);
+    const applied = applyPageCursor(cursor, later, 'desc');
+    expect(applied).toEqual({ ok: true, filter, after: last });
+  });
+
+  it('are refused with other filters, another order, or when altered', () => {
+    const cursor = encodePageCursor(filter, 'desc', last);
+    expect(applyPageCursor(cursor, filterOf({ since: '24h' }), 'desc')).toMatchObject({ ok: false });
+    expect(applyPageCursor(cursor, filter, 'asc')).toMatchObject({ ok: false });
+    const altered = Buffer.from(
+      Buffer.from(cursor, 'base64url').toString().replace('2026-05-10T08', "2026-05-10T08' OR 1=1"),
+    ).toString('base64url');
+    expect(applyPageCursor(altered, filter, 'desc')).toMatchObject({ ok: false, message: /not a cursor/ });
+  });
+});
