@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { createCatalog } from '../../shared/domain/catalog.ts';
+import { type IngestContext, storedEventSchema } from '../../shared/domain/event.ts';
+import { acceptEvents } from '../../shared/ingest/accept.ts';
+import type { EventQueue, QueueMessage } from '../../shared/ports/index.ts';
+import { deduplicationIdFor, type QueueMessageBody } from '../../shared/queue/packing.ts';
+
+/** An in-memory queue that records what it is given, and can be told to fail. */
+function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage[]; calls: number } {
+  return {
+    messages: [],
+    calls: 0,
+    async send(messages) {
+      this.calls++;
+      if (failWith) throw failWith;
+      this.messages.push(...messages);
+    },
+  };
+}
+
+const ctx: IngestContext = {
+  actor: { type: 'device', id: 'r-17' },
+  source: { channel: 'iot', principal: 'r-17', clientId: 'r-17' },
+  receivedAt: new Date('2026-05-10T12:00:00Z'),
+  catalog: createCatalog(),
+};
+
+const robot = (id: string, reason: string) => ({
+  type: 'robot.offline',
+  occurredAt: '2026-05-10T11:00:00+00:00',
+  entity: { type: 'robot', id },
+  payload: { reason },
+});
+
+describe('acceptEvents', () => {
+  it('queues valid events and returns them', async () => {
+    const queue = recordingQueue();
+    const result = await acceptEvents([robot('r-1', 'a'), robot('r-2', 'b'), robot('r-1', 'c')], ctx, queue);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.events.map((e) => e.payload['reason'])).toEqual(['a', 'b', 'c']);
+    expect(queue.messages.map((m) => m.groupId)).toEqual(['robot:r-1', 'robot:r-2']);
+  });
+
+  it('queued messages parse back to exactly the accepted events', async () => {
+    const queue = recordingQueue();
+    const result = await acceptEvents([robot('r-1', 'a'), robot('r-2', 'b'), robot('r-1', 'c')], ctx, queue);
+    if (!result.ok) throw new Error('expected acceptance');
+    const onQueue = queue.messages.flatMap((m) => {
+      const body = JSON.parse(m.body) as QueueMessageBody;
+      expect(m.deduplicationId).toBe(deduplicationIdFor(body.events));
+      for (const event of body.events) {
+        expect(storedEventSchema.safeParse(event).success).toBe(true);
+        expect(m.groupId).toBe(`${event.entity.type}:${event.entity.id}`);
+      }
+      return body.events;
+    });
+    expect([...onQueue].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...result.events].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    // Per-entity order is the request order.
+    expect(onQueue.filter((e) => e.entity.id === 'r-1').map((e) => e.payload['reason'])).toEqual(['a', 'c']);
+  });
+
+  it('queues nothing when any event is invalid, and reports the problems', async () => {
+    const queue = recordingQueue();
+    const result = await acceptEvents(
+      [robot('r-1', 'a'), { ...robot('r-2', 'b'), type: 'robot.vanished' }],
+      ctx,
+      queue,
+    );
+    expect(result).toEqual({ ok: false, issues: [{ index: 1, path: 'type', message: expect.any(String) }] });
+    expect(queue.calls).toBe(0);
+    expect(queue.messages).toEqual([]);
+  });
+
+  it('queues nothing when a client claims an identity', async () => {
+    const queue = recordingQueue();
+    const result = await acceptEvents([{ ...robot('r-1', 'a'), actor: { type: 'user', id: 'admin' } }], ctx, queue);
+    expect(result.ok).toBe(false);
+    expect(queue.calls).toBe(0);
+  });
+
+  it('rejects when the queue fails (the caller answers "retry")', async () => {
+    const queue = recordingQueue(new Error('queue unavailable'));
+    await expect(acceptEvents([robot('r-1', 'a')], ctx, queue)).rejects.toThrow('queue unavailable');
+  });
+});

@@ -1,0 +1,297 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../shared/domain/event.ts';
+import type { Severity } from '../../shared/domain/severity.ts';
+import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
+import { deduplicationIdFor } from '../../shared/queue/packing.ts';
+import { countBySeverity } from '../../shared/writer/severity-metrics.ts';
+import { type QueueRecord, writeBatch } from '../../shared/writer/write-batch.ts';
+
+let sequence = 0;
+function event(entity: string, severity: Severity = 'INFO'): StoredEvent {
+  const [type = '', id = ''] = entity.split(':');
+  sequence++;
+  return {
+    id: `0196b3a0-0000-7000-8000-${String(sequence).padStart(12, '0')}`,
+    type: 'robot.online',
+    severity,
+    occurredAt: '2026-05-10T12:00:00.000Z',
+    receivedAt: '2026-05-10T12:00:01.000Z',
+    entity: { type, id },
+    related: [],
+    actor: { type: 'device', id },
+    source: { channel: 'iot', principal: id },
+    payload: {},
+  };
+}
+
+/** A FIFO record carrying the given events of one group. */
+function record(messageId: string, events: StoredEvent[]): QueueRecord {
+  const first = events[0]!;
+  return {
+    messageId,
+    groupId: `${first.entity.type}:${first.entity.id}`,
+    deduplicationId: deduplicationIdFor(events),
+    body: JSON.stringify({ events }),
+  };
+}
+
+function rawRecord(messageId: string, groupId: string, body: string): QueueRecord {
+  return { messageId, groupId, deduplicationId: `dedup-${messageId}`, body };
+}
+
+class PgError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * An in-memory store: records every insert call; `fail(events)` decides whether a call throws (and with what).
+ * The whole-batch call of a batch with several records is made to fail whenever any of its events would.
+ */
+function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined = () => undefined) {
+  const calls: StoredEvent[][] = [];
+  const rows: StoredEvent[] = [];
+  const store: EventWriter = {
+    async insert(events) {
+      calls.push([...events]);
+      const error = fail(events);
+      if (error) throw error;
+      rows.push(...events);
+      return events.length;
+    },
+  };
+  return { store, calls, rows };
+}
+
+function fakeDeadLetters(failWith?: Error) {
+  const parked: { groupId: string; deduplicationId: string; body: string; reason: string }[] = [];
+  const deadLetters: DeadLetterQueue = {
+    async sendPoison(message) {
+      if (failWith) throw failWith;
+      parked.push(message);
+    },
+  };
+  return { deadLetters, parked };
+}
+
+const failing = (badIds: Set<string>, error: () => Error) => (events: readonly StoredEvent[]) =>
+  events.some((e) => badIds.has(e.id)) ? error() : undefined;
+
+describe('writeBatch: happy path', () => {
+  it('inserts every event of the batch with one call, in record order', async () => {
+    const a1 = event('robot:a');
+    const a2 = event('robot:a');
+    const b1 = event('sensor:b');
+    const { store, calls } = fakeStore();
+    const { deadLetters, parked } = fakeDeadLetters();
+    const outcome = await writeBatch([record('m1', [a1, a2]), record('m2', [b1])], { store, deadLetters });
+    expect(calls).toEqual([[a1, a2, b1]]);
+    expect(outcome).toEqual({ failedMessageIds: [], stored: [a1, a2, b1], poisoned: [] });
+    expect(parked).toEqual([]);
+  });
+
+  it('an empty batch touches nothing', async () => {
+    const { store, calls } = fakeStore();
+    const { deadLetters } = fakeDeadLetters();
+    expect(await writeBatch([], { store, deadLetters })).toEqual({ failedMessageIds: [], stored: [], poisoned: [] });
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('writeBatch: messages that can never be written go to the DLQ', () => {
+  it.each([
+    ['not JSON', 'this is not json', /not JSON/],
+    ['no events', JSON.stringify({ events: [] }), /not a batch of valid events/],
+    ['wrong shape', JSON.stringify([{ id: 1 }]), /not a batch of valid events/],
+    [
+      'an invalid event',
+      JSON.stringify({ events: [{ ...event('robot:a'), severity: 'LOUD' }] }),
+      /events\.0\.severity/,
+    ],
+    ['an event without actor', JSON.stringify({ events: [{ ...event('robot:a'), actor: undefined }] }), /actor/],
+  ])('%s → DLQ with the reason, not a failure; the rest is stored', async (_what, body, reason) => {
+    const good = event('sensor:b');
+    const { store, calls } = fakeStore();
+    const { deadLetters, parked } = fakeDeadLetters();
+    const poison = rawRecord('m1', 'robot:a', body);
+    const outcome = await writeBatch([poison, record('m2', [good])], { store, deadLetters });
+
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(outcome.poisoned).toEqual([{ messageId: 'm1', reason: expect.stringMatching(reason) }]);
+    expect(parked).toEqual([
+      { groupId: 'robot:a', deduplicationId: 'dedup-m1', body, reason: expect.stringMatching(reason) },
+    ]);
+    expect(calls).toEqual([[good]]);
+    expect(outcome.stored).toEqual([good]);
+  });
+
+  it('a batch of only poison makes no insert', async () => {
+    const { store, calls } = fakeStore();
+    const { deadLetters, parked } = fakeDeadLetters();
+    const outcome = await writeBatch([rawRecord('m1', 'robot:a', '{')], { store, deadLetters });
+    expect(calls).toEqual([]);
+    expect(parked).toHaveLength(1);
+    expect(outcome.failedMessageIds).toEqual([]);
+  });
+
+  it('when the DLQ cannot take it, the record is reported as a failure (SQS redrive still applies)', async () => {
+    const logs: string[] = [];
+    const { store } = fakeStore();
+    const { deadLetters } = fakeDeadLetters(new Error('DLQ unavailable'));
+    const outcome = await writeBatch([rawRecord('m1', 'robot:a', 'garbage'), record('m2', [event('sensor:b')])], {
+      store,
+      deadLetters,
+      log: (_level, message) => logs.push(message),
+    });
+    expect(outcome.failedMessageIds).toEqual(['m1']);
+    expect(outcome.poisoned).toEqual([]);
+    expect(outcome.stored).toHaveLength(1);
+    expect(logs.some((m) => /DLQ/.test(m))).toBe(true);
+  });
+});
+
+describe('writeBatch: when the batch insert fails', () => {
+  it('retries record by record; a transiently failing record blocks the later records of its group only', async () => {
+    const a1 = event('robot:a');
+    const a2 = event('robot:a');
+    const a3 = event('robot:a');
+    const b1 = event('sensor:b');
+    const b2 = event('sensor:b');
+    const c1 = event('container:c');
+    const { store, calls, rows } = fakeStore(failing(new Set([a2.id]), () => new PgError('connection reset')));
+    const { deadLetters, parked } = fakeDeadLetters();
+    const records = [
+      record('a1', [a1]),
+      record('b1', [b1]),
+      record('a2', [a2]),
+      record('c1', [c1]),
+      record('a3', [a3]),
+      record('b2', [b2]),
+    ];
+    const outcome = await writeBatch(records, { store, deadLetters });
+
+    expect(outcome.failedMessageIds).toEqual(['a2', 'a3']);
+    expect(outcome.stored).toEqual([a1, b1, c1, b2]);
+    expect(rows).toEqual([a1, b1, c1, b2]);
+    expect(outcome.poisoned).toEqual([]);
+    expect(parked).toEqual([]);
+    // One batch attempt, then one call per record up to the failure; a3 is never tried (it would jump ahead of a2).
+    expect(calls).toEqual([[a1, b1, a2, c1, a3, b2], [a1], [b1], [a2], [c1], [b2]]);
+  });
+
+  it('a record whose insert fails with a non-data PostgreSQL error (e.g. 40001, 57P01) blocks its group', async () => {
+    for (const code of ['40001', '57P01', '08006', '23505']) {
+      const a1 = event('robot:a');
+      const a2 = event('robot:a');
+      const { store } = fakeStore(failing(new Set([a1.id]), () => new PgError('nope', code)));
+      const { deadLetters, parked } = fakeDeadLetters();
+      const outcome = await writeBatch([record('a1', [a1]), record('a2', [a2])], { store, deadLetters });
+      expect(outcome.failedMessageIds).toEqual(['a1', 'a2']);
+      expect(parked).toEqual([]);
+    }
+  });
+
+  it.each(['22P02', '22007', '22001', '22003', '54000'])(
+    'a PostgreSQL data error (%s) parks that record in the DLQ, and later records of its group proceed',
+    async (code) => {
+      const a1 = event('robot:a');
+      const a2 = event('robot:a');
+      const a3 = event('robot:a');
+      const b1 = event('sensor:b');
+      const { store, rows } = fakeStore(failing(new Set([a2.id]), () => new PgError('invalid input syntax', code)));
+      const { deadLetters, parked } = fakeDeadLetters();
+      const poison = record('a2', [a2]);
+      const outcome = await writeBatch([record('a1', [a1]), poison, record('b1', [b1]), record('a3', [a3])], {
+        store,
+        deadLetters,
+      });
+
+      expect(outcome.failedMessageIds).toEqual([]);
+      expect(outcome.stored).toEqual([a1, b1, a3]);
+      expect(rows).toEqual([a1, b1, a3]);
+      expect(outcome.poisoned).toEqual([{ messageId: 'a2', reason: expect.stringContaining(code) }]);
+      expect(parked).toEqual([
+        {
+          groupId: poison.groupId,
+          deduplicationId: poison.deduplicationId,
+          body: poison.body,
+          reason: expect.stringMatching(/store refused.*invalid input syntax/),
+        },
+      ]);
+    },
+  );
+
+  it('a data error whose DLQ send fails is reported as a failure', async () => {
+    const a1 = event('robot:a');
+    const b1 = event('sensor:b');
+    const { store } = fakeStore(failing(new Set([a1.id]), () => new PgError('bad', '22P02')));
+    const { deadLetters } = fakeDeadLetters(new Error('throttled'));
+    const outcome = await writeBatch([record('a1', [a1]), record('b1', [b1])], { store, deadLetters });
+    expect(outcome.failedMessageIds).toEqual(['a1']);
+    expect(outcome.stored).toEqual([b1]);
+    expect(outcome.poisoned).toEqual([]);
+  });
+
+  it('when the store is down, every record fails and nothing is parked', async () => {
+    const { store } = fakeStore(() => new PgError('ECONNREFUSED'));
+    const { deadLetters, parked } = fakeDeadLetters();
+    const records = [
+      record('a1', [event('robot:a')]),
+      record('b1', [event('sensor:b')]),
+      record('a2', [event('robot:a')]),
+    ];
+    const outcome = await writeBatch(records, { store, deadLetters });
+    expect(outcome.failedMessageIds).toEqual(['a1', 'b1', 'a2']);
+    expect(outcome.stored).toEqual([]);
+    expect(parked).toEqual([]);
+  });
+
+  it('a batch that fails once and then succeeds record by record stores everything', async () => {
+    let first = true;
+    const { store } = fakeStore(() => {
+      if (!first) return undefined;
+      first = false;
+      return new PgError('deadlock detected', '40P01');
+    });
+    const { deadLetters } = fakeDeadLetters();
+    const events = [event('robot:a'), event('sensor:b')];
+    const outcome = await writeBatch([record('m1', [events[0]!]), record('m2', [events[1]!])], { store, deadLetters });
+    expect(outcome).toEqual({ failedMessageIds: [], stored: events, poisoned: [] });
+  });
+
+  it('logs the batch failure and each failed record', async () => {
+    const entries: { level: string; message: string; details: Record<string, unknown> }[] = [];
+    const a1 = event('robot:a');
+    const { store } = fakeStore(failing(new Set([a1.id]), () => new PgError('timeout', '57014')));
+    const { deadLetters } = fakeDeadLetters();
+    await writeBatch([record('a1', [a1])], {
+      store,
+      deadLetters,
+      log: (level, message, details) => entries.push({ level, message, details }),
+    });
+    expect(entries.map((e) => e.level)).toEqual(['warn', 'error']);
+    expect(entries[1]?.details).toMatchObject({ messageId: 'a1', error: 'timeout (57014)' });
+  });
+});
+
+describe('countBySeverity', () => {
+  it('counts events per severity', () => {
+    const counts = countBySeverity([
+      event('robot:a', 'INFO'),
+      event('robot:a', 'CRITICAL'),
+      event('robot:a', 'INFO'),
+      event('robot:a', 'ERROR'),
+      event('robot:a', 'CRITICAL'),
+    ]);
+    expect(Object.fromEntries(counts)).toEqual({ INFO: 2, CRITICAL: 2, ERROR: 1 });
+    expect(counts.has('WARNING')).toBe(false);
+  });
+
+  it('is empty for no events', () => {
+    expect(countBySeverity([]).size).toBe(0);
+  });
+});
