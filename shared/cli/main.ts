@@ -8,6 +8,7 @@ Commands:
   start              run the whole system locally (PostgreSQL, SQS, MQTT, HTTP API)
   migrate            apply database migrations to DATABASE_URL
   bench              measure ingest and queries against COPY (see bench/README.md; --quick for a short run)
+  report             save the HTML audit report for some filters (trail report --help)
   help               show this help
 
 Environment: see README.md (DATABASE_URL, MQTT_URL, MQTT_PORT, PORT, LOCAL_TOKENS, DATA_DIR, EXTRA_EVENT_TYPES).
@@ -31,6 +32,11 @@ const commands: Record<string, Command> = {
     // main() keeps only positionals, and the bench has flags with values (--rows 2000000): it reads its own argv.
     const { runBench } = await import('../../bench/run.ts');
     return runBench(process.argv.slice(process.argv.indexOf('bench') + 1));
+  },
+  report: async () => {
+    // Like bench: flags with values (--since 7d), so it reads its own argv.
+    const { runReport } = await import('./report.ts');
+    return runReport(process.argv.slice(process.argv.indexOf('report') + 1));
   },
   help: async () => {
     process.stdout.write(HELP);
