@@ -10,6 +10,7 @@ import { Identity } from '../constructs/identity.ts';
 import { IotIngest } from '../constructs/iot-ingest.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
+import { QueryApi } from '../constructs/query-api.ts';
 import { Writer } from '../constructs/writer.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -30,6 +31,7 @@ export class StatelessStack extends Stack {
     const api = new EventsApi(this, 'Api', { authorizer: identity.authorizer });
     const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
     const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
+    new QueryApi(this, 'QueryApi', { api, queue, database });
 
     const migrations = new Migrations(this, 'Migrations', { database });
     const writer = new Writer(this, 'Writer', { queue, database, alerts });

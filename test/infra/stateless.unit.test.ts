@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
+import { QUERY_ROUTES } from '../../shared/access/policy.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/alerts/publish-critical.ts';
 import { auditFunctions, only, type Resource, synthesize } from './synth.ts';
 
@@ -70,8 +71,8 @@ describe('queue', () => {
 });
 
 describe('functions', () => {
-  it('are the four of the contract', () => {
-    expect([...functions.keys()].sort()).toEqual(['ingest-http', 'ingest-iot', 'migrate', 'writer']);
+  it('are the five of the contract', () => {
+    expect([...functions.keys()].sort()).toEqual(['ingest-http', 'ingest-iot', 'migrate', 'query-api', 'writer']);
   });
 
   it('run on Node.js 24, ARM64, with X-Ray, a log group and the Powertools settings', () => {
@@ -164,11 +165,20 @@ describe('functions', () => {
 });
 
 describe('HTTP API', () => {
-  it('declares POST /events behind a JWT authorizer', () => {
+  it('declares POST /events and every query route behind a JWT authorizer', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
-    expect(routes.map((route) => route.Properties.RouteKey)).toEqual(['POST /events']);
-    expect(routes[0]!.Properties.AuthorizationType).toBe('JWT');
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(['POST /events', ...QUERY_ROUTES].sort());
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+  });
+
+  it('routes the query API to query-api, which reads as audit_reader and enqueues its audit.accessed events', () => {
+    const env = functions.get('query-api')!.Properties.Environment.Variables;
+    expect(env).toMatchObject({ DB_ROLE: 'audit_reader', DB_IAM_AUTH: 'true', QUEUE_URL: expect.anything() });
+    expect(actionsOf('query-api')).toEqual(expect.arrayContaining(['sqs:SendMessage', 'rds-db:connect']));
+    expect(actionsOf('query-api').filter((action: string) => /^sqs:/.test(action))).toEqual(
+      actionsOf('ingest-http').filter((action: string) => /^sqs:/.test(action)),
+    );
   });
 
   it('throttles and logs the default stage', () => {

@@ -1,0 +1,35 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { Construct } from 'constructs';
+import { QUERY_ROUTES } from '../../shared/access/policy.ts';
+import { AuditFunction } from './audit-function.ts';
+import type { EventDatabase } from './event-database.ts';
+import type { EventQueue } from './event-queue.ts';
+import type { EventsApi } from './events-api.ts';
+
+/**
+ * The query API: every route of shared/access/policy.ts on one function, reading as `audit_reader` (SELECT on events,
+ * its own saved views) and putting `audit.accessed` events on the queue.
+ */
+export class QueryApi extends Construct {
+  readonly fn: AuditFunction;
+
+  constructor(scope: Construct, id: string, props: { api: EventsApi; queue: EventQueue; database: EventDatabase }) {
+    super(scope, id);
+    this.fn = new AuditFunction(this, 'Function', {
+      service: 'query-api',
+      description: 'Query API: events, history, stats, exports, reports, saved views',
+      // API Gateway's integration timeout is 30 s; exports and reports are the slow routes.
+      timeout: Duration.seconds(29),
+      // Buffered exports hold up to 5 MiB of text plus one page of rows.
+      memorySize: 1024,
+      network: props.database.clientNetwork,
+    });
+    props.database.addClient(this.fn, { role: 'audit_reader' });
+    props.queue.addProducer(this.fn);
+    for (const route of QUERY_ROUTES) {
+      const [method, path] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];
+      props.api.addRoute(apigw.HttpMethod[method], path, this.fn);
+    }
+  }
+}
