@@ -16,13 +16,13 @@ import { type LatencySummary, rate, summarize } from '../stats.ts';
 import type { BenchContext, BenchPart } from '../types.ts';
 
 const DAY_MS = 86_400_000;
-const FLEET_SIZE = 5000;
+export const FLEET_SIZE = 5000;
 const PAGE = 100;
 /** Loads run as this many COPY streams, one per slice of the year, so both cores work. */
 const LOAD_STREAMS = 2;
 
 /** Counts per hour by severity: the product has no such query yet (/stats comes with the query-API issue). */
-const HOURLY_COUNTS_SQL = `SELECT date_trunc('hour', occurred_at, 'UTC') AS hour, severity, count(*)::int AS events
+export const HOURLY_COUNTS_SQL = `SELECT date_trunc('hour', occurred_at, 'UTC') AS hour, severity, count(*)::int AS events
 FROM events WHERE occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz
 GROUP BY 1, 2 ORDER BY 1, 2`;
 
@@ -85,7 +85,7 @@ export const queriesPart: BenchPart = async (ctx) => {
 };
 
 /** `rows` events spread evenly over the year before `endMs`, in time order per COPY stream (they arrive that way). */
-async function loadYear(db: BenchDatabase, fleet: readonly EntityRef[], rows: number, endMs: number) {
+export async function loadYear(db: BenchDatabase, fleet: readonly EntityRef[], rows: number, endMs: number) {
   const startMs = endMs - 365 * DAY_MS;
   await ensureMonthPartitions(db.pool, monthRange(monthOf(new Date(startMs)), monthOf(new Date(endMs))));
   const started = performance.now();
