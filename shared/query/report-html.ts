@@ -1,5 +1,6 @@
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
+import { INTERVAL_MS } from '../store/event-query.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { CountRow } from './ports.ts';
 import type { ReportData } from './report.ts';
@@ -53,7 +54,7 @@ export function renderReportHtml(data: ReportData): string {
 <table><caption class="meta">by severity</caption><thead><tr><th scope="col">severity</th><th scope="col" class="n">events</th></tr></thead><tbody>${severityRows}</tbody></table>
 ${countTable('by type', 'type', data.byType)}
 </div></section>
-<section><h2>Events per ${data.interval} by severity</h2>${severityChartSvg(data.series, `Events per ${data.interval} by severity`)}</section>
+<section><h2>Events per ${data.interval} by severity</h2>${severityChartSvg(data.series, { ...data.window, intervalMs: INTERVAL_MS[data.interval] }, `Events per ${data.interval} by severity`)}</section>
 <section class="grid"><div><h2>Top entities</h2>${countTable('most events', 'entity', data.topEntities)}</div>
 <div><h2>Top actors</h2>${countTable('most events', 'actor', data.topActors)}</div></section>
 <section><h2>CRITICAL events (${data.criticalTotal})</h2>

@@ -16,15 +16,23 @@ const LEFT = 40;
 const BOTTOM = 20;
 
 /** Events per bucket as bars stacked by severity, as an inline SVG (no script, prints as is). */
-export function severityChartSvg(rows: readonly StatsRow[], caption: string): SafeHtml {
+export function severityChartSvg(
+  rows: readonly StatsRow[],
+  window: { since: string; until: string; intervalMs: number },
+  caption: string,
+): SafeHtml {
   const buckets = [...new Set(rows.map((row) => row.bucket))].sort();
   const counts = new Map(rows.map((row) => [`${row.bucket}|${row.key}`, row.count]));
   const totals = buckets.map((bucket) => SEVERITIES.reduce((sum, s) => sum + (counts.get(`${bucket}|${s}`) ?? 0), 0));
   const max = Math.max(1, ...totals);
   const plotHeight = HEIGHT - BOTTOM;
-  const step = (WIDTH - LEFT) / Math.max(1, buckets.length);
+  // Bars sit at their time within the whole window, so quiet stretches show as gaps.
+  const since = Date.parse(window.since);
+  const scale = (WIDTH - LEFT) / Math.max(1, Date.parse(window.until) - since);
+  const step = window.intervalMs * scale;
   const bars: SafeHtml[] = [];
-  buckets.forEach((bucket, i) => {
+  for (const bucket of buckets) {
+    const x = LEFT + Math.max(0, Date.parse(bucket) - since) * scale;
     let y = plotHeight;
     for (const severity of SEVERITIES) {
       const count = counts.get(`${bucket}|${severity}`) ?? 0;
@@ -32,19 +40,17 @@ export function severityChartSvg(rows: readonly StatsRow[], caption: string): Sa
       const height = (count / max) * (plotHeight - 10);
       y -= height;
       bars.push(
-        html`<rect x="${(LEFT + i * step).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, step - 1).toFixed(1)}" height="${height.toFixed(1)}" fill="${SEVERITY_COLOURS[severity]!}"><title>${bucket} ${severity}: ${count}</title></rect>`,
+        html`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, step - 1).toFixed(1)}" height="${height.toFixed(1)}" fill="${SEVERITY_COLOURS[severity]!}"><title>${bucket} ${severity}: ${count}</title></rect>`,
       );
     }
-  });
-  const first = buckets[0] ?? '';
-  const last = buckets.at(-1) ?? '';
+  }
   return html`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${caption}">
 <title>${caption}</title>
 <line x1="${LEFT}" y1="${plotHeight}" x2="${WIDTH}" y2="${plotHeight}" stroke="#555"/>
 <text x="${LEFT - 4}" y="14" font-size="11" text-anchor="end">${max}</text>
 <text x="${LEFT - 4}" y="${plotHeight}" font-size="11" text-anchor="end">0</text>
 ${bars}
-<text x="${LEFT}" y="${HEIGHT - 4}" font-size="11">${first}</text>
-<text x="${WIDTH}" y="${HEIGHT - 4}" font-size="11" text-anchor="end">${last}</text>
+<text x="${LEFT}" y="${HEIGHT - 4}" font-size="11">${window.since}</text>
+<text x="${WIDTH}" y="${HEIGHT - 4}" font-size="11" text-anchor="end">${window.until}</text>
 </svg>`;
 }

@@ -78,6 +78,7 @@ describe('the severity chart', () => {
         { bucket: '2026-05-09T10:00:00.000Z', key: 'ERROR', count: 1 },
         { bucket: '2026-05-09T11:00:00.000Z', key: 'INFO', count: 4 },
       ],
+      { since: '2026-05-09T00:00:00.000Z', until: '2026-05-10T00:00:00.000Z', intervalMs: 3_600_000 },
       'Events per hour',
     ).markup;
     expect(svg.match(/<rect /g)).toHaveLength(3);
