@@ -67,3 +67,29 @@ export function archivePartitionProjection(bucketName: string): Record<string, s
     'storage.location.template': `s3://${bucketName}/${keyLayout(placeholder('year'), placeholder('month'))}`,
   };
 }
+
+/** Bumped when ARCHIVE_COLUMNS change incompatibly; every manifest records the version its files were written with. */
+export const ARCHIVE_SCHEMA_VERSION = 1;
+
+/** The Glue table's name (infra/constructs/archive-query.ts); the local DuckDB view has the same name and columns. */
+export const ARCHIVE_TABLE = 'events';
+
+/** How each Glue type is written to Parquet by DuckDB (and read back by DESCRIBE): timestamps are UTC instants. */
+export const DUCKDB_TYPES: Readonly<Record<GlueType, string>> = {
+  string: 'VARCHAR',
+  int: 'INTEGER',
+  timestamp: 'TIMESTAMP WITH TIME ZONE',
+};
+
+/**
+ * `events/year=2026/month=05/_manifest.json` (generation 1) or `…/_manifest-g2.json`: beside the Parquet files,
+ * named with a leading underscore because Athena skips such objects when it reads the table's files.
+ */
+export function archiveManifestKey(month: Month, generation: number): string {
+  return `${archiveKeyPrefix(month)}_manifest${generation === 1 ? '' : `-g${generation}`}.json`;
+}
+
+/** `events/year=2026/month=05/part-g1-00000.parquet`: a generation's files never share a name with another's. */
+export function archiveFileKey(month: Month, generation: number, sequence: number): string {
+  return `${archiveKeyPrefix(month)}part-g${generation}-${String(sequence).padStart(5, '0')}.parquet`;
+}
