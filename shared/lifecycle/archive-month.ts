@@ -75,11 +75,11 @@ export async function archiveMonth(deps: ArchiveMonthDeps, month: Month, generat
       if (outcome === 'paused') return { status: 'paused', steps } satisfies ArchiveMonthOutcome;
       await deps.crash?.(`${step}:done`, month);
       await finishStep(deps.client, month, generation, step, outcome);
-      await deps.crash?.(`${step}:recorded`, month);
     } catch (error) {
       await failStep(deps.client, month, generation, step, (error as Error).message).catch(() => undefined);
       throw error;
     }
+    await deps.crash?.(`${step}:recorded`, month);
     const ms = Math.round(performance.now() - started);
     steps.push({ month: label, generation, step, ms });
     deps.log(`archive ${label} generation ${generation}: ${step} done in ${ms} ms`, {
