@@ -9,6 +9,9 @@ Commands:
   migrate            apply database migrations to DATABASE_URL
   bench              measure ingest and queries against COPY (see bench/README.md; --quick for a short run)
   report             save the HTML audit report for some filters (trail report --help)
+  maintain           partitions ahead, retention and archival now (--now ISO to rehearse another instant)
+  archive            archive queries and status (trail archive help; docs/archive.md)
+  history            one entity's events from PostgreSQL and the archive (--entity robot:r-17 --since 2025-01-01)
   help               show this help
 
 Environment: see README.md (DATABASE_URL, MQTT_URL, MQTT_PORT, PORT, LOCAL_TOKENS, DATA_DIR, EXTRA_EVENT_TYPES).
@@ -37,6 +40,19 @@ const commands: Record<string, Command> = {
     // Like bench: flags with values (--since 7d), so it reads its own argv.
     const { runReport } = await import('./report.ts');
     return runReport(process.argv.slice(process.argv.indexOf('report') + 1));
+  },
+  // Like report: flags with values, so each reads its own argv.
+  maintain: async () => {
+    const { runMaintain } = await import('../lifecycle/cli/commands.ts');
+    return runMaintain(process.argv.slice(process.argv.indexOf('maintain') + 1));
+  },
+  archive: async () => {
+    const { runArchive } = await import('../lifecycle/cli/commands.ts');
+    return runArchive(process.argv.slice(process.argv.indexOf('archive') + 1));
+  },
+  history: async () => {
+    const { runHistory } = await import('../lifecycle/cli/commands.ts');
+    return runHistory(process.argv.slice(process.argv.indexOf('history') + 1));
   },
   help: async () => {
     process.stdout.write(HELP);

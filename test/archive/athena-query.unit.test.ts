@@ -2,6 +2,7 @@ import {
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  type QueryExecutionState,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -20,7 +21,7 @@ const engine = (timeoutMs?: number) =>
     },
     ...(timeoutMs !== undefined && { timeoutMs }),
   });
-const state = (State: string, StateChangeReason?: string) => ({
+const state = (State: QueryExecutionState, StateChangeReason?: string) => ({
   QueryExecution: { Status: { State, ...(StateChangeReason && { StateChangeReason }) } },
 });
 const row = (...values: (string | undefined)[]) => ({
@@ -108,7 +109,7 @@ describe('Athena archive queries', () => {
     ]);
   });
 
-  it.each(['FAILED', 'CANCELLED'])('reports a %s query with its reason', async (final) => {
+  it.each(['FAILED', 'CANCELLED'] as const)('reports a %s query with its reason', async (final) => {
     athena
       .on(GetQueryExecutionCommand)
       .resolvesOnce(state('RUNNING'))
