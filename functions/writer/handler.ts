@@ -1,7 +1,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { IotAlertPublisher } from '../../shared/alerts/iot-publisher.ts';
-import { type AlertPublisher, publishCriticalAlerts } from '../../shared/alerts/publish-critical.ts';
+import {
+  type AlertPublisher,
+  CRITICAL_ALERT_TOPIC,
+  publishCriticalAlerts,
+} from '../../shared/alerts/publish-critical.ts';
 import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
 import { SqsDeadLetterQueue } from '../../shared/queue/sqs-queue.ts';
 import { deadLetterQueueUrl, loadConfig } from '../../shared/runtime/config.ts';
@@ -17,6 +22,7 @@ export interface WriterDeps {
   deadLetters: DeadLetterQueue;
   /** Where CRITICAL events are published once stored (IoT Core on AWS, the local broker on a laptop). */
   alerts?: AlertPublisher;
+  alertTopic?: string;
 }
 
 /** SQS FIFO event source → PostgreSQL, answering partial batch failures (ReportBatchItemFailures). */
@@ -32,7 +38,7 @@ export function createWriterHandler(deps: WriterDeps) {
       {
         ...deps,
         ...(deps.alerts && {
-          afterStored: (events) => publishCriticalAlerts(events, deps.alerts!).then(() => undefined),
+          afterStored: (events) => publishCriticalAlerts(events, deps.alerts!, deps.alertTopic).then(() => undefined),
         }),
         log: (level, message, details) => logger[level](message, details),
       },
@@ -43,11 +49,16 @@ export function createWriterHandler(deps: WriterDeps) {
 }
 
 export const handler = lambdaHandler(() => {
-  const config = loadConfig({ DLQ_URL: deadLetterQueueUrl });
+  const config = loadConfig({
+    DLQ_URL: deadLetterQueueUrl,
+    ALERT_TOPIC: z.string().min(1).default(CRITICAL_ALERT_TOPIC).describe('IoT topic CRITICAL events are published on'),
+  });
   const sqs = tracer.captureAWSv3Client(new SQSClient({}));
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
   return createWriterHandler({
     store: new PgEventStore(pool),
     deadLetters: new SqsDeadLetterQueue(sqs, config.DLQ_URL),
+    alerts: IotAlertPublisher.fromEnvironment(),
+    alertTopic: config.ALERT_TOPIC,
   });
 });

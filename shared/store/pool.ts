@@ -32,7 +32,13 @@ export function createPool(options: DatabaseOptions): pg.Pool {
       await client.query(`SET ROLE ${pg.escapeIdentifier(role)}`);
     };
   }
-  return new pg.Pool(config);
+  const pool = new pg.Pool(config);
+  // An idle connection the server or RDS Proxy closes emits 'error' on the pool; unheard, it would crash the process.
+  // The pool drops that client and opens a new one on the next query, so noting it is enough.
+  pool.on('error', (error) => {
+    console.warn(`database connection closed while idle: ${error.message}`);
+  });
+  return pool;
 }
 
 function connectionConfig(options: UrlConnection | IamConnection): pg.PoolConfig {
