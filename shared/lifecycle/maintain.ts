@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
 import { openDuckDb } from '../archive/duckdb.ts';
@@ -25,7 +26,7 @@ export interface MaintenanceOptions {
   now: Date;
   retentionMonths: number;
   premakeMonths: number;
-  /** Local scratch space for CSV and Parquet files (Lambda: under /tmp); emptied after each run. */
+  /** Local scratch space for CSV and Parquet files (Lambda: under /tmp); each run uses and removes a folder in it. */
   workDir: string;
   rowsPerFile?: number;
   lockRetry?: LockRetryOptions;
@@ -79,6 +80,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
   const client = await deps.pool.connect();
   let duck: { connection: DuckDBConnection; close(): void } | undefined;
   let healthy = true;
+  let runDir: string | undefined;
   try {
     const { rows } = await client.query<{ locked: boolean }>(
       'SELECT pg_try_advisory_lock($1, $2) AS locked',
@@ -95,15 +97,18 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
     if (options.retentionMonths === 0) {
       result.skipped.push({ what: 'archive', reason: 'RETENTION_MONTHS=0 keeps every month' });
     } else {
+      // A folder of its own: runs on other databases may share workDir (and each empties only its own).
       await mkdir(options.workDir, { recursive: true });
+      runDir = await mkdtemp(join(options.workDir, 'run-'));
+      const workDir = runDir;
       const archiveDeps: ArchiveMonthDeps = {
         client,
         duck: async () => {
-          duck ??= await openDuckDb({ workDir: options.workDir });
+          duck ??= await openDuckDb({ workDir });
           return duck.connection;
         },
         store: deps.store,
-        workDir: options.workDir,
+        workDir,
         rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE,
         lockRetry,
         timeLeftMs: options.timeLeftMs ?? (() => Number.POSITIVE_INFINITY),
@@ -124,7 +129,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
     duck?.close();
     // A failed session may be mid-statement or still hold the lock: discard it rather than reuse it.
     client.release(!healthy);
-    if (duck) await rm(options.workDir, { recursive: true, force: true });
+    if (runDir) await rm(runDir, { recursive: true, force: true });
     result.durationMs = Math.round(performance.now() - started);
   }
   return result;

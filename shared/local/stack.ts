@@ -8,6 +8,7 @@ import { createQueryApiHandler } from '../../functions/query-api/handler.ts';
 import { createWriterHandler } from '../../functions/writer/handler.ts';
 import { QUERY_ROUTES } from '../access/policy.ts';
 import type { IotRuleEvent } from '../ingest/iot-message.ts';
+import { startLocalMaintenance } from '../lifecycle/local.ts';
 import { QueueAccessAuditor } from '../query/access-auditor.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../queue/sqs-queue.ts';
 import { catalogFromEnv } from '../runtime/config.ts';
@@ -83,6 +84,8 @@ export async function startLocalStack(
     const { applied } = await migrate(ownerPool);
     await ownerPool.end();
     log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+    const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
+    cleanups.push(() => maintenance.stop());
 
     const writerPool = createPool({ connectionString: databaseUrl, role: 'audit_writer', max: 4 });
     const readerPool = createPool({ connectionString: databaseUrl, role: 'audit_reader', max: 4 });
