@@ -3,7 +3,7 @@ import { parseEntityKey } from '../domain/entity.ts';
 import { type CHANNELS, MAX_CLOCK_SKEW_MS } from '../domain/event.ts';
 import { SEVERITIES, type Severity, severitySchema } from '../domain/severity.ts';
 import type { EventQueryFilter } from '../store/event-query.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './list-params.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './instant.ts';
 
 /** Without since/until a query reads the last week. */
 export const DEFAULT_WINDOW_DAYS = 7;
