@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-
 const HELP = `trail: the fleet audit trail
 
 Usage: trail <command> [options]
@@ -31,28 +29,25 @@ const commands: Record<string, Command> = {
     const { runMigrate } = await import('./migrate.ts');
     return runMigrate();
   },
-  bench: async () => {
-    // main() keeps only positionals, and the bench has flags with values (--rows 2000000): it reads its own argv.
+  bench: async (args) => {
     const { runBench } = await import('../../bench/run.ts');
-    return runBench(process.argv.slice(process.argv.indexOf('bench') + 1));
+    return runBench(args);
   },
-  report: async () => {
-    // Like bench: flags with values (--since 7d), so it reads its own argv.
+  report: async (args) => {
     const { runReport } = await import('./report.ts');
-    return runReport(process.argv.slice(process.argv.indexOf('report') + 1));
+    return runReport(args);
   },
-  // Like report: flags with values, so each reads its own argv.
-  maintain: async () => {
+  maintain: async (args) => {
     const { runMaintain } = await import('../lifecycle/cli/commands.ts');
-    return runMaintain(process.argv.slice(process.argv.indexOf('maintain') + 1));
+    return runMaintain(args);
   },
-  archive: async () => {
+  archive: async (args) => {
     const { runArchive } = await import('../lifecycle/cli/commands.ts');
-    return runArchive(process.argv.slice(process.argv.indexOf('archive') + 1));
+    return runArchive(args);
   },
-  history: async () => {
+  history: async (args) => {
     const { runHistory } = await import('../lifecycle/cli/commands.ts');
-    return runHistory(process.argv.slice(process.argv.indexOf('history') + 1));
+    return runHistory(args);
   },
   help: async () => {
     process.stdout.write(HELP);
@@ -60,22 +55,17 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** `trail [--help] <command> [its arguments…]`: everything after the command name is the command's own. */
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: false,
-    options: { help: { type: 'boolean', short: 'h' } },
-  });
-  const [name = 'help', ...rest] = positionals;
-  if (values.help) return commands.help!([]);
+  const at = argv.findIndex((arg) => !arg.startsWith('-'));
+  const name = at === -1 ? 'help' : argv[at]!;
   const command = commands[name];
   if (!command) {
     process.stderr.write(`trail: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
   try {
-    return await command(rest);
+    return await command(at === -1 ? [] : argv.slice(at + 1));
   } catch (error) {
     process.stderr.write(`trail ${name}: ${(error as Error).message}\n`);
     return 1;
