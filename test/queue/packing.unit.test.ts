@@ -11,26 +11,9 @@ import {
   planSendRounds,
   type QueueMessageBody,
 } from '../../shared/queue/packing.ts';
+import { eventAbout } from '../support/events.ts';
 
-let sequence = 0;
-
-/** A stored event of the given entity (`robot:r-1`), with a unique, readable id. */
-function event(entity: string, payload: Record<string, unknown> = {}): StoredEvent {
-  const [type = '', id = ''] = entity.split(':');
-  sequence++;
-  return {
-    id: `0196b3a0-0000-7000-8000-${String(sequence).padStart(12, '0')}`,
-    type: 'robot.online',
-    severity: 'INFO',
-    occurredAt: '2026-05-10T12:00:00.000Z',
-    receivedAt: '2026-05-10T12:00:01.000Z',
-    entity: { type, id },
-    related: [],
-    actor: { type: 'device', id },
-    source: { channel: 'iot', principal: id },
-    payload,
-  };
-}
+const event = (entity: string, payload: Record<string, unknown> = {}) => eventAbout(entity, { payload });
 
 const bodyOf = (message: QueueMessage) => JSON.parse(message.body) as QueueMessageBody;
 const idsOf = (message: QueueMessage) => bodyOf(message).events.map((e) => e.id);

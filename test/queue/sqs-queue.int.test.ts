@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/domain/event.ts';
 import { packEvents, type QueueMessageBody } from '../../shared/queue/packing.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/queue/sqs-queue.ts';
+import { eventAbout } from '../support/events.ts';
 
 let server: FauxqsServer;
 let client: SQSClient;
@@ -67,23 +68,7 @@ async function drain(queueUrl: string): Promise<Message[]> {
   return received;
 }
 
-let sequence = 0;
-function event(entity: string, payload: Record<string, unknown> = {}): StoredEvent {
-  const [type = '', id = ''] = entity.split(':');
-  sequence++;
-  return {
-    id: `0196b3a0-0000-7000-8000-${String(sequence).padStart(12, '0')}`,
-    type: 'robot.online',
-    severity: 'INFO',
-    occurredAt: '2026-05-10T12:00:00.000Z',
-    receivedAt: '2026-05-10T12:00:01.000Z',
-    entity: { type, id },
-    related: [],
-    actor: { type: 'device', id },
-    source: { channel: 'iot', principal: id },
-    payload,
-  };
-}
+const event = (entity: string, payload: Record<string, unknown> = {}) => eventAbout(entity, { payload });
 
 const eventIdsOf = (message: Message) => (JSON.parse(message.Body!) as QueueMessageBody).events.map((e) => e.id);
 

@@ -17,3 +17,18 @@ export function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
     ...overrides,
   });
 }
+
+let sequence = 0;
+
+/** A stored event about `type:id` (e.g. `robot:r-1`), reported by that device, with a unique id in creation order. */
+export function eventAbout(entityKey: string, overrides: Partial<StoredEvent> = {}): StoredEvent {
+  const [type = '', id = ''] = entityKey.split(':');
+  sequence++;
+  return storedEvent({
+    id: `0196b3a0-0000-7000-8000-${String(sequence).padStart(12, '0')}`,
+    entity: { type, id },
+    actor: { type: 'device', id },
+    source: { channel: 'iot', principal: id },
+    ...overrides,
+  });
+}

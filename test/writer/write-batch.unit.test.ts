@@ -5,24 +5,9 @@ import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
 import { deduplicationIdFor } from '../../shared/queue/packing.ts';
 import { countBySeverity } from '../../shared/writer/severity-metrics.ts';
 import { type QueueRecord, writeBatch } from '../../shared/writer/write-batch.ts';
+import { eventAbout } from '../support/events.ts';
 
-let sequence = 0;
-function event(entity: string, severity: Severity = 'INFO'): StoredEvent {
-  const [type = '', id = ''] = entity.split(':');
-  sequence++;
-  return {
-    id: `0196b3a0-0000-7000-8000-${String(sequence).padStart(12, '0')}`,
-    type: 'robot.online',
-    severity,
-    occurredAt: '2026-05-10T12:00:00.000Z',
-    receivedAt: '2026-05-10T12:00:01.000Z',
-    entity: { type, id },
-    related: [],
-    actor: { type: 'device', id },
-    source: { channel: 'iot', principal: id },
-    payload: {},
-  };
-}
+const event = (entity: string, severity: Severity = 'INFO') => eventAbout(entity, { severity });
 
 /** A FIFO record carrying the given events of one group. */
 function record(messageId: string, events: StoredEvent[]): QueueRecord {
