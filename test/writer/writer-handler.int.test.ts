@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriterHandler } from '../../functions/writer/handler.ts';
@@ -11,6 +11,7 @@ import { PgEventStore } from '../../shared/store/pg-event-store.ts';
 import { createPool } from '../../shared/store/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
+import { sqsRecord } from '../support/sqs-records.ts';
 
 let db: TestDatabase;
 let writerPool: pg.Pool;
@@ -33,30 +34,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-let sequence = 0;
-function record(body: string, groupId: string): SQSRecord {
-  sequence++;
-  return {
-    messageId: `m-${sequence}`,
-    receiptHandle: `r-${sequence}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: '0',
-      MessageGroupId: groupId,
-      MessageDeduplicationId: `d-${sequence}`,
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:local:000000000000:audit-events.fifo',
-    awsRegion: 'local',
-  };
-}
-
-const recordsFor = (events: StoredEvent[]) => packEvents(events).map((m) => record(m.body, m.groupId));
+const recordsFor = (events: StoredEvent[]) => packEvents(events).map((m) => sqsRecord(m.body, m.groupId));
 
 async function countRows(ids: string[]): Promise<number> {
   const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE id = ANY($1::uuid[])', [
@@ -95,7 +73,7 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
 
   it('parks a message that can never be stored in the DLQ with its reason, and stores the rest', async () => {
     const good = storedEvent({ entity: { type: 'robot', id: 'after-poison' } });
-    const poison = record(JSON.stringify({ events: [{ id: 'not-a-uuid' }] }), 'robot:poison');
+    const poison = sqsRecord(JSON.stringify({ events: [{ id: 'not-a-uuid' }] }), 'robot:poison');
     const response = await handler({ Records: [poison, ...recordsFor([good])] });
     expect(response.batchItemFailures).toEqual([]);
     expect(await countRows([good.id])).toBe(1);

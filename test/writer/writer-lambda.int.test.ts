@@ -6,6 +6,7 @@ import { localContext } from '../../shared/local/lambda-context.ts';
 import { packEvents } from '../../shared/queue/packing.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
+import { sqsRecord } from '../support/sqs-records.ts';
 
 // The Lambda entry point builds its dependencies from the environment, as on AWS: this checks that wiring.
 const iot = mockClient(IoTDataPlaneClient);
@@ -42,28 +43,7 @@ describe('writer Lambda entry point', () => {
     });
     const info = storedEvent({ entity: { type: 'robot', id: 'lambda-1' } });
     const [message] = packEvents([critical, info]);
-    const event: SQSEvent = {
-      Records: [
-        {
-          messageId: 'm-1',
-          receiptHandle: 'r-1',
-          body: message!.body,
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: '0',
-            SenderId: 'x',
-            ApproximateFirstReceiveTimestamp: '0',
-            MessageGroupId: message!.groupId,
-            MessageDeduplicationId: message!.deduplicationId,
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:audit-events.fifo',
-          awsRegion: 'eu-west-1',
-        },
-      ],
-    };
+    const event: SQSEvent = { Records: [sqsRecord(message!.body, message!.groupId, 'm-1')] };
     expect(await handler(event, localContext('writer'))).toEqual({ batchItemFailures: [] });
     const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM events ORDER BY severity_number DESC');
     expect(rows.map((r) => r.id)).toEqual([critical.id, info.id]);
@@ -81,29 +61,10 @@ describe('writer Lambda entry point', () => {
     const critical = storedEvent({ entity: { type: 'robot', id: 'lambda-2' }, severity: 'CRITICAL' });
     const [message] = packEvents([critical]);
     const response = await handler(
-      {
-        Records: [
-          {
-            messageId: 'm-2',
-            receiptHandle: 'r-2',
-            body: message!.body,
-            attributes: {
-              ApproximateReceiveCount: '1',
-              SentTimestamp: '0',
-              SenderId: 'x',
-              ApproximateFirstReceiveTimestamp: '0',
-              MessageGroupId: message!.groupId,
-            },
-            messageAttributes: {},
-            md5OfBody: '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:audit-events.fifo',
-            awsRegion: 'eu-west-1',
-          },
-        ],
-      },
+      { Records: [sqsRecord(message!.body, message!.groupId, 'm-2')] },
       localContext('writer'),
     );
+
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
   });
 });
