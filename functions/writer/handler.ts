@@ -14,7 +14,7 @@ import { lambdaHandler } from '../../shared/runtime/lambda.ts';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.ts';
 import { PgEventStore } from '../../shared/store/pg-event-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../../shared/store/pool.ts';
-import { emitSeverityMetrics } from '../../shared/writer/severity-metrics.ts';
+import { emitEventMetrics } from '../../shared/writer/event-metrics.ts';
 import { writeBatch } from '../../shared/writer/write-batch.ts';
 
 export interface WriterDeps {
@@ -43,7 +43,7 @@ export function createWriterHandler(deps: WriterDeps) {
         log: (level, message, details) => logger[level](message, details),
       },
     );
-    emitSeverityMetrics(metrics, outcome.stored);
+    emitEventMetrics(metrics, outcome.stored);
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

@@ -3,7 +3,6 @@ import type { StoredEvent } from '../../shared/domain/event.ts';
 import type { Severity } from '../../shared/domain/severity.ts';
 import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
 import { deduplicationIdFor } from '../../shared/queue/packing.ts';
-import { countBySeverity } from '../../shared/writer/severity-metrics.ts';
 import { type QueueRecord, writeBatch } from '../../shared/writer/write-batch.ts';
 import { eventAbout } from '../support/events.ts';
 
@@ -260,23 +259,5 @@ describe('writeBatch: when the batch insert fails', () => {
     });
     expect(entries.map((e) => e.level)).toEqual(['warn', 'error']);
     expect(entries[1]?.details).toMatchObject({ messageId: 'a1', error: 'timeout (57014)' });
-  });
-});
-
-describe('countBySeverity', () => {
-  it('counts events per severity', () => {
-    const counts = countBySeverity([
-      event('robot:a', 'INFO'),
-      event('robot:a', 'CRITICAL'),
-      event('robot:a', 'INFO'),
-      event('robot:a', 'ERROR'),
-      event('robot:a', 'CRITICAL'),
-    ]);
-    expect(Object.fromEntries(counts)).toEqual({ INFO: 2, CRITICAL: 2, ERROR: 1 });
-    expect(counts.has('WARNING')).toBe(false);
-  });
-
-  it('is empty for no events', () => {
-    expect(countBySeverity([]).size).toBe(0);
   });
 });
