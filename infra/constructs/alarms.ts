@@ -6,10 +6,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { EventQueue } from './event-queue.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { Writer } from './writer.ts';
 
 /** An event waiting longer than this means the writer is not keeping up (or is down). */
 export const OLDEST_MESSAGE_AGE_LIMIT = Duration.minutes(5);
+
+/** A daily job with slack for a late or slow run: no `MaintenanceRuns` for this long means it stopped running. */
+export const MAINTENANCE_SILENCE_LIMIT = Duration.hours(26);
 
 /** The alarms of the trail, all notifying one SNS topic (an email subscription when `alarmEmail` is set). */
 export class Alarms extends Construct {
@@ -67,7 +71,42 @@ export class Alarms extends Construct {
     );
   }
 
-  private add(id: string, description: string, metric: cloudwatch.IMetric, threshold: number): void {
+  /**
+   * Maintenance and archival: a run that reported failure (archival runs inside maintenance, so a failed export,
+   * upload or verification fails the run), and no run at all for 26 hours. Crashes and timeouts, which end before
+   * metrics are flushed, alarm through `addFunction`'s Errors alarm.
+   */
+  addMaintenance(lifecycle: Lifecycle): void {
+    this.add(
+      'MaintenanceFailed',
+      'Partition maintenance or archival failed: see the maintenance function logs',
+      lifecycle.metric('MaintenanceFailures', Duration.hours(1)),
+      1,
+    );
+    // 26 hourly periods: CloudWatch allows Period x EvaluationPeriods up to 7 days once the period is an hour or
+    // more (1 day below that), so a single 26-hour period is not possible but 26 x 1 h is. Missing data breaches:
+    // a run emits MaintenanceRuns = 1, silence is exactly what this alarm is for.
+    const period = Duration.hours(1);
+    this.add(
+      'MaintenanceNotRun',
+      `Partition maintenance has not run for ${MAINTENANCE_SILENCE_LIMIT.toHours()} hours`,
+      lifecycle.metric('MaintenanceRuns', period),
+      1,
+      {
+        evaluationPeriods: MAINTENANCE_SILENCE_LIMIT.toHours() / period.toHours(),
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+  }
+
+  private add(
+    id: string,
+    description: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    options: Partial<Pick<cloudwatch.AlarmProps, 'evaluationPeriods' | 'comparisonOperator' | 'treatMissingData'>> = {},
+  ): void {
     const alarm = new cloudwatch.Alarm(this, id, {
       alarmDescription: description,
       metric,
@@ -76,6 +115,7 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // No data means nothing happened: no events, no messages, no invocations.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...options,
     });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);

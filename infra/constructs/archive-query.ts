@@ -1,19 +1,23 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
   ARCHIVE_COLUMNS,
   ARCHIVE_PARTITION_KEYS,
   ARCHIVE_ROOT_PREFIX,
+  ARCHIVE_TABLE,
   type ArchiveColumn,
   archivePartitionProjection,
 } from '../../shared/archive/schema.ts';
 import type { AccessLogs } from './access-logs.ts';
 import type { Archive } from './archive.ts';
 
-export const ARCHIVE_TABLE = 'events';
+/** Where the workgroup puts query results in its bucket. */
+const RESULTS_PREFIX = 'results/';
 const PARQUET = {
   serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -43,6 +47,8 @@ export class ArchiveQuery extends Construct {
   readonly table: glue.CfnTable;
   readonly resultsBucket: s3.Bucket;
   readonly workGroup: athena.CfnWorkGroup;
+  /** For the people (or roles) who run `trail archive query` against AWS: attach it to them. */
+  readonly queryAccess: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ArchiveQueryProps) {
     super(scope, id);
@@ -94,11 +100,63 @@ export class ArchiveQuery extends Construct {
         bytesScannedCutoffPerQuery: props.bytesScannedCutoff,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
-          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
+          outputLocation: `s3://${this.resultsBucket.bucketName}/${RESULTS_PREFIX}`,
           expectedBucketOwner: account,
           encryptionConfiguration: { encryptionOption: 'SSE_S3' },
         },
       },
     });
+
+    this.queryAccess = this.createQueryAccess(props.archive);
+  }
+
+  /**
+   * What `trail archive query` calls (shared/archive/athena-query.ts), plus what Athena does on the caller's behalf:
+   * read the Glue table, read the archive's Parquet files and write the results to the results bucket.
+   */
+  private createQueryAccess(archive: Archive): iam.ManagedPolicy {
+    const stack = Stack.of(this);
+    const glueArn = (resource: string) => stack.formatArn({ service: 'glue', resource });
+    const policy = new iam.ManagedPolicy(this, 'ArchiveQueryAccess', {
+      description: 'Run SQL over the fleet audit archive with Athena (trail archive query)',
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'athena:StartQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StopQueryExecution',
+            'athena:GetWorkGroup',
+          ],
+          resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroup.ref })],
+        }),
+        new iam.PolicyStatement({
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
+          resources: [
+            glueArn('catalog'),
+            glueArn(`database/${this.database.ref}`),
+            glueArn(`table/${this.database.ref}/${ARCHIVE_TABLE}`),
+          ],
+        }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [archive.objectsArn] }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+          resources: [this.resultsBucket.arnForObjects(`${RESULTS_PREFIX}*`)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+          resources: [archive.bucket.bucketArn, this.resultsBucket.bucketArn],
+        }),
+      ],
+    });
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Athena reads every Parquet file of the queried months under events/ and writes query results under results/; nothing else in either bucket',
+        appliesTo: [{ regex: '/^Resource::.*\\/(events|results)\\/\\*$/g' }],
+      },
+    ]);
+    return policy;
   }
 }

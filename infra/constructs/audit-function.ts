@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -20,7 +21,20 @@ export interface FunctionNetwork {
   securityGroups: ec2.ISecurityGroup[];
 }
 
-export interface AuditFunctionProps {
+/**
+ * Packages esbuild cannot bundle (a native `.node` binding): left as bare imports in the bundle and copied, as
+ * installed, into the asset's `node_modules`. Node resolves a bare import from `/var/task/index.mjs` by walking up to
+ * `/var/task/node_modules`, so the copies are found without a layer or NODE_PATH (which ESM ignores anyway).
+ */
+export interface NativePackages {
+  /** esbuild `external` patterns, e.g. `@duckdb/*`. */
+  external: string[];
+  /** Package folders under `node_modules` to copy, e.g. `@duckdb/node-api`. */
+  copy: string[];
+}
+
+export interface AuditFunctionProps
+  extends Pick<NodejsFunctionProps, 'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions'> {
   /** The folder under `functions/` holding `handler.ts`; also the Powertools service name (the `service` metric dimension). */
   service: string;
   description: string;
@@ -28,11 +42,18 @@ export interface AuditFunctionProps {
   memorySize?: number;
   environment?: Record<string, string>;
   network?: FunctionNetwork;
+  nativePackages?: NativePackages;
 }
 
-/** Every Lambda of the trail: ESM bundle built locally with esbuild, ARM64, X-Ray, Powertools settings, its own log group. */
+/** Every Lambda of the trail: ESM bundle built locally with esbuild, ARM64 (unless told), X-Ray, Powertools settings, its own log group. */
 export class AuditFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: AuditFunctionProps) {
+    const native = props.nativePackages;
+    for (const pkg of native?.copy ?? []) {
+      // Fail the synth with the reason rather than deploy a function that cannot load its binding.
+      if (!existsSync(path.join(REPO_ROOT, 'node_modules', pkg)))
+        throw new Error(`${props.service}: node_modules/${pkg} is missing; run npm ci on linux-x64`);
+    }
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -44,9 +65,11 @@ export class AuditFunction extends NodejsFunction {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       description: props.description,
       runtime: FUNCTION_RUNTIME,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
+      ephemeralStorageSize: props.ephemeralStorageSize,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       ...props.network,
@@ -67,10 +90,21 @@ export class AuditFunction extends NodejsFunction {
         banner:
           "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
         // The runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: ['@aws-sdk/*', ...(native?.external ?? [])],
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        ...(native && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) =>
+              native.copy.flatMap((pkg) => [
+                `mkdir -p "${path.posix.join(outputDir, 'node_modules', path.posix.dirname(pkg))}"`,
+                `cp -r "${path.posix.join(inputDir, 'node_modules', pkg)}" "${path.posix.join(outputDir, 'node_modules', pkg)}"`,
+              ]),
+          },
+        }),
       },
     });
     NagSuppressions.addResourceSuppressions(

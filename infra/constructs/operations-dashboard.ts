@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { SEVERITIES } from '../../shared/domain/severity.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import type { Writer } from './writer.ts';
 
 const MINUTE = Duration.minutes(1);
@@ -90,6 +91,22 @@ export class OperationsDashboard extends Construct {
         title: 'Database connections',
         left: [database.cluster.metricDatabaseConnections(avg)],
         width: 12,
+      }),
+    );
+  }
+
+  /** What each maintenance run did; a daily job, so hourly sums. */
+  addArchiveRuns(lifecycle: Lifecycle): void {
+    const hour = Duration.hours(1);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Archive runs',
+        left: [
+          lifecycle.metric('PartitionsArchived', hour).with({ label: 'months archived' }),
+          lifecycle.metric('PartitionsCreated', hour).with({ label: 'partitions created' }),
+          lifecycle.metric('MaintenanceFailures', hour).with({ label: 'failed runs' }),
+        ],
+        width: 24,
       }),
     );
   }

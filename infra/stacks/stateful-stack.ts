@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeployConfig } from '../config.ts';
 import { AccessLogs } from '../constructs/access-logs.ts';
@@ -35,5 +35,7 @@ export class StatefulStack extends Stack {
       envName: config.envName,
       bytesScannedCutoff: config.athenaBytesScannedCutoff,
     });
+    // Attach to whoever runs `trail archive query` against AWS.
+    new CfnOutput(this, 'ArchiveQueryAccessPolicyArn', { value: this.archiveQuery.queryAccess.managedPolicyArn });
   }
 }

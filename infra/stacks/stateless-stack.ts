@@ -8,13 +8,14 @@ import { EventsApi } from '../constructs/events-api.ts';
 import { HttpIngest } from '../constructs/http-ingest.ts';
 import { Identity } from '../constructs/identity.ts';
 import { IotIngest } from '../constructs/iot-ingest.ts';
+import { Lifecycle } from '../constructs/lifecycle.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { QueryApi } from '../constructs/query-api.ts';
 import { Writer } from '../constructs/writer.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
-/** The code path: ingest (HTTP and MQTT) → FIFO queue → writer → database, plus migrations, alarms and dashboard. */
+/** The code path: ingest (HTTP and MQTT) → FIFO queue → writer → database, plus migrations, lifecycle, alarms and dashboard. */
 export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { config: DeployConfig; stateful: StatefulStack }) {
     super(scope, id, props);
@@ -36,6 +37,10 @@ export class StatelessStack extends Stack {
     const migrations = new Migrations(this, 'Migrations', { database });
     const writer = new Writer(this, 'Writer', { queue, database, alerts });
     migrations.runBefore(writer);
+    const lifecycle = new Lifecycle(this, 'Lifecycle', {
+      ...{ database, migrations, archive: stateful.archive, archiveQuery: stateful.archiveQuery },
+      ...{ retentionMonths: config.retentionMonths, premakeMonths: config.premakeMonths },
+    });
 
     const alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
     alarms.addCriticalEvents(writer);
@@ -43,6 +48,8 @@ export class StatelessStack extends Stack {
     alarms.addFunction('Writer', writer.fn);
     alarms.addFunction('HttpIngest', httpIngest.fn);
     alarms.addFunction('IotIngest', iotIngest.fn);
+    alarms.addFunction('Maintenance', lifecycle.fn);
+    alarms.addMaintenance(lifecycle);
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', { envName: config.envName });
     dashboard.addEventRates(writer);
@@ -51,6 +58,8 @@ export class StatelessStack extends Stack {
     dashboard.addFunction('HTTP ingest', httpIngest.fn);
     dashboard.addFunction('IoT ingest', iotIngest.fn);
     dashboard.addDatabase(database);
+    dashboard.addFunction('Maintenance', lifecycle.fn);
+    dashboard.addArchiveRuns(lifecycle);
 
     // What operators need after a deploy: where to send events, which policy to attach to device certificates.
     new CfnOutput(this, 'ApiUrl', { value: api.api.apiEndpoint });

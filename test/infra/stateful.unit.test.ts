@@ -26,6 +26,10 @@ describe('network', () => {
         services.some((name) => name.includes(service)),
         service,
       ).toBe(true);
+    // S3 through a gateway endpoint on the isolated subnets' route tables: maintenance writes the archive.
+    const gateway = endpoints.find((endpoint) => endpoint.Properties.VpcEndpointType === 'Gateway');
+    expect(JSON.stringify(gateway?.Properties.ServiceName)).toContain('.s3');
+    expect(gateway?.Properties.RouteTableIds).toHaveLength(2);
     // IoT's data endpoint gets its DNS from a private zone named after the account's endpoint, looked up at deploy.
     const zone = only(template.findResources('AWS::Route53::HostedZone')) as Resource;
     expect(JSON.stringify(zone.Properties.Name)).toMatch(/"Fn::GetAtt":\["IotDataDataEndpoint\w+","endpointAddress"\]/);
@@ -148,5 +152,50 @@ describe('Glue table and Athena', () => {
     const resultsBucketId = workGroup.ResultConfiguration.OutputLocation['Fn::Join'][1][1].Ref;
     expect(resultsBucketId).not.toBe(archiveBucket()[0]);
     expect(buckets()[resultsBucketId]).toBeDefined();
+  });
+});
+
+describe('ArchiveQueryAccess policy', () => {
+  const policy = () => only(template.findResources('AWS::IAM::ManagedPolicy')) as Resource;
+  const statements = () =>
+    policy().Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+  const actions = () => statements().flatMap((statement) => [statement.Action].flat());
+
+  it('lets an operator run Athena queries on the workgroup, read the table and the archive, and write results', () => {
+    expect(actions().sort()).toEqual(
+      [
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:GetWorkGroup',
+        'athena:StartQueryExecution',
+        'athena:StopQueryExecution',
+        'glue:GetDatabase',
+        'glue:GetPartitions',
+        'glue:GetTable',
+        's3:AbortMultipartUpload',
+        's3:GetBucketLocation',
+        's3:GetObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:ListMultipartUploadParts',
+        's3:PutObject',
+      ].sort(),
+    );
+    const [archiveId] = archiveBucket();
+    const archiveStatements = statements().filter((statement) =>
+      JSON.stringify(statement.Resource).includes(archiveId),
+    );
+    expect(archiveStatements.flatMap((statement) => [statement.Action].flat()).sort()).toEqual([
+      's3:GetBucketLocation',
+      's3:GetObject',
+      's3:ListBucket',
+    ]);
+    const athena = statements().find((statement) => [statement.Action].flat()[0]!.startsWith('athena:'))!;
+    expect(JSON.stringify(athena.Resource)).toMatch(/:workgroup\/",\{"Ref":"ArchiveQueryWorkGroup/);
+  });
+
+  it('is a stack output, to attach to the people who query the archive', () => {
+    const policyId = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))[0]!;
+    template.hasOutput('ArchiveQueryAccessPolicyArn', { Value: { Ref: policyId } });
   });
 });

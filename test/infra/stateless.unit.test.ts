@@ -1,20 +1,32 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
 import { QUERY_ROUTES } from '../../shared/access/policy.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/alerts/publish-critical.ts';
-import { auditFunctions, only, type Resource, synthesize } from './synth.ts';
+import { archiveKeyPrefix } from '../../shared/archive/schema.ts';
+import type { MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
+import { recordMaintenanceMetrics } from '../../shared/lifecycle/report.ts';
+import { assetDirectory, auditFunctions, only, type Resource, synthesize } from './synth.ts';
 
 /** The IoT policy variable, as IoT Core reads it. */
 const THING = '$' + '{iot:Connection.Thing.ThingName}';
 
+let synthesized: ReturnType<typeof synthesize>;
 let template: Template;
 let functions: Map<string, Resource>;
 
 beforeAll(() => {
-  template = synthesize({ context: { alarmEmail: 'ops@example.com' } }).stateless;
+  synthesized = synthesize({ context: { alarmEmail: 'ops@example.com' } });
+  template = synthesized.stateless;
   functions = auditFunctions(template);
 }, 300_000);
+
+const logicalId = (resource: Resource) =>
+  Object.entries(template.toJSON().Resources).find(([, candidate]) => candidate === resource)![0];
 
 const queues = () => Object.values(template.findResources('AWS::SQS::Queue')) as Resource[];
 const eventQueue = () => queues().find((queue) => queue.Properties.RedrivePolicy)!;
@@ -71,15 +83,22 @@ describe('queue', () => {
 });
 
 describe('functions', () => {
-  it('are the five of the contract', () => {
-    expect([...functions.keys()].sort()).toEqual(['ingest-http', 'ingest-iot', 'migrate', 'query-api', 'writer']);
+  it('are the six of the contract', () => {
+    expect([...functions.keys()].sort()).toEqual([
+      'ingest-http',
+      'ingest-iot',
+      'maintenance',
+      'migrate',
+      'query-api',
+      'writer',
+    ]);
   });
 
-  it('run on Node.js 24, ARM64, with X-Ray, a log group and the Powertools settings', () => {
+  it('run on Node.js 24, ARM64 (maintenance alone on x86_64, for DuckDB), with X-Ray, a log group and Powertools', () => {
     for (const [service, fn] of functions) {
       expect(fn.Properties, service).toMatchObject({
         Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
+        Architectures: [service === 'maintenance' ? 'x86_64' : 'arm64'],
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         Environment: {
@@ -161,6 +180,97 @@ describe('functions', () => {
       ([, fn]) => fn === functions.get('writer'),
     )!;
     expect(writer[1].DependsOn).toContain(triggerId);
+  });
+});
+
+describe('lifecycle', () => {
+  const maintenance = () => functions.get('maintenance')!;
+  const env = () => maintenance().Properties.Environment.Variables;
+
+  it('runs maintenance in the database network as the owner, with room for a long archival', () => {
+    expect(maintenance().Properties).toMatchObject({
+      Timeout: 900,
+      MemorySize: 1536,
+      EphemeralStorage: { Size: 2048 },
+      ReservedConcurrentExecutions: 1,
+      VpcConfig: { SubnetIds: expect.anything(), SecurityGroupIds: expect.anything() },
+    });
+    expect(env()).toMatchObject({ DB_USER: 'audit_owner', DB_IAM_AUTH: 'true', DB_PORT: '5432', DB_NAME: 'audit' });
+    expect(env().DB_ROLE).toBeUndefined();
+  });
+
+  it('sets every lifecycle setting from the deploy config and the stateful stack', () => {
+    expect(env()).toMatchObject({
+      RETENTION_MONTHS: '13',
+      PREMAKE_MONTHS: '3',
+      ARCHIVE_URL: expect.anything(),
+      ARCHIVE_ROWS_PER_FILE: '500000',
+      ARCHIVE_WORK_DIR: expect.stringMatching(/^\/tmp\//),
+      ATHENA_WORKGROUP: { 'Fn::ImportValue': expect.stringMatching(/ArchiveQueryWorkGroup/) },
+      GLUE_DATABASE: { 'Fn::ImportValue': expect.stringMatching(/ArchiveQueryDatabase/) },
+    });
+    // SSE-S3 on the bucket: no KMS key to name.
+    expect(env().ARCHIVE_KMS_KEY_ID).toBeUndefined();
+  });
+
+  it('archives where the Glue table projects its partitions', () => {
+    const [scheme, bucket, rest] = env().ARCHIVE_URL['Fn::Join'][1];
+    expect(bucket['Fn::ImportValue']).toMatch(/ArchiveBucket/);
+    const table = only(synthesized.stateful.findResources('AWS::Glue::Table')) as Resource;
+    const [tScheme, tBucket, tKeys] =
+      table.Properties.TableInput.Parameters['storage.location.template']['Fn::Join'][1];
+    expect(bucket['Fn::ImportValue']).toContain(tBucket.Ref);
+    const month = { year: 2026, month: 5 };
+    const projected = `${tScheme}B${(tKeys as string).replace('$' + '{year}', '2026').replace('$' + '{month}', '05')}`;
+    expect(`${scheme}B${rest}${archiveKeyPrefix(month)}`).toBe(projected);
+  });
+
+  it('may write, read and list the archive, never delete', () => {
+    expect(actionsOf('maintenance')).toEqual([
+      'rds-db:connect',
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const objects = roleStatements('maintenance').find((statement: { Action: string[] }) =>
+      [statement.Action].flat().includes('s3:PutObject'),
+    );
+    expect(JSON.stringify(objects.Resource)).toMatch(/"\/events\/\*"\]\]\}$/);
+  });
+
+  it('runs daily and once at deploy, after the migrations', () => {
+    const rule = only(template.findResources('AWS::Events::Rule')) as Resource;
+    expect(rule.Properties.ScheduleExpression).toBe('cron(45 4 * * ? *)');
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [logicalId(maintenance()), 'Arn'] } }),
+    ]);
+    const triggers = Object.entries(template.findResources('Custom::Trigger')) as [
+      string,
+      Resource & { DependsOn?: string[] },
+    ][];
+    const [migrationsTrigger] = triggers.find(([id]) => id.startsWith('Migrations'))!;
+    const [, trigger] = triggers.find(([id]) => id.startsWith('Lifecycle'))!;
+    expect(trigger.Properties.InvocationType).toBe('Event');
+    expect(JSON.stringify(trigger.Properties.HandlerArn)).toContain(logicalId(maintenance()).slice(0, 17));
+    expect(trigger.DependsOn).toContain(migrationsTrigger);
+  });
+
+  it('ships the DuckDB native binding beside the bundle, where index.mjs resolves it', () => {
+    const dir = assetDirectory(synthesized.assembly, maintenance());
+    const require = createRequire(join(dir, 'index.mjs'));
+    const api = require.resolve('@duckdb/node-api');
+    expect(api.startsWith(join(dir, 'node_modules'))).toBe(true);
+    const binding = createRequire(require.resolve('@duckdb/node-bindings')).resolve(
+      '@duckdb/node-bindings-linux-x64/duckdb.node',
+    );
+    expect(binding.startsWith(join(dir, 'node_modules'))).toBe(true);
+    // Other functions do not carry it.
+    expect(existsSync(join(assetDirectory(synthesized.assembly, functions.get('writer')!), 'node_modules'))).toBe(
+      false,
+    );
   });
 });
 
@@ -289,6 +399,53 @@ describe('alarms', () => {
     }
   });
 
+  it('watch maintenance on the dimensions it emits: failures, and no run for 26 hours', () => {
+    // Emitted through the shared Powertools instance, whose only default dimension is service = the service name.
+    const emitted: string[] = [];
+    const fake = { addMetric: (name: string) => emitted.push(name) };
+    recordMaintenanceMetrics(
+      fake as unknown as Metrics,
+      {
+        created: [],
+        archived: [],
+        status: 'ok',
+      } as unknown as MaintenanceResult,
+    );
+    const service = { Name: 'service', Value: 'maintenance' };
+    expect(functions.get('maintenance')!.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(service.Value);
+    expect(emitted).toEqual(
+      expect.arrayContaining(['MaintenanceRuns', 'MaintenanceFailures', 'PartitionsArchived', 'PartitionsCreated']),
+    );
+    expect(alarm('MaintenanceFailures', service)?.Properties).toMatchObject({
+      Namespace: 'FleetAuditTrail',
+      Dimensions: [service],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const notRun = alarm('MaintenanceRuns', service)?.Properties;
+    expect(notRun).toMatchObject({
+      Namespace: 'FleetAuditTrail',
+      Dimensions: [service],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 26,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    // CloudWatch's limit for periods of an hour or more: Period x EvaluationPeriods <= 7 days.
+    expect(notRun!.Period * notRun!.EvaluationPeriods).toBeLessThanOrEqual(7 * 86_400);
+    for (const metric of ['Errors', 'Throttles']) {
+      const found = alarms().find(
+        (a) =>
+          a.Properties.MetricName === metric && a.Properties.Dimensions[0].Value.Ref?.startsWith('LifecycleFunction'),
+      );
+      expect(found?.Properties.Threshold, metric).toBe(1);
+    }
+  });
+
   it('notify one SNS topic with the configured email subscription', () => {
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
     for (const a of alarms()) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -303,6 +460,10 @@ describe('alarms', () => {
       'Writer duration',
       'Database load',
       'ServerlessDatabaseCapacity',
+      'Maintenance duration',
+      'Archive runs',
+      'PartitionsArchived',
+      'PartitionsCreated',
     ]) {
       expect(dashboard).toContain(text);
     }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Aspects } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -14,8 +15,9 @@ export function synthesize(options: { context?: Record<string, unknown>; nag?: b
   const app = new App({ context: { ...CDK_CONTEXT, ...options.context } });
   const declared = declareFleetAuditTrail(app);
   if (options.nag) Aspects.of(app).add(new AwsSolutionsChecks());
-  app.synth();
+  const assembly = app.synth();
   return {
+    assembly,
     config: declared.config,
     stacks: { stateful: declared.stateful, stateless: declared.stateless },
     stateful: Template.fromStack(declared.stateful),
@@ -35,6 +37,12 @@ export function auditFunctions(template: Template): Map<string, Resource> {
     if (service) functions.set(service, resource);
   }
   return functions;
+}
+
+/** The folder a function's code asset was staged in (its S3 key is the asset hash plus `.zip`). */
+export function assetDirectory(assembly: { directory: string }, fn: Resource): string {
+  const key: string = fn.Properties.Code.S3Key;
+  return join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
 }
 
 export function only<T>(values: Record<string, T>): T {

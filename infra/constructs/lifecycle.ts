@@ -1,0 +1,114 @@
+import { Annotations, Duration, Size } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as triggers from 'aws-cdk-lib/triggers';
+import { Construct } from 'constructs';
+import type { Archive } from './archive.ts';
+import type { ArchiveQuery } from './archive-query.ts';
+import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
+import type { EventDatabase } from './event-database.ts';
+import type { Migrations } from './migrations.ts';
+
+const SERVICE = 'maintenance';
+/** Daily, in the quiet hour after the backup window (02:00-03:00 UTC) and the Sunday maintenance window (03:30-04:30). */
+export const MAINTENANCE_SCHEDULE = 'cron(45 4 * * ? *)';
+/** What `recordMaintenanceMetrics` (shared/lifecycle/report.ts) emits once per run, with the `service` dimension. */
+export type MaintenanceMetric = 'MaintenanceRuns' | 'PartitionsCreated' | 'PartitionsArchived' | 'MaintenanceFailures';
+
+/**
+ * DuckDB (the Parquet export) loads a native binding esbuild cannot bundle. Synth stays offline, so the installed
+ * packages are copied into the asset rather than installed for another architecture. `detect-libc` is the bindings'
+ * own dependency (glibc vs musl); without it they assume glibc, which is what Lambda has anyway.
+ */
+const DUCKDB_PACKAGES = {
+  external: ['@duckdb/*'],
+  copy: ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-x64', 'detect-libc'],
+};
+
+export interface LifecycleProps {
+  database: EventDatabase;
+  archive: Archive;
+  archiveQuery: ArchiveQuery;
+  migrations: Migrations;
+  retentionMonths: number;
+  premakeMonths: number;
+}
+
+/**
+ * Partition lifecycle: the maintenance function creates future months and archives expired ones to the archive
+ * bucket, daily and once after every deploy that changes it.
+ */
+export class Lifecycle extends Construct {
+  readonly fn: AuditFunction;
+  readonly schedule: events.Rule;
+  readonly trigger: triggers.Trigger;
+
+  constructor(scope: Construct, id: string, props: LifecycleProps) {
+    super(scope, id);
+    const { archive, archiveQuery } = props;
+    const timeout = Duration.minutes(15);
+    this.fn = new AuditFunction(this, 'Function', {
+      service: SERVICE,
+      description: 'Creates future month partitions; archives, verifies and drops expired months',
+      timeout,
+      // DuckDB is capped at 512 MB (shared/archive/duckdb.ts); the rest holds Node, pg's COPY stream and the upload.
+      memorySize: 1536,
+      // One staging file plus one Parquet file of ARCHIVE_ROWS_PER_FILE rows (≈ 150 MB), and DuckDB's spill.
+      ephemeralStorageSize: Size.gibibytes(2),
+      // The one exception to ARM64: the only DuckDB binding in this repo's node_modules is linux-x64, and synth must
+      // not run npm install for another architecture.
+      architecture: lambda.Architecture.X86_64,
+      nativePackages: DUCKDB_PACKAGES,
+      // The advisory lock already makes an overlapping run skip; one slot also keeps a second run (schedule and deploy
+      // trigger together, an EventBridge redelivery) from holding a connection and 1.5 GB just to find the lock taken.
+      reservedConcurrentExecutions: 1,
+      network: props.database.clientNetwork,
+      environment: {
+        RETENTION_MONTHS: String(props.retentionMonths),
+        PREMAKE_MONTHS: String(props.premakeMonths),
+        // The store's prefix stays empty: archive keys already start with `events/`, where the Glue table looks.
+        ARCHIVE_URL: `s3://${archive.bucket.bucketName}/`,
+        ARCHIVE_ROWS_PER_FILE: '500000',
+        ARCHIVE_WORK_DIR: '/tmp/audit-archive',
+        // ARCHIVE_KMS_KEY_ID stays unset: the archive bucket encrypts with SSE-S3 by default.
+        ATHENA_WORKGROUP: archiveQuery.workGroup.ref,
+        GLUE_DATABASE: archiveQuery.database.ref,
+      },
+    });
+    // The owner's session: maintenance creates, detaches and drops partitions.
+    props.database.addClient(this.fn);
+    archive.grantArchiver(this.fn);
+
+    this.schedule = new events.Rule(this, 'Daily', {
+      description: 'Daily partition maintenance and archival',
+      schedule: events.Schedule.expression(MAINTENANCE_SCHEDULE),
+      targets: [new targets.LambdaFunction(this.fn)],
+    });
+    Annotations.of(this.fn).acknowledgeWarning(
+      '@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias',
+      'The schedule invokes the unqualified function; the deploy trigger holds its own invoke right on the versions',
+    );
+    // Asynchronous: the deploy neither waits up to 15 minutes nor rolls back over an archival problem (that alarms).
+    // The writer does not depend on it: an insert into a missing month creates that month's partition itself.
+    this.trigger = new triggers.Trigger(this, 'RunAtDeploy', {
+      handler: this.fn,
+      invocationType: triggers.InvocationType.EVENT,
+      executeAfter: [props.migrations],
+      executeOnHandlerChange: true,
+    });
+  }
+
+  /** One of the run's metrics, summed per period. */
+  metric(name: MaintenanceMetric, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      // Powertools' default dimension: the function's POWERTOOLS_SERVICE_NAME.
+      dimensionsMap: { service: SERVICE },
+      statistic: cloudwatch.Stats.SUM,
+      period,
+    });
+  }
+}
