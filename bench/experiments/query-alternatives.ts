@@ -1,7 +1,6 @@
 /**
- * Query shapes for the two reads that miss their goal, on a year of events loaded as in part 3:
- * entity history (OR of entity and related in one scan, vs a UNION of two ordered, limited branches) and hourly
- * counts (as is, with expression statistics on the hour, with a larger work_mem).
+ * Entity history with no time window, on a year of events loaded as in part 3: OR of entity and related in one scan,
+ * vs a UNION of two ordered, limited branches. (Hourly counts: bench/experiments/hourly-counts.ts.)
  * Run: npx tsx bench/experiments/query-alternatives.ts [--rows 500000]
  */
 import { parseArgs } from 'node:util';
@@ -9,11 +8,9 @@ import type pg from 'pg';
 import { EVENT_COLUMNS } from '../../shared/store/event-rows.ts';
 import { buildListQuery } from '../../shared/store/list-query.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';
-import { FLEET_SIZE, HOURLY_COUNTS_SQL, loadYear } from '../parts/queries.ts';
+import { FLEET_SIZE, loadYear } from '../parts/queries.ts';
 import { startBenchServer } from '../server.ts';
 import { summarize } from '../stats.ts';
-
-const DAY_MS = 86_400_000;
 
 /** Each side walks its own index newest first and stops at the limit; UNION drops an event found by both. */
 const ENTITY_HISTORY_UNION_SQL = `SELECT ${EVENT_COLUMNS} FROM (
@@ -49,10 +46,6 @@ async function main() {
       const entity = pick(random, fleet);
       return [entity.type, entity.id, JSON.stringify([entity]), 101];
     };
-    const hourly = (random: Random) => {
-      const until = endMs - random() * 3 * DAY_MS;
-      return q(HOURLY_COUNTS_SQL, [new Date(until - 30 * DAY_MS), new Date(until)]);
-    };
     const results: Record<string, unknown> = {};
     try {
       results['entity_history_or'] = await time(200, (random) => {
@@ -60,16 +53,6 @@ async function main() {
         return q(sql.text, sql.values);
       });
       results['entity_history_union'] = await time(200, (random) => q(ENTITY_HISTORY_UNION_SQL, entityParams(random)));
-      results['hourly_counts'] = await time(20, hourly);
-      await q(`CREATE STATISTICS events_hour_stats ON (date_trunc('hour', occurred_at, 'UTC')) FROM events`, []);
-      await q('ANALYZE events', []);
-      results['hourly_counts_with_hour_statistics'] = await time(20, hourly);
-      await q('DROP STATISTICS events_hour_stats', []);
-      await q('ANALYZE events', []);
-      await q(`SET work_mem = '32MB'`, []);
-      results['hourly_counts_work_mem_32mb'] = await time(20, hourly);
-      const plan = await q(`EXPLAIN ${HOURLY_COUNTS_SQL}`, [new Date(endMs - 30 * DAY_MS), new Date(endMs)]);
-      results['hourly_counts_work_mem_32mb_plan_top'] = plan.rows[0]?.['QUERY PLAN'];
     } finally {
       client.release();
     }

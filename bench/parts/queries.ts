@@ -1,30 +1,26 @@
 import type pg from 'pg';
 import type { EntityRef } from '../../shared/domain/entity.ts';
-import type { StoredEvent } from '../../shared/domain/event.ts';
 import { uuidv7 } from '../../shared/domain/ids.ts';
 import { monthBounds, monthOf, monthRange } from '../../shared/domain/month.ts';
 import type { EventFilter } from '../../shared/ports/index.ts';
+import { DEFAULT_PAGE_SIZE } from '../../shared/query/instant.ts';
+import { resolveFilter } from '../../shared/query/params.ts';
+import { MAX_STATS_ROWS } from '../../shared/query/read.ts';
 import { encodeCursor } from '../../shared/store/cursor.ts';
+import { buildEventPageQuery, buildStatsQuery, type EventQueryFilter } from '../../shared/store/event-query.ts';
 import { buildListQuery, type SqlQuery } from '../../shared/store/list-query.ts';
-import { ensureMonthPartitions } from '../../shared/store/partitions.ts';
 import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { PgQueryStore } from '../../shared/store/pg-query-store.ts';
 import { createPool } from '../../shared/store/pool.ts';
-import { copyEvents } from '../copy.ts';
-import { createFleet, createRandom, pick, type Random, storedEvent } from '../events.ts';
+import { createFleet, createRandom, pick, type Random } from '../events.ts';
+import { LOAD_STREAMS, loadEvents } from '../load.ts';
 import type { BenchDatabase } from '../server.ts';
-import { type LatencySummary, rate, summarize } from '../stats.ts';
+import { type LatencySummary, summarize } from '../stats.ts';
 import type { BenchContext, BenchPart } from '../types.ts';
 
 const DAY_MS = 86_400_000;
 export const FLEET_SIZE = 5000;
 const PAGE = 100;
-/** Loads run as this many COPY streams, one per slice of the year, so both cores work. */
-const LOAD_STREAMS = 2;
-
-/** Counts per hour by severity: the product has no such query yet (/stats comes with the query-API issue). */
-export const HOURLY_COUNTS_SQL = `SELECT date_trunc('hour', occurred_at, 'UTC') AS hour, severity, count(*)::int AS events
-FROM events WHERE occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz
-GROUP BY 1, 2 ORDER BY 1, 2`;
 
 interface QueryCase {
   name: string;
@@ -49,7 +45,7 @@ export const queriesPart: BenchPart = async (ctx) => {
 
     const reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 1 });
     try {
-      const cases = queryCases(new PgEventStore(reader), reader, fleet, endMs);
+      const cases = queryCases(new PgEventStore(reader), new PgQueryStore(reader), fleet, endMs);
       const latencies: Record<string, LatencySummary> = {};
       const random = createRandom(3);
       for (const query of cases) {
@@ -71,8 +67,10 @@ export const queriesPart: BenchPart = async (ctx) => {
           `${load.rows} rows over the 12 months before the run, ${FLEET_SIZE} entities, loaded by ${LOAD_STREAMS} ` +
             'COPY streams, then VACUUM (ANALYZE); latencies are sequential on one audit_reader connection with a warm ' +
             `cache, ${options.samples} runs each at most (${options.maxSecondsPerLoop} s bound), random parameters`,
-          'entity_history, critical_24h, range_page (type prefix + 7 days) and next_page (keyset cursor mid-month) run ' +
-            'through PgEventStore.list; hourly_counts_30d is plain SQL (/stats comes with the query-API issue)',
+          'entity_history is what GET /entities/{type}/{id}/events reads (PgQueryStore.page, default 7-day window, ' +
+            'newest 100); entity_history_all_time is the newest 100 with no window (PgEventStore.list); critical_24h, ' +
+            'range_page (type prefix + 7 days) and next_page (keyset cursor mid-month) run through PgEventStore.list; ' +
+            'hourly_counts_30d is GET /stats?since=30d (interval hour, groupBy severity) through PgQueryStore.stats',
         ],
         details: { latencies, severityMix: shape.severityMix, tableBytes: shape, load },
       };
@@ -84,51 +82,41 @@ export const queriesPart: BenchPart = async (ctx) => {
   }
 };
 
-/** `rows` events spread evenly over the year before `endMs`, in time order per COPY stream (they arrive that way). */
-export async function loadYear(db: BenchDatabase, fleet: readonly EntityRef[], rows: number, endMs: number) {
-  const startMs = endMs - 365 * DAY_MS;
-  await ensureMonthPartitions(db.pool, monthRange(monthOf(new Date(startMs)), monthOf(new Date(endMs))));
-  const started = performance.now();
-  const perStream = Math.ceil(rows / LOAD_STREAMS);
-  const streams = Array.from({ length: LOAD_STREAMS }, async (_, s) => {
-    const first = s * perStream;
-    const count = Math.max(0, Math.min(perStream, rows - first));
-    const client = await db.pool.connect();
-    try {
-      return await copyEvents(client, eventChunks(createRandom(100 + s), fleet, first, count, rows, startMs, endMs));
-    } finally {
-      client.release();
-    }
-  });
-  const loaded = (await Promise.all(streams)).reduce((sum, n) => sum + n, 0);
-  const ms = performance.now() - started;
-  return { rows: loaded, ms: Math.round(ms), rowsPerS: rate(loaded, ms) };
+/** `rows` events over the year before `endMs`. */
+export function loadYear(db: BenchDatabase, fleet: readonly EntityRef[], rows: number, endMs: number) {
+  return loadEvents(db, fleet, rows, endMs - 365 * DAY_MS, endMs);
 }
 
-function* eventChunks(
-  random: Random,
+/** The window GET /stats reads for `?since=30d&interval=hour&groupBy=severity` ending at `untilMs`. */
+export function hourlyCountsFilter(untilMs: number): EventQueryFilter {
+  return { since: new Date(untilMs - 30 * DAY_MS), until: new Date(untilMs) };
+}
+
+export const HOURLY_COUNTS_OPTIONS = { interval: 'hour', groupBy: 'severity', maxRows: MAX_STATS_ROWS } as const;
+
+function queryCases(
+  store: PgEventStore,
+  queries: PgQueryStore,
   fleet: readonly EntityRef[],
-  first: number,
-  count: number,
-  total: number,
-  startMs: number,
   endMs: number,
-): Generator<StoredEvent[]> {
-  const stepMs = (endMs - startMs) / total;
-  for (let i = 0; i < count; i += 1000) {
-    const chunk: StoredEvent[] = [];
-    for (let j = i; j < Math.min(count, i + 1000); j++)
-      chunk.push(storedEvent(random, pick(random, fleet), Math.floor(startMs + (first + j + random()) * stepMs)));
-    yield chunk;
-  }
-}
-
-function queryCases(store: PgEventStore, reader: pg.Pool, fleet: readonly EntityRef[], endMs: number): QueryCase[] {
+): QueryCase[] {
   const list = (filter: EventFilter) => ({ sql: buildListQuery(filter), run: () => store.list(filter) });
+  // What GET /entities/{type}/{id}/events reads without parameters: the newest page of the default window.
+  const routeWindow = resolveFilter({}, new Date(endMs));
+  if (!routeWindow.ok) throw new Error(routeWindow.message);
+  const historyPage = { order: 'desc', limit: DEFAULT_PAGE_SIZE } as const;
   // Full months only: the current one is partly filled.
   const months = monthRange(monthOf(new Date(endMs - 365 * DAY_MS)), monthOf(new Date(endMs))).slice(1, -1);
   return [
-    { name: 'entity_history', sample: (random) => list({ entity: pick(random, fleet), limit: PAGE }) },
+    {
+      name: 'entity_history',
+      sample: (random) => {
+        const filter = { ...routeWindow.value, entity: pick(random, fleet) };
+        return { sql: buildEventPageQuery(filter, historyPage), run: () => queries.page(filter, historyPage) };
+      },
+    },
+    // The same entity's newest 100 with no time window (PgEventStore.list, as `trail` reads it): every partition.
+    { name: 'entity_history_all_time', sample: (random) => list({ entity: pick(random, fleet), limit: PAGE }) },
     {
       name: 'critical_24h',
       sample: (random) =>
@@ -154,9 +142,11 @@ function queryCases(store: PgEventStore, reader: pg.Pool, fleet: readonly Entity
     {
       name: 'hourly_counts_30d',
       sample: (random) => {
-        const until = endMs - random() * 3 * DAY_MS;
-        const sql = { text: HOURLY_COUNTS_SQL, values: [new Date(until - 30 * DAY_MS), new Date(until)] };
-        return { sql, run: () => reader.query(sql.text, sql.values) };
+        const filter = hourlyCountsFilter(endMs - random() * 3 * DAY_MS);
+        return {
+          sql: buildStatsQuery(filter, HOURLY_COUNTS_OPTIONS),
+          run: () => queries.stats(filter, HOURLY_COUNTS_OPTIONS),
+        };
       },
     },
   ];
