@@ -13,6 +13,10 @@ export interface BenchOptions {
   batchEvents: number;
   /** Events pushed through the local stack (half over HTTP, half over MQTT). */
   e2eEvents: number;
+  /** Rows of the month exported to Parquet by the archive part. */
+  archiveRows: number;
+  /** Rows in each of the two expired months the maintenance part archives while a writer inserts. */
+  maintenanceRowsPerMonth: number;
   /** Timed runs per query. */
   samples: number;
   /** Upper bound on each timed loop, so a slow machine still finishes. */
@@ -21,8 +25,24 @@ export interface BenchOptions {
 }
 
 const SCALES = {
-  quick: { rows: 200_000, writerEvents: 20_000, e2eEvents: 10_000, samples: 50, maxSecondsPerLoop: 6 },
-  full: { rows: 2_000_000, writerEvents: 100_000, e2eEvents: 60_000, samples: 200, maxSecondsPerLoop: 30 },
+  quick: {
+    rows: 200_000,
+    writerEvents: 20_000,
+    e2eEvents: 10_000,
+    archiveRows: 200_000,
+    maintenanceRowsPerMonth: 20_000,
+    samples: 50,
+    maxSecondsPerLoop: 6,
+  },
+  full: {
+    rows: 2_000_000,
+    writerEvents: 100_000,
+    e2eEvents: 60_000,
+    archiveRows: 1_000_000,
+    maintenanceRowsPerMonth: 100_000,
+    samples: 200,
+    maxSecondsPerLoop: 30,
+  },
 } as const;
 
 export const USAGE = `npm run bench -- [options]
@@ -32,6 +52,8 @@ export const USAGE = `npm run bench -- [options]
   --writer-events N     events per ingest method (default 100000; quick 20000)
   --batch-events N      events per SQS message in a writer batch of 10 messages (default 100)
   --e2e-events N        events through the local stack, half HTTP and half MQTT (default 60000; quick 10000)
+  --archive-rows N      rows of the month exported to Parquet (default 1000000; quick 200000)
+  --maintenance-rows N  rows in each expired month archived during ingest (default 100000; quick 20000)
   --samples N           timed runs per query (default 200; quick 50)
   --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
 
@@ -50,6 +72,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'writer-events': { type: 'string' },
       'batch-events': { type: 'string' },
       'e2e-events': { type: 'string' },
+      'archive-rows': { type: 'string' },
+      'maintenance-rows': { type: 'string' },
       samples: { type: 'string' },
       parts: { type: 'string' },
     },
@@ -62,6 +86,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     writerEvents: positiveInteger('--writer-events', values['writer-events'], scale.writerEvents),
     batchEvents: positiveInteger('--batch-events', values['batch-events'], 100),
     e2eEvents: positiveInteger('--e2e-events', values['e2e-events'], scale.e2eEvents),
+    archiveRows: positiveInteger('--archive-rows', values['archive-rows'], scale.archiveRows),
+    maintenanceRowsPerMonth: positiveInteger(
+      '--maintenance-rows',
+      values['maintenance-rows'],
+      scale.maintenanceRowsPerMonth,
+    ),
     samples: positiveInteger('--samples', values.samples, scale.samples),
     maxSecondsPerLoop: scale.maxSecondsPerLoop,
     parts: parseParts(values.parts),

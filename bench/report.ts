@@ -33,6 +33,8 @@ interface Target {
   threshold: number;
   /** The table size the goal is stated for; a run with fewer rows says so. */
   atRows?: number;
+  /** Why a miss is expected of the design, said next to the miss. */
+  whyMissed?: string;
 }
 
 /** The product's goals (issue 3). */
@@ -55,7 +57,13 @@ export const TARGETS: readonly Target[] = [
     threshold: 300,
     atRows: 10_000_000,
   },
-  { figure: 'archive_vs_copy_csv', label: 'archive export vs COPY TO CSV', op: '>=', threshold: 1 },
+  {
+    figure: 'archive_vs_copy_csv',
+    label: 'archive export vs COPY TO CSV',
+    op: '>=',
+    threshold: 1,
+    whyMissed: 'the export itself runs COPY TO CSV, then DuckDB writes ZSTD Parquet: it cannot be faster as designed',
+  },
   { figure: 'parquet_vs_csv_bytes', label: 'Parquet vs CSV bytes', op: '<=', threshold: 0.2 },
   { figure: 'max_writer_stall_ms', label: 'longest writer stall (ms)', op: '<=', threshold: 100 },
 ];
@@ -75,10 +83,13 @@ export function evaluateTargets(summary: Summary): TargetResult[] {
     const value = summary[target.figure];
     const pass = value === null ? null : target.op === '>=' ? value >= target.threshold : value <= target.threshold;
     const rows = summary.rows;
-    const note =
+    const notes = [
       value !== null && target.atRows !== undefined && rows !== null && rows < target.atRows
         ? `measured at ${formatFigure(rows)} rows; the goal is stated for ${formatFigure(target.atRows)}`
-        : undefined;
+        : undefined,
+      pass === false ? target.whyMissed : undefined,
+    ].filter((text) => text !== undefined);
+    const note = notes.join('; ');
     return {
       label: target.label,
       figure: target.figure,
