@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,17 +7,32 @@ import { Construct } from 'constructs';
 
 export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 };
 
+export interface EventsApiProps {
+  authorizer: apigw.IHttpRouteAuthorizer;
+  /** Browser origins allowed to call the API (the web UI's); none: no CORS, same-origin or non-browser clients only. */
+  corsOrigins?: string[];
+}
+
 /** The HTTP API: every route behind the JWT authorizer, throttled, with JSON access logs. */
 export class EventsApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
 
-  constructor(scope: Construct, id: string, props: { authorizer: apigw.IHttpRouteAuthorizer }) {
+  constructor(scope: Construct, id: string, props: EventsApiProps) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Fleet audit trail',
       defaultAuthorizer: props.authorizer,
       createDefaultStage: false,
+      // API Gateway answers the preflight itself (no OPTIONS route, so no authorizer in the way) and adds the headers.
+      corsPreflight: props.corsOrigins && {
+        allowOrigins: props.corsOrigins,
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type'],
+        // The UI names exported files after the API's attachment filename.
+        exposeHeaders: ['content-disposition'],
+        maxAge: Duration.hours(1),
+      },
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {

@@ -12,6 +12,7 @@ import { Lifecycle } from '../constructs/lifecycle.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { QueryApi } from '../constructs/query-api.ts';
+import { WebUi } from '../constructs/web-ui.ts';
 import { Writer } from '../constructs/writer.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -29,7 +30,9 @@ export class StatelessStack extends Stack {
       jwt:
         config.jwtIssuer && config.jwtAudience ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
     });
-    const api = new EventsApi(this, 'Api', { authorizer: identity.authorizer });
+    const webUi = new WebUi(this, 'WebUi');
+    const api = new EventsApi(this, 'Api', { authorizer: identity.authorizer, corsOrigins: [webUi.url] });
+    webUi.publish({ apiUrl: api.api.apiEndpoint });
     const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
     const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
     new QueryApi(this, 'QueryApi', { api, queue, database });
@@ -61,8 +64,9 @@ export class StatelessStack extends Stack {
     dashboard.addFunction('Maintenance', lifecycle.fn);
     dashboard.addArchiveRuns(lifecycle);
 
-    // What operators need after a deploy: where to send events, which policy to attach to device certificates.
+    // What operators need after a deploy: where to send events and browse them, which policy to attach to device certificates.
     new CfnOutput(this, 'ApiUrl', { value: api.api.apiEndpoint });
+    new CfnOutput(this, 'WebUiUrl', { value: webUi.url });
     new CfnOutput(this, 'IotDataEndpoint', { value: stateful.iotData.endpointAddress });
     new CfnOutput(this, 'DevicePolicyName', { value: iotIngest.devicePolicy.ref });
     if (identity.userPool && identity.userPoolClient) {

@@ -320,6 +320,86 @@ describe('HTTP API', () => {
   }, 300_000);
 });
 
+describe('web UI', () => {
+  const distributionId = () => Object.keys(template.findResources('AWS::CloudFront::Distribution'))[0]!;
+  const filesBucketId = () =>
+    Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('WebUiFiles'))!;
+
+  it('is served by CloudFront over HTTPS only, from a private bucket through Origin Access Control', () => {
+    const config = (only(template.findResources('AWS::CloudFront::Distribution')) as Resource).Properties
+      .DistributionConfig;
+    expect(config).toMatchObject({
+      DefaultRootObject: 'index.html',
+      DefaultCacheBehavior: {
+        ViewerProtocolPolicy: 'https-only',
+        // The managed SecurityHeadersPolicy.
+        ResponseHeadersPolicyId: '67f7725c-6f97-4210-82d7-5512b31e9d03',
+      },
+      Origins: [
+        {
+          DomainName: { 'Fn::GetAtt': [filesBucketId(), 'RegionalDomainName'] },
+          OriginAccessControlId: expect.anything(),
+        },
+      ],
+      Logging: { Bucket: expect.anything() },
+    });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always' },
+    });
+    const bucket = template.findResources('AWS::S3::Bucket')[filesBucketId()] as Resource;
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: expect.anything(),
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const policy = (Object.values(template.findResources('AWS::S3::BucketPolicy')) as Resource[]).find(
+      (candidate) => candidate.Properties.Bucket.Ref === filesBucketId(),
+    )!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+          Condition: { StringEquals: { 'AWS:SourceArn': expect.anything() } },
+        }),
+      ]),
+    );
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain(`{"Ref":"${distributionId()}"}`);
+  });
+
+  it('publishes web/ with a config.json naming the API, and index.html at the root', () => {
+    const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment')) as Resource[];
+    const files = deployments.find((deployment) => deployment.Properties.DestinationBucketKeyPrefix === 'web/')!;
+    expect(files.Properties.SourceObjectKeys).toHaveLength(2);
+    // config.json's apiUrl is filled in at deploy from the API's endpoint.
+    const apiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    expect(JSON.stringify(files.Properties.SourceMarkers)).toContain(`{"Fn::GetAtt":["${apiId}","ApiEndpoint"]}`);
+    const root = deployments.find((deployment) => deployment !== files)!;
+    expect(root.Properties).toMatchObject({ Prune: false });
+    expect(root.Properties.DestinationBucketKeyPrefix).toBeUndefined();
+    template.hasOutput('WebUiUrl', {
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId(), 'DomainName'] }]] },
+    });
+  });
+
+  it('lets the API accept browser calls from the distribution only', () => {
+    const api = only(template.findResources('AWS::ApiGatewayV2::Api')) as Resource;
+    expect(api.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId(), 'DomainName'] }]] }],
+      AllowMethods: ['GET', 'POST', 'DELETE'],
+      AllowHeaders: ['authorization', 'content-type'],
+      ExposeHeaders: ['content-disposition'],
+      MaxAge: 3600,
+    });
+  });
+});
+
 describe('IoT', () => {
   it('routes audit/+/events to the ingest function with the contract SQL and keeps failed messages', () => {
     const rule = only(template.findResources('AWS::IoT::TopicRule')) as Resource;
