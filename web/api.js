@@ -22,8 +22,17 @@ export function queryString(params) {
   return search.toString();
 }
 
+/**
+ * Where the API is: on AWS the UI and the API have different origins and the deployment writes `config.json` beside
+ * these files; the local stack serves both from one origin and has none.
+ */
+const apiBase = await fetch('/web/config.json')
+  .then((response) => (response.ok ? response.json() : {}))
+  .then((config) => config.apiUrl ?? '')
+  .catch(() => '');
+
 async function request(path, options = {}) {
-  const response = await fetch(path, {
+  const response = await fetch(`${apiBase}${path}`, {
     ...options,
     headers: { authorization: `Bearer ${token.get()}`, ...options.headers },
   });
