@@ -25,8 +25,8 @@ export class WebUi extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      // Nothing in it that a deploy does not put back.
-      removalPolicy: RemovalPolicy.DESTROY,
+      // The deployment leaves its files on delete, and CloudFormation cannot delete a non-empty bucket.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // CloudFront standard logs are delivered with ACLs, which the shared access-log bucket disables (bucket owner
     // enforced), so the distribution gets its own bucket that accepts them.
