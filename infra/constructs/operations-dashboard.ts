@@ -3,6 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { SEVERITIES } from '../../shared/domain/severity.ts';
+import { EVENT_METRICS } from '../../shared/writer/event-metrics.ts';
+import { METRICS_NAMESPACE } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -28,7 +30,20 @@ export class OperationsDashboard extends Construct {
         title: 'Events written per minute, by severity',
         left: SEVERITIES.map((severity) => writer.metricEvents(severity, MINUTE).with({ label: severity })),
         stacked: true,
-        width: 24,
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Events written per minute, by type',
+        // SEARCH lists every type the writer has emitted, without the dashboard knowing the catalog.
+        left: [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},${EVENT_METRICS.byType.dimension}} MetricName="${EVENT_METRICS.byType.name}"', 'Sum', 60)`,
+            label: '',
+            period: MINUTE,
+          }),
+        ],
+        stacked: true,
+        width: 12,
       }),
     );
   }

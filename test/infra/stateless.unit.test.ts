@@ -532,10 +532,13 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 
-  it('and the dashboard shows events by severity, the queue, the writer and the database', () => {
+  it('and the dashboard shows events by severity and by type, the queue, the writer and the database', () => {
     const dashboard = JSON.stringify(only(template.findResources('AWS::CloudWatch::Dashboard')));
     for (const text of [
       'Events written per minute, by severity',
+      'Events written per minute, by type',
+      "SEARCH('{FleetAuditTrail,type} MetricName=",
+      'EventsByType',
       'Queue depth',
       'Writer duration',
       'Database load',
