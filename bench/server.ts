@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { startEmbeddedPostgres } from '../shared/local/embedded-postgres.ts';
-import { migrate } from '../shared/store/migrate.ts';
-import { createPool } from '../shared/store/pool.ts';
+import { createScratchDatabase } from '../shared/store/scratch-database.ts';
 
 /** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */
 export interface BenchServer {
@@ -42,21 +41,14 @@ function benchServer(adminUrl: string, embedded: boolean, stop: () => Promise<vo
     adminUrl,
     embedded,
     async createDatabase(label) {
-      const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
-      await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
-      const url = withDatabase(adminUrl, name);
-      const pool = createPool({ connectionString: url, max: 4, application_name: `bench:${label}` });
-      await migrate(pool);
+      const scratch = await createScratchDatabase(adminUrl, `bench_${label}_${randomBytes(4).toString('hex')}`, {
+        applicationName: `bench:${label}`,
+      });
       const database: BenchDatabase = {
-        name,
-        url,
-        pool,
+        ...scratch,
         async drop() {
           created.delete(database);
-          await pool.end();
-          await withAdmin(adminUrl, (admin) =>
-            admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
-          );
+          await scratch.drop();
         },
       };
       created.add(database);
@@ -68,20 +60,4 @@ function benchServer(adminUrl: string, embedded: boolean, stop: () => Promise<vo
       await stop();
     },
   };
-}
-
-export function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
-}
-
-async function withAdmin<T>(adminUrl: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
 }
