@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/domain/event.ts';
 import type { QueueMessage } from '../../shared/ports/index.ts';
 import {
   chunkBatch,

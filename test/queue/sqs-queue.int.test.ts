@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/domain/event.ts';
 import { packEvents, type QueueMessageBody } from '../../shared/queue/packing.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/queue/sqs-queue.ts';
 import { eventAbout } from '../support/events.ts';
