@@ -58,6 +58,20 @@ export interface MaintenanceResult {
 
 export const DEFAULT_ROWS_PER_FILE = 500_000;
 
+/** A run that has done nothing yet, as of `now`. */
+export function emptyMaintenanceResult(now: Date): MaintenanceResult {
+  return {
+    status: 'done',
+    now: now.toISOString(),
+    created: [],
+    archived: [],
+    dropped: [],
+    skipped: [],
+    steps: [],
+    durationMs: 0,
+  };
+}
+
 /**
  * One maintenance run: makes sure the coming months have partitions (catching up any gap), then archives every
  * expired month, oldest first, resuming any archival a previous run left unfinished. Only one run works at a time: a
@@ -67,16 +81,7 @@ export const DEFAULT_ROWS_PER_FILE = 500_000;
 export async function runMaintenance(deps: MaintenanceDeps, options: MaintenanceOptions): Promise<MaintenanceResult> {
   const started = performance.now();
   const log = options.log ?? (() => undefined);
-  const result: MaintenanceResult = {
-    status: 'done',
-    now: options.now.toISOString(),
-    created: [],
-    archived: [],
-    dropped: [],
-    skipped: [],
-    steps: [],
-    durationMs: 0,
-  };
+  const result = emptyMaintenanceResult(options.now);
   const client = await deps.pool.connect();
   let duck: { connection: DuckDBConnection; close(): void } | undefined;
   let healthy = true;

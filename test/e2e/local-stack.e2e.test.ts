@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/domain/event.ts';
-import { loadLocalConfig } from '../../shared/local/config.ts';
-import { type LocalStack, startLocalStack } from '../../shared/local/stack.ts';
+import type { LocalStack } from '../../shared/local/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startTestStack } from '../support/local-stack.ts';
 
 const ADMIN = 'admin-token-e2e';
 const AUDITOR = 'auditor-token-e2e';
@@ -14,20 +11,13 @@ const DEVICE = 'device-token-e2e';
 
 let db: TestDatabase;
 let stack: LocalStack;
-let dataDir: string;
 const logs: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('e2e_local_stack');
-  dataDir = await mkdtemp(join(tmpdir(), 'trail-e2e-'));
-  stack = await startLocalStack(
-    loadLocalConfig({
-      DATABASE_URL: db.url,
-      MQTT_PORT: '0',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      LOCAL_TOKENS: `${ADMIN}=alice:admin,${AUDITOR}=audra:auditor,${DEVICE}=plc-1:device`,
-    }),
+  stack = await startTestStack(
+    db.url,
+    `${ADMIN}=alice:admin,${AUDITOR}=audra:auditor,${DEVICE}=plc-1:device`,
     (message) => logs.push(message),
   );
 });
@@ -35,7 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await db?.drop();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 function post(body: string, { token = ADMIN, contentType = 'application/json' } = {}) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createMaintenanceHandler } from '../../functions/maintenance/handler.ts';
 import { FileObjectStore } from '../../shared/archive/file-store.ts';
 import { lifecycleConfigShape } from '../../shared/lifecycle/config.ts';
-import type { MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
+import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
 import { startMaintenanceScheduler } from '../../shared/lifecycle/scheduler.ts';
 import { loadConfig } from '../../shared/runtime/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -76,16 +76,7 @@ it('the local scheduler runs at once, skips ticks while a run is going, and stop
       await new Promise<void>((resolve) => {
         release = resolve;
       });
-      return {
-        status: 'done',
-        now: now.toISOString(),
-        created: [],
-        archived: [],
-        dropped: [],
-        skipped: [],
-        steps: [],
-        durationMs: 0,
-      };
+      return emptyMaintenanceResult(now);
     },
     clock: () => new Date('2030-01-01Z'),
     intervalMs: 5,

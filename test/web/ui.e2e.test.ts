@@ -1,11 +1,11 @@
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLocalConfig } from '../../shared/local/config.ts';
-import { type LocalStack, startLocalStack } from '../../shared/local/stack.ts';
+import type { LocalStack } from '../../shared/local/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startTestStack } from '../support/local-stack.ts';
 
 const TOKEN = 'ui-admin-token';
 const OPERATOR_TOKEN = 'ui-operator-token';
@@ -21,7 +21,6 @@ const CHROMIUM_FLAGS = [
 
 let db: TestDatabase;
 let stack: LocalStack;
-let dataDir: string;
 let profileDir: string;
 let browser: BrowserContext;
 let page: Page;
@@ -83,18 +82,7 @@ async function seed() {
 
 beforeAll(async () => {
   db = await createTestDatabase('web_ui');
-  dataDir = await mkdtemp(join(tmpdir(), 'trail-ui-'));
-  await chmod(dataDir, 0o755);
-  stack = await startLocalStack(
-    loadLocalConfig({
-      DATABASE_URL: db.url,
-      MQTT_PORT: '0',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      LOCAL_TOKENS: `${TOKEN}=uma:admin,${OPERATOR_TOKEN}=otto:operator`,
-    }),
-    () => {},
-  );
+  stack = await startTestStack(db.url, `${TOKEN}=uma:admin,${OPERATOR_TOKEN}=otto:operator`);
   await seed();
   profileDir = await mkdtemp(join(tmpdir(), 'trail-chromium-'));
   browser = await chromium.launchPersistentContext(profileDir, {
@@ -111,7 +99,7 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await db?.drop();
-  for (const dir of [dataDir, profileDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 /** Table rows, leaving out the audit.accessed records that the browser's own reads add (an admin sees those). */

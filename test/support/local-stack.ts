@@ -1,0 +1,35 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadLocalConfig } from '../../shared/local/config.ts';
+import { type LocalStack, type StackLog, startLocalStack } from '../../shared/local/stack.ts';
+
+/**
+ * The local stack on free ports over a test database, its data in a temporary folder (readable by the `postgres` OS
+ * user, as embedded PostgreSQL needs when run as root). `stop()` also removes the folder.
+ */
+export async function startTestStack(
+  databaseUrl: string,
+  localTokens: string,
+  log: StackLog = () => {},
+): Promise<LocalStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'trail-test-'));
+  await chmod(dataDir, 0o755);
+  const stack = await startLocalStack(
+    loadLocalConfig({
+      DATABASE_URL: databaseUrl,
+      MQTT_PORT: '0',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOCAL_TOKENS: localTokens,
+    }),
+    log,
+  );
+  return {
+    ...stack,
+    async stop() {
+      await stack.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
