@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { startEmbeddedPostgres } from '../shared/local/embedded-postgres.ts';
+import { generatePassword, LOGIN_USERS, type LoginPasswords, setLoginPasswords } from '../shared/store/login-users.ts';
 import { createScratchDatabase } from '../shared/store/scratch-database.ts';
 
 /** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */
 export interface BenchServer {
   /** A superuser URL: databases are created and dropped through it. */
   adminUrl: string;
+  /** The login users' passwords for this run (set on the server when a database is created). */
+  passwords: LoginPasswords;
   embedded: boolean;
   /** A fresh database, migrated with the product's migrations: every figure is measured on the same table definition. */
   createDatabase(label: string): Promise<BenchDatabase>;
@@ -19,8 +22,10 @@ export interface BenchServer {
 export interface BenchDatabase {
   name: string;
   url: string;
-  /** Owner pool (the superuser), for loading and setup; measurements use the product's roles where it has them. */
+  /** Owner pool (the superuser), for loading and setup; measurements use the product's users where it has them. */
   pool: pg.Pool;
+  writerUrl: string;
+  readerUrl: string;
   drop(): Promise<void>;
 }
 
@@ -37,13 +42,18 @@ export async function startBenchServer(env: NodeJS.ProcessEnv = process.env): Pr
 
 function benchServer(adminUrl: string, embedded: boolean, stop: () => Promise<void>): BenchServer {
   const created = new Set<BenchDatabase>();
+  const passwords = { [LOGIN_USERS.writer]: generatePassword(), [LOGIN_USERS.reader]: generatePassword() };
   return {
     adminUrl,
+    passwords,
     embedded,
     async createDatabase(label) {
       const scratch = await createScratchDatabase(adminUrl, `bench_${label}_${randomBytes(4).toString('hex')}`, {
         applicationName: `bench:${label}`,
+        passwords,
       });
+      // The migrations made the login users; the same passwords every time, so earlier databases keep working.
+      await setLoginPasswords(scratch.pool, passwords);
       const database: BenchDatabase = {
         ...scratch,
         async drop() {

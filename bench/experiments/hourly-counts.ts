@@ -78,7 +78,7 @@ async function main() {
   const samples = Number(values.samples);
   const server = await startBenchServer();
   const db = await server.createDatabase('hourly_counts');
-  const reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 1 });
+  const reader = createPool({ connectionString: db.readerUrl, max: 1 });
   try {
     const endMs = Date.now();
     await loadYear(db, createFleet(FLEET_SIZE), rows, endMs);

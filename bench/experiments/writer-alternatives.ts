@@ -108,7 +108,7 @@ async function main() {
   const asWriter =
     (insert: Insert, shaped = batches) =>
     async (db: BenchDatabase) => {
-      const pool = createPool({ connectionString: db.url, role: 'audit_writer', max: 1 });
+      const pool = createPool({ connectionString: db.writerUrl, max: 1 });
       try {
         return await measureBatches(shaped, 120_000, insert(pool));
       } finally {

@@ -48,6 +48,8 @@ export const e2ePart: BenchPart = async (ctx) => {
       MQTT_PORT: '0',
       DATA_DIR: dataDir,
       LOCAL_TOKENS: `${TOKEN}=bench:operator`,
+      DB_WRITER_PASSWORD: ctx.server.passwords.audit_writer,
+      DB_READER_PASSWORD: ctx.server.passwords.audit_reader,
     }),
     (message) => stackLog.push(message),
   );

@@ -43,7 +43,7 @@ export const queriesPart: BenchPart = async (ctx) => {
     await db.pool.query('VACUUM (ANALYZE) events');
     const shape = await describeTable(db.pool);
 
-    const reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 1 });
+    const reader = createPool({ connectionString: db.readerUrl, max: 1 });
     try {
       const cases = queryCases(new PgEventStore(reader), new PgQueryStore(reader), fleet, endMs);
       const latencies: Record<string, LatencySummary> = {};

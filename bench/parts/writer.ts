@@ -83,7 +83,7 @@ async function inFreshDatabase(
 
 /** The writer Lambda's store: its own pool, sessions narrowed to audit_writer. */
 async function withWriterStore<T>(db: BenchDatabase, work: (store: PgEventStore) => Promise<T>): Promise<T> {
-  const pool = createPool({ connectionString: db.url, role: 'audit_writer', max: 1 });
+  const pool = createPool({ connectionString: db.writerUrl, max: 1 });
   try {
     return await work(new PgEventStore(pool));
   } finally {

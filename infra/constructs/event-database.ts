@@ -1,27 +1,36 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { LOGIN_USERS, type LoginUser } from '../../shared/store/login-users.ts';
 import type { FunctionNetwork } from './audit-function.ts';
 import type { Network } from './network.ts';
 
 /** Aurora PostgreSQL 17: the migrations are tested on PostgreSQL 15 and 17. */
 export const ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_17_9;
 const DATABASE_NAME = 'audit';
-/** The owner: migrations connect as it; the writer and readers connect as it, then `SET ROLE` to a narrower role. */
-const OWNER = 'audit_owner';
+/** The owner (the cluster's master user): only the migrate and maintenance functions log in as it. */
+export const OWNER = 'audit_owner';
+/** Who a function logs in as: the owner, or one of the login users the migrations make (migration 006). */
+export type DatabaseUser = typeof OWNER | LoginUser;
+/** Secrets Manager rotates every database password this often (the owner's and the login users'). */
+const ROTATE_AFTER = Duration.days(30);
 /** RDS Proxy always listens on the engine's default port. */
 const PROXY_PORT = 5432;
 
 /**
- * The event store: Aurora PostgreSQL Serverless v2 behind RDS Proxy. Lambdas authenticate to the proxy with IAM;
- * the proxy holds the pooled connections using the owner's secret.
+ * The event store: Aurora PostgreSQL Serverless v2 behind RDS Proxy. Lambdas authenticate to the proxy with IAM, each
+ * as its own database user (`rds-db:connect` for that user only); the proxy logs in with that user's secret. The
+ * writer and the query API never hold the owner's credentials, so neither can become it.
  */
 export class EventDatabase extends Construct {
   readonly cluster: rds.DatabaseCluster;
   readonly proxy: rds.DatabaseProxy;
+  /** The login users' secrets: username and a generated password, set in the database by the migrate function. */
+  readonly loginSecrets: Record<LoginUser, secretsmanager.ISecret>;
   /** Functions in this group may reach the proxy, and only they. */
   readonly clientSecurityGroup: ec2.SecurityGroup;
   private readonly network: Network;
@@ -60,7 +69,11 @@ export class EventDatabase extends Construct {
       copyTagsToSnapshot: true,
     });
     this.cluster.node.addDependency(postgresLogs);
-    this.cluster.addRotationSingleUser({ automaticallyAfter: Duration.days(30) });
+    this.cluster.addRotationSingleUser({ automaticallyAfter: ROTATE_AFTER });
+    this.loginSecrets = {
+      [LOGIN_USERS.writer]: this.addLoginSecret('WriterSecret', LOGIN_USERS.writer),
+      [LOGIN_USERS.reader]: this.addLoginSecret('ReaderSecret', LOGIN_USERS.reader),
+    };
 
     const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
       vpc,
@@ -74,7 +87,7 @@ export class EventDatabase extends Construct {
     this.proxy = this.cluster.addProxy('Proxy', {
       vpc,
       vpcSubnets: isolatedSubnets,
-      secrets: [this.cluster.secret!],
+      secrets: [this.cluster.secret!, ...Object.values(this.loginSecrets)],
       iamAuth: true,
       requireTLS: true,
       securityGroups: [proxySecurityGroup],
@@ -97,16 +110,44 @@ export class EventDatabase extends Construct {
   }
 
   /**
-   * Lets a function (placed in `clientNetwork`) connect through the proxy with an IAM token, and tells it where:
-   * `DB_ROLE` is the role it switches to after connecting (none: it stays the owner, as migrations must).
+   * Lets a function (placed in `clientNetwork`) connect through the proxy with an IAM token as `user`, and only as
+   * that user, and tells it where.
    */
-  addClient(fn: lambda.Function, options: { role?: string } = {}): void {
-    this.proxy.grantConnect(fn, OWNER);
+  addClient(fn: lambda.Function, user: DatabaseUser): void {
+    this.proxy.grantConnect(fn, user);
     fn.addEnvironment('DB_HOST', this.proxy.endpoint);
     fn.addEnvironment('DB_PORT', String(PROXY_PORT));
     fn.addEnvironment('DB_NAME', DATABASE_NAME);
-    fn.addEnvironment('DB_USER', OWNER);
+    fn.addEnvironment('DB_USER', user);
     fn.addEnvironment('DB_IAM_AUTH', 'true');
-    if (options.role) fn.addEnvironment('DB_ROLE', options.role);
+  }
+
+  /** Lets the migrate function read the login users' passwords (`DB_LOGIN_SECRETS`) to set them in the database. */
+  grantSetLoginPasswords(fn: lambda.Function): void {
+    for (const secret of Object.values(this.loginSecrets)) secret.grantRead(fn);
+    fn.addEnvironment(
+      'DB_LOGIN_SECRETS',
+      Stack.of(this).toJsonString(
+        Object.fromEntries(Object.entries(this.loginSecrets).map(([user, secret]) => [user, secret.secretArn])),
+      ),
+    );
+  }
+
+  /**
+   * A login user's secret, in the shape RDS Proxy and the rotation function expect (attached to the cluster: host,
+   * port, engine). Rotated as the master's is: the single-user rotation logs in as the user and changes its own
+   * password, which any login role may do.
+   */
+  private addLoginSecret(id: string, username: LoginUser): secretsmanager.ISecret {
+    const secret = new rds.DatabaseSecret(this, id, { username }).attach(this.cluster);
+    new secretsmanager.SecretRotation(this, `${id}Rotation`, {
+      application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+      secret,
+      target: this.cluster,
+      vpc: this.network.vpc,
+      vpcSubnets: this.network.isolatedSubnets,
+      automaticallyAfter: ROTATE_AFTER,
+    });
+    return secret;
   }
 }

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { Archive } from './archive.ts';
 import type { ArchiveQuery } from './archive-query.ts';
 import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
-import type { EventDatabase } from './event-database.ts';
+import { type EventDatabase, OWNER } from './event-database.ts';
 import type { Migrations } from './migrations.ts';
 
 const SERVICE = 'maintenance';
@@ -78,7 +78,7 @@ export class Lifecycle extends Construct {
       },
     });
     // The owner's session: maintenance creates, detaches and drops partitions.
-    props.database.addClient(this.fn);
+    props.database.addClient(this.fn, OWNER);
     archive.grantArchiver(this.fn);
 
     this.schedule = new events.Rule(this, 'Daily', {

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { AuditFunction } from './audit-function.ts';
-import type { EventDatabase } from './event-database.ts';
+import { type EventDatabase, OWNER } from './event-database.ts';
 
 /** Applies the schema migrations at every deploy that changes them, as the owner, before anything writes. */
 export class Migrations extends Construct {
@@ -18,7 +18,8 @@ export class Migrations extends Construct {
       timeout,
       network: props.database.clientNetwork,
     });
-    props.database.addClient(this.fn);
+    props.database.addClient(this.fn, OWNER);
+    props.database.grantSetLoginPasswords(this.fn);
     // Synchronous: a failed migration fails the deploy.
     this.trigger = new triggers.Trigger(this, 'Run', {
       handler: this.fn,

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
 import { QUERY_ROUTES } from '../../shared/access/policy.ts';
+import { LOGIN_USERS } from '../../shared/store/login-users.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
@@ -25,7 +26,7 @@ export class QueryApi extends Construct {
       memorySize: 1024,
       network: props.database.clientNetwork,
     });
-    props.database.addClient(this.fn, { role: 'audit_reader' });
+    props.database.addClient(this.fn, LOGIN_USERS.reader);
     props.queue.addProducer(this.fn);
     for (const route of QUERY_ROUTES) {
       const [method, path] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];

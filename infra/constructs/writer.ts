@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { Severity } from '../../shared/domain/severity.ts';
+import { LOGIN_USERS } from '../../shared/store/login-users.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
@@ -24,7 +25,7 @@ export class Writer extends Construct {
       network: props.database.clientNetwork,
     });
     props.queue.addConsumer(this.fn, { maxConcurrency: 20 });
-    props.database.addClient(this.fn, { role: 'audit_writer' });
+    props.database.addClient(this.fn, LOGIN_USERS.writer);
     props.alerts.addPublisher(this.fn);
   }
 

@@ -10,6 +10,7 @@ import { exportSlice, type RowKey } from '../archive/export.ts';
 import { FileObjectStore } from '../archive/file-store.ts';
 import type { StoredEvent } from '../domain/event.ts';
 import { addMonths, formatMonth, type Month, monthBounds, partitionName } from '../domain/month.ts';
+import { ensureMonthPartitions } from '../store/partitions.ts';
 import { PgEventStore } from '../store/pg-event-store.ts';
 import { DEFAULT_ROWS_PER_FILE, runMaintenance } from './maintain.ts';
 
@@ -38,7 +39,10 @@ export async function measureMaintenanceStall(options: {
   if (Number(rows[0]!.n) > 0) throw new Error('measureMaintenanceStall needs an empty events table');
   const now = new Date('2090-06-15T12:00:00Z');
   const store = new PgEventStore(pool);
-  for (const month of [addMonths({ year: 2090, month: 6 }, -15), addMonths({ year: 2090, month: 6 }, -14)])
+  const expired = [addMonths({ year: 2090, month: 6 }, -15), addMonths({ year: 2090, month: 6 }, -14)];
+  // Months of 2090 are ahead of the real clock: the writer may not create them, maintenance (the owner) may.
+  await ensureMonthPartitions(pool, [...expired, { year: 2090, month: 6 }]);
+  for (const month of expired)
     for (let i = 0; i < rowsPerMonth; i += 5000)
       await store.insert(benchEvents(month, i, Math.min(5000, rowsPerMonth - i)));
   await store.insert(benchEvents({ year: 2090, month: 6 }, 0, 10));

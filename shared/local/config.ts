@@ -18,6 +18,8 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env) {
       PORT: port(3000, 'HTTP port of the local API'),
       DATA_DIR: z.string().min(1).default('.data').describe('where embedded PostgreSQL data and the queue spool live'),
       LOCAL_TOKENS: optionalText.describe('token=user:role,… for the local API'),
+      DB_WRITER_PASSWORD: optionalText.describe("audit_writer's password (default: generated, kept in DATA_DIR)"),
+      DB_READER_PASSWORD: optionalText.describe("audit_reader's password (default: generated, kept in DATA_DIR)"),
     },
     env,
   );

@@ -13,6 +13,7 @@ import { QueueAccessAuditor } from '../query/access-auditor.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../queue/sqs-queue.ts';
 import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
+import { LOGIN_USERS, type LoginUser, loginUrl, setLoginPasswords } from '../store/login-users.ts';
 import { migrate } from '../store/migrate.ts';
 import { PgEventStore } from '../store/pg-event-store.ts';
 import { PgQueryStore } from '../store/pg-query-store.ts';
@@ -22,6 +23,7 @@ import { type LocalConfig, loadLocalConfig } from './config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { localContext } from './lambda-context.ts';
+import { localLoginPasswords } from './login-passwords.ts';
 import { startEmbeddedBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { MqttAlertPublisher } from './mqtt-alert-publisher.ts';
 import { restoreSpool, spoolQueue } from './spool.ts';
@@ -80,15 +82,25 @@ export async function startLocalStack(
       log(`PostgreSQL (embedded) ${redact(databaseUrl)}, data in ${join(dataDir, 'pg')}`);
     } else log(`PostgreSQL ${redact(databaseUrl)}`);
 
+    // The owner migrates and maintains; the writer and the query API log in as their own users, as on AWS.
+    const passwords = await localLoginPasswords(dataDir, {
+      writer: config.DB_WRITER_PASSWORD,
+      reader: config.DB_READER_PASSWORD,
+    });
     const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
-    const { applied } = await migrate(ownerPool);
-    await ownerPool.end();
-    log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+    try {
+      const { applied } = await migrate(ownerPool);
+      log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+      await setLoginPasswords(ownerPool, passwords);
+    } finally {
+      await ownerPool.end();
+    }
     const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
     cleanups.push(() => maintenance.stop());
 
-    const writerPool = createPool({ connectionString: databaseUrl, role: 'audit_writer', max: 4 });
-    const readerPool = createPool({ connectionString: databaseUrl, role: 'audit_reader', max: 4 });
+    const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
+    const writerPool = createPool({ connectionString: loginAs(LOGIN_USERS.writer), max: 4 });
+    const readerPool = createPool({ connectionString: loginAs(LOGIN_USERS.reader), max: 4 });
     cleanups.push(
       () => writerPool.end(),
       () => readerPool.end(),

@@ -5,7 +5,7 @@ import type { EventFilter, EventPage, EventReader, EventWriter } from '../ports/
 import { encodeCursor } from './cursor.ts';
 import { type EventRow, INSERT_EVENTS_SQL, insertParameters, rowToEvent } from './event-rows.ts';
 import { buildListQuery } from './list-query.ts';
-import { ensureMonthPartitions } from './partitions.ts';
+import { ensureIngestPartitions } from './partitions.ts';
 
 export { InvalidCursorError } from './cursor.ts';
 
@@ -21,7 +21,7 @@ export class PgEventStore implements EventWriter, EventReader {
     } catch (error) {
       // The first event of a new month: create its partition, then the same statement succeeds.
       if (!isMissingPartition(error)) throw error;
-      await ensureMonthPartitions(
+      await ensureIngestPartitions(
         this.pool,
         events.map((event) => monthOf(new Date(event.occurredAt))),
       );

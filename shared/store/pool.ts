@@ -16,23 +16,18 @@ export interface IamConnection {
   region: string;
 }
 
+/**
+ * The user is the connection's: each function logs in as its own database user (shared/store/login-users.ts), never
+ * as the owner narrowed by SET ROLE, which its session could undo with RESET ROLE.
+ */
 export type DatabaseOptions = (UrlConnection | IamConnection) & {
-  /** Every session runs `SET ROLE` to this role, so it has only that role's privileges (audit_writer, audit_reader). */
-  role?: string;
   max?: number;
   application_name?: string;
 };
 
 export function createPool(options: DatabaseOptions): pg.Pool {
-  const { role, max, application_name } = options;
-  const config: pg.PoolConfig = { max, application_name, ...connectionConfig(options) };
-  if (role) {
-    // Awaited by the pool before the connection is handed out; a failed SET ROLE closes it instead.
-    config.onConnect = async (client) => {
-      await client.query(`SET ROLE ${pg.escapeIdentifier(role)}`);
-    };
-  }
-  const pool = new pg.Pool(config);
+  const { max, application_name } = options;
+  const pool = new pg.Pool({ max, application_name, ...connectionConfig(options) });
   // An idle connection the server or RDS Proxy closes emits 'error' on the pool; unheard, it would crash the process.
   // The pool drops that client and opens a new one on the next query, so noting it is enough.
   pool.on('error', (error) => {
@@ -59,10 +54,9 @@ function connectionConfig(options: UrlConnection | IamConnection): pg.PoolConfig
 
 type Env = Record<string, string | undefined>;
 
-/** `DATABASE_URL`, or the `DB_*` variables of an IAM connection; `DB_ROLE` optionally narrows the session's role. */
+/** `DATABASE_URL`, or the `DB_*` variables of an IAM connection (`DB_USER`: the function's own database user). */
 export function databaseOptionsFromEnv(env: Env = process.env): DatabaseOptions {
-  const withRole = env['DB_ROLE'] ? { role: env['DB_ROLE'] } : {};
-  if (env['DATABASE_URL']) return { connectionString: env['DATABASE_URL'], ...withRole };
+  if (env['DATABASE_URL']) return { connectionString: env['DATABASE_URL'] };
   const required = (name: string): string => {
     const value = env[name];
     if (!value) throw new Error(`${name} is not set (or set DATABASE_URL)`);
@@ -82,6 +76,5 @@ export function databaseOptionsFromEnv(env: Env = process.env): DatabaseOptions 
     user: required('DB_USER'),
     iamAuth: true,
     region: required('AWS_REGION'),
-    ...withRole,
   };
 }

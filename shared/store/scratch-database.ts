@@ -1,20 +1,36 @@
 import pg from 'pg';
+import { LOGIN_USERS, type LoginPasswords, loginUrl } from './login-users.ts';
 import { migrate } from './migrate.ts';
 import { createPool } from './pool.ts';
 
 export interface ScratchDatabase {
   name: string;
-  /** Connects with the server URL's credentials (the schema owner). */
+  /** Connects with the server URL's credentials: the database's owner, who migrates and maintains. */
   url: string;
+  /** The owner's pool. */
   pool: pg.Pool;
+  /** Log in as the writer's and the reader's own users (migration 006), with the passwords given. */
+  writerUrl: string;
+  readerUrl: string;
   drop(): Promise<void>;
 }
 
-/** A throwaway database on a server (tests, benchmarks): created, migrated unless asked not to be, dropped after. */
+export interface ScratchOptions {
+  /** Whether to apply the migrations (default true). */
+  migrated?: boolean;
+  applicationName?: string;
+  /** The login users' passwords, already set on the server (setLoginPasswords). */
+  passwords: LoginPasswords;
+}
+
+/**
+ * A throwaway database on a server (tests, benchmarks): created by and owned by the server URL's user, migrated
+ * unless asked not to be, dropped after.
+ */
 export async function createScratchDatabase(
   serverUrl: string,
   name: string,
-  options: { migrated?: boolean; applicationName?: string } = {},
+  options: ScratchOptions,
 ): Promise<ScratchDatabase> {
   await withClient(serverUrl, (admin) => admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
   const url = databaseUrl(serverUrl, name);
@@ -24,6 +40,8 @@ export async function createScratchDatabase(
     name,
     url,
     pool,
+    writerUrl: loginUrl(url, LOGIN_USERS.writer, options.passwords[LOGIN_USERS.writer]),
+    readerUrl: loginUrl(url, LOGIN_USERS.reader, options.passwords[LOGIN_USERS.reader]),
     async drop() {
       await pool.end();
       // FORCE terminates any session still connected (a leftover client) before dropping.
@@ -41,7 +59,7 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -3,10 +3,16 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const TOKEN = 'proc-admin-token';
+
+/** This run's passwords of the server-wide login users, so the stack does not change them under other test files. */
+function loginPasswordsEnv() {
+  const passwords = inject('loginPasswords');
+  return { DB_WRITER_PASSWORD: passwords.audit_writer, DB_READER_PASSWORD: passwords.audit_reader };
+}
 
 interface Running {
   child: ChildProcess;
@@ -106,7 +112,7 @@ describe('trail start (npm start)', () => {
       const spoolDir = join(dataDir, 'spool');
       // The writer role loses INSERT: accepted events stay queued until shutdown, which must save them.
       await db.pool.query('REVOKE INSERT ON events FROM audit_writer');
-      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir });
+      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir, ...loginPasswordsEnv() });
       expect((await postEvents(first.httpUrl, batch('c-spool', 50))).status).toBe(202);
       first.child.kill('SIGINT');
       expect(await first.exited).toBe(0);
@@ -115,7 +121,7 @@ describe('trail start (npm start)', () => {
       expect((await db.pool.query('SELECT 1 FROM events')).rowCount).toBe(0);
 
       await db.pool.query('GRANT INSERT ON events TO audit_writer');
-      const second = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir });
+      const second = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir, ...loginPasswordsEnv() });
       try {
         await expect
           .poll(

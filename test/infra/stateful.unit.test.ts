@@ -52,13 +52,24 @@ describe('database', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.serverless' });
   });
 
-  it('is reached through RDS Proxy with IAM auth, TLS and the Secrets Manager secret', () => {
+  it('is reached through RDS Proxy with IAM auth and TLS, with a secret for the owner and each login user', () => {
+    const secretAuth = Match.objectLike({ AuthScheme: 'SECRETS', IAMAuth: 'REQUIRED', SecretArn: Match.anyValue() });
     template.hasResourceProperties('AWS::RDS::DBProxy', {
       EngineFamily: 'POSTGRESQL',
       RequireTLS: true,
-      Auth: [Match.objectLike({ AuthScheme: 'SECRETS', IAMAuth: 'REQUIRED', SecretArn: Match.anyValue() })],
+      Auth: [secretAuth, secretAuth, secretAuth],
     });
-    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[];
+    const usernames = secrets.map((secret) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate));
+    expect(usernames.map((template) => template.username).sort()).toEqual([
+      'audit_owner',
+      'audit_reader',
+      'audit_writer',
+    ]);
+    // Every database password rotates, the login users' too (single-user rotation: a user may change its own).
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
+    for (const schedule of Object.values(template.findResources('AWS::SecretsManager::RotationSchedule')) as Resource[])
+      expect(schedule.Properties.RotationRules.ScheduleExpression).toBe('rate(30 days)');
   });
 });
 

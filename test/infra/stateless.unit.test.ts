@@ -38,6 +38,14 @@ const roleStatements = (service: string) => {
     .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 };
+/** A Fn::Join of strings and tokens, with each token written as its JSON: enough to read the keys of a JSON value. */
+const resolveJoin = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts
+    .map((part) => (typeof part === 'string' ? part : JSON.stringify(JSON.stringify(part)).slice(1, -1)))
+    .join(separator);
+};
 const actionsOf = (service: string) =>
   roleStatements(service)
     .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
@@ -134,9 +142,8 @@ describe('functions', () => {
       DB_HOST: expect.anything(),
       DB_PORT: '5432',
       DB_NAME: 'audit',
-      DB_USER: 'audit_owner',
+      DB_USER: 'audit_writer',
       DB_IAM_AUTH: 'true',
-      DB_ROLE: 'audit_writer',
       ALERT_TOPIC: CRITICAL_ALERT_TOPIC,
       IOT_ENDPOINT: expect.anything(),
     });
@@ -169,17 +176,57 @@ describe('functions', () => {
     });
   });
 
-  it('migrations connect as the owner (no DB_ROLE) and run at deploy, before the writer exists', () => {
+  it("migrations connect as the owner, read the login users' secrets, and run at deploy, before the writer exists", () => {
     const env = functions.get('migrate')!.Properties.Environment.Variables;
     expect(env).toMatchObject({ DB_USER: 'audit_owner', DB_IAM_AUTH: 'true' });
-    expect(env.DB_ROLE).toBeUndefined();
-    expect(actionsOf('migrate')).toEqual(['rds-db:connect', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(Object.keys(JSON.parse(resolveJoin(env.DB_LOGIN_SECRETS))).sort()).toEqual(['audit_reader', 'audit_writer']);
+    expect(actionsOf('migrate')).toEqual([
+      'rds-db:connect',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    // The two login users' secrets, the ones DB_LOGIN_SECRETS names; not the owner's.
+    const read = roleStatements('migrate').find((statement: { Action: string[] }) =>
+      [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
+    );
+    expect([read.Resource].flat()).toHaveLength(2);
+    for (const arn of [read.Resource].flat())
+      expect(resolveJoin(env.DB_LOGIN_SECRETS)).toContain(JSON.stringify(JSON.stringify(arn)).slice(1, -1));
+    // Only the migrate function may read the login users' passwords.
+    for (const service of functions.keys()) {
+      if (service !== 'migrate') expect(actionsOf(service), service).not.toContain('secretsmanager:GetSecretValue');
+    }
     const [triggerId, trigger] = Object.entries(template.findResources('Custom::Trigger'))[0]!;
     expect(trigger.Properties.InvocationType).toBe('RequestResponse');
     const writer = Object.entries(template.findResources('AWS::Lambda::Function')).find(
       ([, fn]) => fn === functions.get('writer'),
     )!;
     expect(writer[1].DependsOn).toContain(triggerId);
+  });
+});
+
+describe('database users', () => {
+  it('each function may connect through the proxy only as the user it logs in as; only migrate and maintenance as the owner', () => {
+    const connecting = [...functions.keys()].filter((service) => actionsOf(service).includes('rds-db:connect'));
+    expect(connecting.sort()).toEqual(['maintenance', 'migrate', 'query-api', 'writer']);
+    const expectedUser: Record<string, string> = {
+      maintenance: 'audit_owner',
+      migrate: 'audit_owner',
+      'query-api': 'audit_reader',
+      writer: 'audit_writer',
+    };
+    for (const service of connecting) {
+      const user = functions.get(service)!.Properties.Environment.Variables.DB_USER;
+      expect(user, service).toBe(expectedUser[service]);
+      const resources = roleStatements(service)
+        .filter((statement: { Action: string }) => statement.Action === 'rds-db:connect')
+        .flatMap((statement: { Resource: unknown }) => [statement.Resource].flat());
+      expect(resources, service).toHaveLength(1);
+      // arn:<partition>:rds-db:<region>:<account>:dbuser:<proxy id>/<user>
+      expect(JSON.stringify(resources[0]), service).toMatch(new RegExp(`:dbuser:.*/${user}"\\]\\]\\}$`));
+    }
   });
 });
 
@@ -196,7 +243,6 @@ describe('lifecycle', () => {
       VpcConfig: { SubnetIds: expect.anything(), SecurityGroupIds: expect.anything() },
     });
     expect(env()).toMatchObject({ DB_USER: 'audit_owner', DB_IAM_AUTH: 'true', DB_PORT: '5432', DB_NAME: 'audit' });
-    expect(env().DB_ROLE).toBeUndefined();
   });
 
   it('sets every lifecycle setting from the deploy config and the stateful stack', () => {
@@ -284,7 +330,7 @@ describe('HTTP API', () => {
 
   it('routes the query API to query-api, which reads as audit_reader and enqueues its audit.accessed events', () => {
     const env = functions.get('query-api')!.Properties.Environment.Variables;
-    expect(env).toMatchObject({ DB_ROLE: 'audit_reader', DB_IAM_AUTH: 'true', QUEUE_URL: expect.anything() });
+    expect(env).toMatchObject({ DB_USER: 'audit_reader', DB_IAM_AUTH: 'true', QUEUE_URL: expect.anything() });
     expect(actionsOf('query-api')).toEqual(expect.arrayContaining(['sqs:SendMessage', 'rds-db:connect']));
     expect(actionsOf('query-api').filter((action: string) => /^sqs:/.test(action))).toEqual(
       actionsOf('ingest-http').filter((action: string) => /^sqs:/.test(action)),

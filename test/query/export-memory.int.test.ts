@@ -33,7 +33,7 @@ beforeAll(async () => {
      FROM generate_series(1, $1::int) AS n, LATERAL (SELECT timestamptz '2026-05-08 00:00:00+00' + n * interval '1 second') AS s(t)`,
     [ROWS],
   );
-  reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 2 });
+  reader = createPool({ connectionString: db.readerUrl, max: 2 });
   const streaming = queryApi(reader, () => NOW, { streamExports: true });
   buffered = queryApi(reader, () => NOW);
   server = await startLocalApi({

@@ -16,7 +16,7 @@ const f = fixture;
 beforeAll(async () => {
   db = await createTestDatabase('query_export');
   await new PgEventStore(db.pool).insert(Object.values(fixture));
-  reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 2 });
+  reader = createPool({ connectionString: db.readerUrl, max: 2 });
   api = queryApi(reader, () => NOW);
   streaming = queryApi(reader, () => NOW, { streamExports: true });
 });

@@ -20,7 +20,7 @@ const event = (occurredAt: string) => storedEvent({ entity, occurredAt });
 beforeAll(async () => {
   db = await createTestDatabase('query_pagination');
   store = new PgEventStore(db.pool);
-  reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 2 });
+  reader = createPool({ connectionString: db.readerUrl, max: 2 });
   api = queryApi(reader, () => NOW);
 });
 

@@ -20,7 +20,7 @@ let dir: string;
 beforeAll(async () => {
   db = await createTestDatabase('query_report_cli');
   await new PgEventStore(db.pool).insert(Object.values(fixture));
-  reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 2 });
+  reader = createPool({ connectionString: db.readerUrl, max: 2 });
   api = queryApi(reader, () => NOW);
   server = await startLocalApi({
     port: 0,

@@ -13,11 +13,8 @@ describe('databaseOptionsFromEnv', () => {
 
   it('prefers DATABASE_URL', () => {
     expect(
-      databaseOptionsFromEnv({ DATABASE_URL: 'postgres://x@h/db', DB_HOST: 'ignored', DB_ROLE: 'audit_reader' }),
-    ).toEqual({
-      connectionString: 'postgres://x@h/db',
-      role: 'audit_reader',
-    });
+      databaseOptionsFromEnv({ DATABASE_URL: 'postgres://x@h/db', DB_HOST: 'ignored', DB_USER: 'audit_reader' }),
+    ).toEqual({ connectionString: 'postgres://x@h/db' });
   });
 
   it('builds an IAM connection from DB_* with port 5432 by default', () => {
@@ -29,10 +26,7 @@ describe('databaseOptionsFromEnv', () => {
       iamAuth: true,
       region: 'eu-west-1',
     });
-    expect(databaseOptionsFromEnv({ ...iam, DB_PORT: '6543', DB_ROLE: 'audit_writer' })).toMatchObject({
-      port: 6543,
-      role: 'audit_writer',
-    });
+    expect(databaseOptionsFromEnv({ ...iam, DB_PORT: '6543' })).toMatchObject({ port: 6543 });
   });
 
   it('names the missing variable', () => {

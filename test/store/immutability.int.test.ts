@@ -13,8 +13,8 @@ describe('append-only events', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('immutability');
-    writer = createPool({ connectionString: db.url, role: 'audit_writer', max: 2 });
-    reader = createPool({ connectionString: db.url, role: 'audit_reader', max: 2 });
+    writer = createPool({ connectionString: db.writerUrl, max: 2 });
+    reader = createPool({ connectionString: db.readerUrl, max: 2 });
     await new PgEventStore(db.pool).insert([stored]);
   });
   afterAll(async () => {
@@ -52,8 +52,18 @@ describe('append-only events', () => {
     it('inserts, also into a month without a partition, through the store', async () => {
       const store = new PgEventStore(writer);
       expect(await store.insert([storedEvent({ occurredAt: '2026-04-02T00:00:00.000Z' })])).toBe(1);
-      expect(await store.insert([storedEvent({ occurredAt: '2031-07-04T12:00:00.000Z' })])).toBe(1);
+      expect(await store.insert([storedEvent({ occurredAt: '2011-07-04T12:00:00.000Z' })])).toBe(1);
+      expect(await store.insert([storedEvent({ occurredAt: new Date().toISOString() })])).toBe(1);
       expect(await store.insert([stored])).toBe(0);
+    });
+
+    it('may not create the partition of a month after the current one', async () => {
+      const store = new PgEventStore(writer);
+      await expect(store.insert([storedEvent({ occurredAt: '2031-07-04T12:00:00.000Z' })])).rejects.toMatchObject({
+        code: '22023',
+        message: expect.stringMatching(/2031-07-01 is after the current month/),
+      });
+      expect((await db.pool.query(`SELECT to_regclass('events_2031_07') AS t`)).rows[0].t).toBeNull();
     });
 
     it.each([
@@ -62,6 +72,7 @@ describe('append-only events', () => {
       ['TRUNCATE', 'TRUNCATE events'],
       ['SELECT', 'SELECT * FROM events'],
       ['CREATE TABLE', 'CREATE TABLE events_2040_01 (LIKE events)'],
+      ['create any month through the maintenance function', `SELECT audit_ensure_month_partition('2040-01-01')`],
     ])('may not %s', async (_, sql) => {
       await expect(writer.query(sql)).rejects.toMatchObject({
         code: '42501',
@@ -81,6 +92,7 @@ describe('append-only events', () => {
       ['DELETE', 'DELETE FROM events'],
       ['TRUNCATE', 'TRUNCATE events'],
       ['create partitions', `SELECT audit_ensure_month_partition('2041-01-01')`],
+      ['create partitions as the writer does', `SELECT audit_ensure_ingest_partition('2011-01-01')`],
     ])('may not %s', async (_, sql) => {
       await expect(reader.query(sql)).rejects.toMatchObject({
         code: '42501',

@@ -3,26 +3,42 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../shared/local/embedded-postgres.ts';
+import type { LoginPasswords } from '../../shared/store/login-users.ts';
+import { provisionManagedOwner } from './managed-owner.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** A superuser URL of the server the integration tests create their databases on. */
-    adminDatabaseUrl: string;
+    /**
+     * The server the integration tests create their databases on, as a non-superuser owner made the way Aurora/RDS
+     * make their master user (NOSUPERUSER CREATEROLE CREATEDB): what the deployed system has.
+     */
+    ownerServerUrl: string;
+    /** The passwords of the login users audit_writer and audit_reader, set for this run. */
+    loginPasswords: LoginPasswords;
   }
 }
 
-/** DATABASE_URL's server when set (CI), else a throwaway embedded PostgreSQL 17 for this run. */
+/** DATABASE_URL's server when set (a superuser URL, as CI has), else a throwaway embedded PostgreSQL 17. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const configured = process.env['DATABASE_URL'];
-  if (configured) {
-    project.provide('adminDatabaseUrl', configured);
-    return async () => undefined;
+  let stopServer = async () => undefined;
+  let adminUrl = configured;
+  if (!adminUrl) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'audit-test-pg-'));
+    const server = await startEmbeddedPostgres({ dataDir });
+    adminUrl = server.url;
+    stopServer = async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'audit-test-pg-'));
-  const server = await startEmbeddedPostgres({ dataDir });
-  project.provide('adminDatabaseUrl', server.url);
-  return async () => {
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  try {
+    const { ownerUrl, passwords } = await provisionManagedOwner(adminUrl);
+    project.provide('ownerServerUrl', ownerUrl);
+    project.provide('loginPasswords', passwords);
+  } catch (error) {
+    await stopServer();
+    throw error;
+  }
+  return stopServer;
 }

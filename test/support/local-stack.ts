@@ -1,11 +1,13 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { loadLocalConfig } from '../../shared/local/config.ts';
 import { type LocalStack, type StackLog, startLocalStack } from '../../shared/local/stack.ts';
 
 /**
- * The local stack on free ports over a test database, its data in a temporary folder (readable by the `postgres` OS
+ * The local stack on free ports over a test database (the owner's URL; the stack logs its writer and reader in
+ * with this run's passwords), its data in a temporary folder (readable by the `postgres` OS
  * user, as embedded PostgreSQL needs when run as root). `stop()` also removes the folder.
  */
 export async function startTestStack(
@@ -22,6 +24,9 @@ export async function startTestStack(
       PORT: '0',
       DATA_DIR: dataDir,
       LOCAL_TOKENS: localTokens,
+      // The passwords this run set: the roles are the server's, shared by every test file.
+      DB_WRITER_PASSWORD: inject('loginPasswords').audit_writer,
+      DB_READER_PASSWORD: inject('loginPasswords').audit_reader,
     }),
     log,
   );

@@ -1,0 +1,57 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * The database users the application logs in as. Each function logs in as its own user, so no application session
+ * can become the owner (there is no `SET ROLE` to undo with `RESET ROLE`). The owner (the cluster's master user on
+ * Aurora) only migrates and maintains.
+ */
+export const LOGIN_USERS = {
+  /** INSERT into events, and the partitions of months events may have (migration 006). */
+  writer: 'audit_writer',
+  /** SELECT on events; its own saved views. */
+  reader: 'audit_reader',
+} as const;
+
+export type LoginUser = (typeof LOGIN_USERS)[keyof typeof LOGIN_USERS];
+export type LoginPasswords = Record<LoginUser, string>;
+
+const SCRAM_ITERATIONS = 4096;
+
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for a password (RFC 5802/7677, as libpq's PQencryptPasswordConn makes
+ * it). Sending the verifier instead of the password keeps the password out of the server's statement log.
+ * Passwords are ASCII here (generated), for which SASLprep is the identity.
+ */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16)): string {
+  if (!/^[\x21-\x7e]+$/.test(password)) throw new Error('database passwords must be printable ASCII without spaces');
+  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+/** A password for a login user: 32 characters of base64url, accepted by every client and by RDS Proxy secrets. */
+export function generatePassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * Sets the login users' passwords, as the owner (who created them, and on PostgreSQL 16+ holds ADMIN on them).
+ * The roles and their LOGIN attribute come from the migrations; this only sets what must not live in them.
+ */
+export async function setLoginPasswords(owner: Pick<pg.Pool, 'query'>, passwords: LoginPasswords): Promise<void> {
+  for (const [user, password] of Object.entries(passwords)) {
+    // ALTER ROLE takes no bind parameters; the verifier is base64 and '$:' only, and escapeLiteral quotes it anyway.
+    await owner.query(`ALTER ROLE ${pg.escapeIdentifier(user)} PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`);
+  }
+}
+
+/** The owner's URL with another user and password: how the local stack and tests log in as a login user. */
+export function loginUrl(ownerUrl: string, user: LoginUser, password: string): string {
+  const url = new URL(ownerUrl);
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}

@@ -1,0 +1,57 @@
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { localLoginPasswords } from '../../shared/local/login-passwords.ts';
+import { generatePassword, loginUrl, scramVerifier } from '../../shared/store/login-users.ts';
+
+describe('scramVerifier', () => {
+  it('is what PostgreSQL 17 stores for the same password and salt', () => {
+    // Read from pg_authid after `SET password_encryption = 'scram-sha-256'; CREATE ROLE vec PASSWORD 'pencil-Audit#1'`.
+    const stored =
+      'SCRAM-SHA-256$4096:B1ZkEhOPmpSFx3Q+25quiA==$uIrVMjYxesj1Iqt6zWx/8RDKvwmtvqljEDaIoHRQv4M=:Tz2LVDqjILatvv3YGg6X4C3BFfUqohjeiQpDVSUVMU4=';
+    expect(scramVerifier('pencil-Audit#1', Buffer.from('B1ZkEhOPmpSFx3Q+25quiA==', 'base64'))).toBe(stored);
+  });
+
+  it('salts every verifier anew and refuses passwords SASLprep would change', () => {
+    expect(scramVerifier('same-password')).not.toBe(scramVerifier('same-password'));
+    expect(() => scramVerifier('with space')).toThrow(/printable ASCII/);
+    expect(() => scramVerifier('pässword')).toThrow(/printable ASCII/);
+  });
+
+  it('generated passwords are long and URL-safe', () => {
+    const password = generatePassword();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(loginUrl('postgres://audit_owner:x@127.0.0.1:5432/audit', 'audit_writer', password)).toBe(
+      `postgres://audit_writer:${password}@127.0.0.1:5432/audit`,
+    );
+  });
+});
+
+describe('localLoginPasswords', () => {
+  let dir = '';
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('generates them once, keeps them readable by the owner only, and reuses them', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
+    const first = await localLoginPasswords(dir, {});
+    expect(Object.keys(first).sort()).toEqual(['audit_reader', 'audit_writer']);
+    expect(first.audit_writer).not.toBe(first.audit_reader);
+    expect((await stat(join(dir, 'db-login.json'))).mode & 0o777).toBe(0o600);
+    expect(await localLoginPasswords(dir, {})).toEqual(first);
+  });
+
+  it('takes configured passwords over the saved ones, and names a damaged file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
+    const configured = { writer: 'w'.repeat(20), reader: 'r'.repeat(20) };
+    expect(await localLoginPasswords(dir, configured)).toEqual({
+      audit_writer: configured.writer,
+      audit_reader: configured.reader,
+    });
+    const file = join(dir, 'db-login.json');
+    await writeFile(file, '{"audit_writer":"short"}');
+    await chmod(file, 0o600);
+    await expect(localLoginPasswords(dir, {})).rejects.toThrow(`${file} is not {audit_writer, audit_reader} passwords`);
+    expect(await readFile(file, 'utf8')).toBe('{"audit_writer":"short"}');
+  });
+});
