@@ -6,13 +6,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { IOT_RULE_SQL, IOT_RULE_SQL_VERSION } from '../../shared/ingest/iot-message.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventQueue } from './event-queue.ts';
 
-/** The thing name is taken from the topic, and the policy below ties that topic to the connected thing. */
-export const INGEST_RULE_SQL =
-  "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'";
+/**
+ * The device's bytes travel as one base64 value beside the rule's fields, so a device cannot write those. The thing
+ * name is taken from the topic, and the policy below ties that topic to the connected thing.
+ */
+export const INGEST_RULE_SQL = IOT_RULE_SQL;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, resolved by IoT Core per connection
 const THING = '${iot:Connection.Thing.ThingName}';
 
@@ -77,7 +80,7 @@ export class IotIngest extends Construct {
       topicRulePayload: {
         description: 'Device audit events to the ingest function',
         sql: INGEST_RULE_SQL,
-        awsIotSqlVersion: '2016-03-23',
+        awsIotSqlVersion: IOT_RULE_SQL_VERSION,
         ruleDisabled: false,
         actions: [{ lambda: { functionArn: this.fn.functionArn } }],
         errorAction: {

@@ -428,9 +428,12 @@ describe('IoT', () => {
     const rule = only(template.findResources('AWS::IoT::TopicRule')) as Resource;
     const payload = rule.Properties.TopicRulePayload;
     expect(payload.Sql).toBe(INGEST_RULE_SQL);
+    // The device's bytes as one value beside the rule's fields: a device cannot write thing, clientId or receivedAt.
     expect(payload.Sql).toBe(
-      "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'",
+      "SELECT encode(*, 'base64') AS payload, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'",
     );
+    // encode() came with SQL version 2016-03-23.
+    expect(payload.AwsIotSqlVersion).toBe('2016-03-23');
     expect(payload.Actions).toEqual([
       { Lambda: { FunctionArn: { 'Fn::GetAtt': [expect.stringMatching(/^IotIngestFunction/), 'Arn'] } } },
     ]);
