@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventCatalog } from '../../shared/domain/catalog.ts';
 import type { EventIssue } from '../../shared/domain/event.ts';
 import { acceptEvents } from '../../shared/ingest/accept.ts';
-import { type IotRuleEvent, readIotRuleEvent } from '../../shared/ingest/iot-message.ts';
+import { readIotRuleEvent } from '../../shared/ingest/iot-message.ts';
 import type { EventQueue } from '../../shared/ports/index.ts';
 import { SqsEventQueue } from '../../shared/queue/sqs-queue.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from '../../shared/runtime/config.ts';
@@ -18,12 +18,14 @@ export interface IngestIotDeps {
 export type IngestIotResult = { accepted: string[] } | { rejected: string; issues: EventIssue[] };
 
 /**
- * Invoked by the IoT topic rule (the rules engine's SQS action cannot target FIFO queues). The thing name from the
- * topic, which the IoT policy ties to the connection, becomes actor and source; identity in the payload is refused.
- * A device gets no reply, so rejections are logged and counted; queue failures throw so Lambda retries.
+ * Invoked by the IoT topic rule (the rules engine's SQS action cannot target FIFO queues) with the device's bytes in
+ * base64 beside the rule's own fields (`IOT_RULE_SQL`). The thing name from the topic, which the IoT policy ties to
+ * the connection, becomes actor and source, with the connection's client id; identity in the payload is refused.
+ * A device gets no reply, so rejections are logged and counted; queue failures throw so Lambda retries (and, once
+ * it gives up, sends the event to the on-failure queue).
  */
 export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
-  return async (input: IotRuleEvent): Promise<IngestIotResult> => {
+  return async (input: unknown): Promise<IngestIotResult> => {
     const message = readIotRuleEvent(input);
     if (!message.ok) {
       logger.warn('IoT message rejected', { reason: message.error });

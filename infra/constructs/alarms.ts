@@ -4,6 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -39,14 +40,10 @@ export class Alarms extends Construct {
 
   /** Messages given up on, and messages waiting too long. */
   addQueue(queue: EventQueue): void {
-    this.add(
+    this.addDeadLetters(
       'DeadLetters',
       'Audit events are in the dead-letter queue: they were never written',
-      queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.minutes(1),
-      }),
-      1,
+      queue.deadLetterQueue,
     );
     this.add(
       'OldestMessageAge',
@@ -56,6 +53,22 @@ export class Alarms extends Construct {
         period: Duration.minutes(1),
       }),
       OLDEST_MESSAGE_AGE_LIMIT.toSeconds(),
+    );
+  }
+
+  /**
+   * A queue of messages given up on (a dead-letter queue, an on-failure destination), which nothing drains on its own:
+   * any visible message at all (ApproximateNumberOfMessagesVisible > 0 within a minute).
+   */
+  addDeadLetters(id: string, description: string, queue: sqs.IQueue): void {
+    this.add(
+      id,
+      description,
+      queue.metricApproximateNumberOfMessagesVisible({
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(1),
+      }),
+      1,
     );
   }
 

@@ -48,6 +48,11 @@ export class StatelessStack extends Stack {
     const alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
     alarms.addCriticalEvents(writer);
     alarms.addQueue(queue);
+    alarms.addDeadLetters(
+      'IotIngestFailedInvocations',
+      'Device messages are in the IoT ingest on-failure queue: the ingest function gave up on them (see docs/deploy.md to replay)',
+      iotIngest.failedInvocations,
+    );
     alarms.addFunction('Writer', writer.fn);
     alarms.addFunction('HttpIngest', httpIngest.fn);
     alarms.addFunction('IotIngest', iotIngest.fn);
@@ -69,6 +74,8 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'WebUiUrl', { value: webUi.url });
     new CfnOutput(this, 'IotDataEndpoint', { value: stateful.iotData.endpointAddress });
     new CfnOutput(this, 'DevicePolicyName', { value: iotIngest.devicePolicy.ref });
+    // Device messages the ingest function gave up on (Lambda on-failure records), for listing and replay.
+    new CfnOutput(this, 'IotFailedInvocationsQueueUrl', { value: iotIngest.failedInvocations.queueUrl });
     if (identity.userPool && identity.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: identity.userPoolClient.userPoolClientId });

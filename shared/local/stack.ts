@@ -24,7 +24,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { localContext } from './lambda-context.ts';
 import { localLoginPasswords } from './login-passwords.ts';
-import { startEmbeddedBroker, startIotRuleSubscriber } from './mqtt.ts';
+import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { MqttAlertPublisher } from './mqtt-alert-publisher.ts';
 import { restoreSpool, spoolQueue } from './spool.ts';
 import { startLocalQueues } from './sqs.ts';
@@ -122,10 +122,12 @@ export async function startLocalStack(
 
     const catalog = catalogFromEnv();
     let mqttUrl = config.MQTT_URL;
+    let broker: EmbeddedBroker | undefined;
     if (!mqttUrl) {
-      const broker = await startEmbeddedBroker(config.MQTT_PORT);
-      cleanups.push(() => broker.stop());
-      mqttUrl = broker.url;
+      const embedded = await startEmbeddedBroker(config.MQTT_PORT);
+      cleanups.push(() => embedded.stop());
+      broker = embedded;
+      mqttUrl = embedded.url;
       log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
     } else log(`MQTT broker ${mqttUrl}`);
     // Alerts go out on the local broker, as IoT Core's data plane does on AWS.
@@ -160,13 +162,18 @@ export async function startLocalStack(
     });
 
     const ingestIot = asLambda('ingest-iot', createIngestIotHandler({ queue, catalog }));
-    const rule = await startIotRuleSubscriber(
-      mqttUrl,
-      async (event: IotRuleEvent) => {
-        await ingestIot(event);
-      },
-      (topic, reason) => log(`MQTT message on ${topic} rejected: ${reason}`),
-    );
+    // The handler's refusals are logged here, as CloudWatch would show them on AWS.
+    const invokeIngestIot = async (event: IotRuleEvent) => {
+      const result = await ingestIot(event);
+      if (!('rejected' in result)) return undefined;
+      const issues = result.issues.map((issue) => `[${issue.index}] ${issue.path}: ${issue.message}`);
+      return [result.rejected, ...issues].join('; ');
+    };
+    const onRejected = (topic: string, reason: string) => log(`MQTT message on ${topic} rejected: ${reason}`);
+    // The embedded broker knows who published (clientid()); on an external broker the rule can only subscribe.
+    const rule = broker
+      ? startIotRuleOnBroker(broker, invokeIngestIot, onRejected)
+      : await startIotRuleSubscriber(mqttUrl, invokeIngestIot, onRejected);
     cleanups.push(() => rule.stop());
 
     const tokens = parseLocalTokens(config.LOCAL_TOKENS);

@@ -220,7 +220,8 @@ describe('local stack: MQTT ingest', () => {
     expect(events.map((e) => e.type).sort()).toEqual(['robot.offline', 'sensor.threshold.breached']);
     for (const event of events) {
       expect(event.actor).toEqual({ type: 'device', id: 'r-17' });
-      expect(event.source).toMatchObject({ channel: 'iot', principal: 'r-17' });
+      // The client id is the publishing connection's, as clientid() gives it on AWS.
+      expect(event.source).toEqual({ channel: 'iot', principal: 'r-17', clientId: 'r-17' });
     }
   });
 

@@ -29,8 +29,15 @@ const logicalId = (resource: Resource) =>
   Object.entries(template.toJSON().Resources).find(([, candidate]) => candidate === resource)![0];
 
 const queues = () => Object.values(template.findResources('AWS::SQS::Queue')) as Resource[];
-const eventQueue = () => queues().find((queue) => queue.Properties.RedrivePolicy)!;
-const deadLetterQueue = () => queues().find((queue) => !queue.Properties.RedrivePolicy)!;
+/** The FIFO ingest buffer and its dead-letter queue (construct `Queue`), not the IoT on-failure queue. */
+const ingestQueues = () =>
+  Object.entries(template.findResources('AWS::SQS::Queue'))
+    .filter(([id]) => id.startsWith('Queue'))
+    .map(([, queue]) => queue as Resource);
+const eventQueue = () => ingestQueues().find((queue) => queue.Properties.RedrivePolicy)!;
+const deadLetterQueue = () => ingestQueues().find((queue) => !queue.Properties.RedrivePolicy)!;
+const failedInvocationsId = () =>
+  Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('IotIngestFailedInvocations'))!;
 const roleStatements = (service: string) => {
   const fn = functions.get(service)!;
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
@@ -46,6 +53,22 @@ const resolveJoin = (value: unknown): string => {
     .map((part) => (typeof part === 'string' ? part : JSON.stringify(JSON.stringify(part)).slice(1, -1)))
     .join(separator);
 };
+/** A function's SQS actions, by the logical id of the queue they are granted on. */
+const sqsActionsByQueue = (service: string) => {
+  const byQueue: Record<string, string[]> = {};
+  for (const statement of roleStatements(service)) {
+    const actions = [statement.Action].flat().filter((action: string) => action.startsWith('sqs:'));
+    if (actions.length === 0) continue;
+    expect(statement.Effect).toBe('Allow');
+    // CDK merges statements with the same actions into one with several resources.
+    for (const resource of [statement.Resource].flat()) {
+      const queueId: string = resource['Fn::GetAtt'][0];
+      expect(resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+      byQueue[queueId] = [...(byQueue[queueId] ?? []), ...actions].sort();
+    }
+  }
+  return byQueue;
+};
 const actionsOf = (service: string) =>
   roleStatements(service)
     .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
@@ -53,8 +76,9 @@ const actionsOf = (service: string) =>
 
 describe('queue', () => {
   it('is FIFO with a FIFO dead-letter queue, producer ids for deduplication, high-throughput mode, SSE', () => {
-    expect(queues()).toHaveLength(2);
-    for (const queue of queues()) {
+    expect(queues()).toHaveLength(3);
+    expect(ingestQueues()).toHaveLength(2);
+    for (const queue of ingestQueues()) {
       expect(queue.Properties).toMatchObject({
         FifoQueue: true,
         ContentBasedDeduplication: false,
@@ -122,17 +146,16 @@ describe('functions', () => {
   });
 
   it('ingest functions enqueue (QUEUE_URL, sqs:SendMessage) and nothing else', () => {
+    const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+    const eventQueueId = logicalId(eventQueue());
     for (const service of ['ingest-http', 'ingest-iot']) {
-      expect(functions.get(service)!.Properties.Environment.Variables.QUEUE_URL).toEqual({ Ref: expect.any(String) });
+      expect(functions.get(service)!.Properties.Environment.Variables.QUEUE_URL).toEqual({ Ref: eventQueueId });
       expect(functions.get(service)!.Properties.VpcConfig).toBeUndefined();
-      expect(actionsOf(service)).toEqual([
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
+      expect(actionsOf(service)).toEqual([...send, 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
+    expect(sqsActionsByQueue('ingest-http')).toEqual({ [eventQueueId]: send });
+    // ingest-iot also sends Lambda's on-failure records to its own queue (see IoT below), and nowhere else.
+    expect(sqsActionsByQueue('ingest-iot')).toEqual({ [eventQueueId]: send, [failedInvocationsId()]: send });
   });
 
   it('the writer consumes the queue, dead-letters poison itself, connects as audit_writer and publishes alerts', () => {
@@ -451,9 +474,12 @@ describe('IoT', () => {
     const rule = only(template.findResources('AWS::IoT::TopicRule')) as Resource;
     const payload = rule.Properties.TopicRulePayload;
     expect(payload.Sql).toBe(INGEST_RULE_SQL);
+    // The device's bytes as one value beside the rule's fields: a device cannot write thing, clientId or receivedAt.
     expect(payload.Sql).toBe(
-      "SELECT *, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'",
+      "SELECT encode(*, 'base64') AS payload, topic(2) AS thing, clientid() AS clientId, timestamp() AS receivedAt FROM 'audit/+/events'",
     );
+    // encode() came with SQL version 2016-03-23.
+    expect(payload.AwsIotSqlVersion).toBe('2016-03-23');
     expect(payload.Actions).toEqual([
       { Lambda: { FunctionArn: { 'Fn::GetAtt': [expect.stringMatching(/^IotIngestFunction/), 'Arn'] } } },
     ]);
@@ -464,6 +490,33 @@ describe('IoT', () => {
       Principal: 'iot.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('IotIngestRule'), 'Arn'] },
     });
+  });
+
+  it('sends an invocation Lambda gave up on to an encrypted, TLS-only on-failure queue kept 14 days', () => {
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')) as Resource[];
+    expect(configs).toHaveLength(1);
+    expect(configs[0]!.Properties).toEqual({
+      FunctionName: { Ref: logicalId(functions.get('ingest-iot')!) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedInvocationsId(), 'Arn'] } } },
+    });
+    const queue = template.findResources('AWS::SQS::Queue')[failedInvocationsId()] as Resource;
+    // Lambda destinations take standard queues only.
+    expect(queue.Properties.FifoQueue).toBeUndefined();
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    const policy = (Object.values(template.findResources('AWS::SQS::QueuePolicy')) as Resource[]).find(
+      (candidate) => candidate.Properties.Queues[0].Ref === failedInvocationsId(),
+    )!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    );
+    // The function's own role delivers the record.
+    expect(sqsActionsByQueue('ingest-iot')[failedInvocationsId()]).toContain('sqs:SendMessage');
+    template.hasOutput('IotFailedInvocationsQueueUrl', { Value: { Ref: failedInvocationsId() } });
   });
 
   it('lets a thing publish only on its own topic', () => {
@@ -504,7 +557,8 @@ describe('alarms', () => {
   });
 
   it('watches the dead letters, the oldest message and the writer', () => {
-    expect(alarm('ApproximateNumberOfMessagesVisible')?.Properties).toMatchObject({
+    const dlqName = { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(deadLetterQueue()), 'QueueName'] } };
+    expect(alarm('ApproximateNumberOfMessagesVisible', dlqName)?.Properties).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
@@ -523,6 +577,23 @@ describe('alarms', () => {
         Dimensions: [{ Name: 'FunctionName', Value: writerRef }],
       });
     }
+  });
+
+  it('fire on any record in the IoT ingest on-failure queue', () => {
+    const queueName = { Name: 'QueueName', Value: { 'Fn::GetAtt': [failedInvocationsId(), 'QueueName'] } };
+    const found = alarm('ApproximateNumberOfMessagesVisible', queueName)?.Properties;
+    expect(found).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [queueName],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+    expect(found!.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 
   it('watch maintenance on the dimensions it emits: failures, and no run for 26 hours', () => {

@@ -1,0 +1,129 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IotRuleEvent, iotRuleEventSchema, readIotRuleEvent } from '../../shared/ingest/iot-message.ts';
+import {
+  type EmbeddedBroker,
+  iotRuleEventFor,
+  startEmbeddedBroker,
+  startIotRuleOnBroker,
+  startIotRuleSubscriber,
+} from '../../shared/local/mqtt.ts';
+
+const event = { type: 'robot.online', entity: { type: 'robot', id: 'r-17' }, payload: { reason: 'boot' } };
+const json = Buffer.from(JSON.stringify(event));
+/** Not UTF-8: what a device on a binary protocol (protobuf, CBOR) would publish. */
+const binary = Buffer.from([0x08, 0x96, 0x01, 0xff, 0x00, 0xfe]);
+
+describe('iotRuleEventFor (the rule SQL, played locally)', () => {
+  it('builds the AWS rule event: base64 of the raw bytes, thing from the topic, client id of the connection', () => {
+    const built = iotRuleEventFor({ topic: 'audit/r-17/events', payload: json, clientId: 'r-17' }, 1_778_400_000_000);
+    expect(built).toEqual({
+      payload: json.toString('base64'),
+      thing: 'r-17',
+      clientId: 'r-17',
+      receivedAt: 1_778_400_000_000,
+    });
+    expect(iotRuleEventSchema.parse(built)).toEqual(built);
+    expect(readIotRuleEvent(built)).toMatchObject({ ok: true, thing: 'r-17', clientId: 'r-17', events: [event] });
+  });
+
+  it('judges nothing: any bytes validate as a rule event, and the handler refuses what is not JSON', () => {
+    const built = iotRuleEventFor({ topic: 'audit/r-17/events', payload: binary, clientId: 'r-17' }, 1);
+    expect(iotRuleEventSchema.safeParse(built).success).toBe(true);
+    expect(Buffer.from(built.payload, 'base64')).toEqual(binary);
+    expect(readIotRuleEvent(built)).toEqual({ ok: false, error: expect.stringMatching(/not UTF-8/) });
+  });
+
+  it('leaves the client id out when it is not known, as the rules engine leaves out undefined values', () => {
+    const built = iotRuleEventFor({ topic: 'audit/r-17/events', payload: json }, 1);
+    expect('clientId' in built).toBe(false);
+    expect(iotRuleEventSchema.safeParse(built).success).toBe(true);
+  });
+});
+
+describe('the IoT rule stand-in over MQTT', () => {
+  let broker: EmbeddedBroker;
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker(0);
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  async function publish(clientId: string, topic: string, payloads: Buffer[]) {
+    const client = await mqtt.connectAsync(broker.url, { clientId, protocolVersion: 4 });
+    try {
+      for (const payload of payloads) await client.publishAsync(topic, payload, { qos: 1 });
+    } finally {
+      await client.endAsync();
+    }
+  }
+
+  async function collect(
+    start: (invoke: (e: IotRuleEvent) => Promise<undefined>) => Promise<{ stop(): Promise<void> }>,
+    run: () => Promise<void>,
+    count: number,
+  ) {
+    const events: IotRuleEvent[] = [];
+    const rule = await start(async (e) => {
+      events.push(e);
+      return undefined;
+    });
+    try {
+      await run();
+      await expect.poll(() => events.length, { timeout: 5_000 }).toBe(count);
+    } finally {
+      await rule.stop();
+    }
+    return events;
+  }
+
+  it('in the embedded broker: the exact bytes, the thing, and the publishing connection as client id', async () => {
+    const before = Date.now();
+    const events = await collect(
+      async (invoke) => startIotRuleOnBroker(broker, invoke, () => {}),
+      async () => {
+        await publish('r-17', 'audit/r-17/events', [json, binary]);
+        // The stack's own clients may publish anywhere: the client id is the connection's, not the topic's.
+        await publish('trail-test', 'audit/r-18/events', [json]);
+      },
+      3,
+    );
+    for (const e of events) expect(iotRuleEventSchema.parse(e)).toEqual(e);
+    expect(events.map((e) => [e.thing, e.clientId])).toEqual([
+      ['r-17', 'r-17'],
+      ['r-17', 'r-17'],
+      ['r-18', 'trail-test'],
+    ]);
+    expect(events.map((e) => Buffer.from(e.payload, 'base64'))).toEqual([json, binary, json]);
+    for (const e of events) expect(e.receivedAt).toBeGreaterThanOrEqual(before);
+  });
+
+  it('subscribing to any broker: the same shape, without the client id a subscriber cannot see', async () => {
+    const events = await collect(
+      (invoke) => startIotRuleSubscriber(broker.url, invoke, () => {}),
+      () => publish('r-17', 'audit/r-17/events', [json]),
+      1,
+    );
+    expect(iotRuleEventSchema.parse(events[0])).toEqual(events[0]);
+    expect(events[0]).toEqual({ payload: json.toString('base64'), thing: 'r-17', receivedAt: expect.any(Number) });
+  });
+
+  it('reports what the ingest function refused, with the topic', async () => {
+    const rejected: [string, string][] = [];
+    const rule = startIotRuleOnBroker(
+      broker,
+      async (e) => {
+        const message = readIotRuleEvent(e);
+        return message.ok ? undefined : message.error;
+      },
+      (topic, reason) => rejected.push([topic, reason]),
+    );
+    try {
+      await publish('r-17', 'audit/r-17/events', [Buffer.from('not json')]);
+      await expect.poll(() => rejected).toEqual([['audit/r-17/events', expect.stringMatching(/not JSON/)]]);
+    } finally {
+      await rule.stop();
+    }
+  });
+});
