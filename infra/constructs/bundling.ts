@@ -1,0 +1,59 @@
+import path from 'node:path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** The newest Node.js runtime aws-cdk-lib offers; the bundle targets the same version. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** esbuild's `target` for a Node.js runtime: `nodejs24.x` → `node24`. */
+export function bundleTarget(runtime: lambda.Runtime): string {
+  const major = /^nodejs(\d+)\.x$/.exec(runtime.name)?.[1];
+  if (!major) throw new Error(`${runtime.name} is not a versioned Node.js runtime`);
+  return `node${major}`;
+}
+
+/**
+ * Packages esbuild cannot bundle (a native `.node` binding): left as bare imports in the bundle and copied, as
+ * installed, into the asset's `node_modules`. Node resolves a bare import from `/var/task/index.mjs` by walking up to
+ * `/var/task/node_modules`, so the copies are found without a layer or NODE_PATH (which ESM ignores anyway).
+ */
+export interface NativePackages {
+  /** esbuild `external` patterns, e.g. `@duckdb/*`. */
+  external: string[];
+  /** Package folders under `node_modules` to copy, e.g. `@duckdb/node-api`. */
+  copy: string[];
+}
+
+/** The esbuild `external` patterns of a function: what the runtime ships, and its native packages. */
+export function externalModules(native?: NativePackages): string[] {
+  // The runtime ships AWS SDK v3.
+  return ['@aws-sdk/*', ...(native?.external ?? [])];
+}
+
+/** How every function is bundled (locally, by esbuild): an ES module for FUNCTION_RUNTIME, minified, with source maps. */
+export function bundlingOptions(native?: NativePackages): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: bundleTarget(FUNCTION_RUNTIME),
+    // Prefer ESM builds of dependencies; fall back to CommonJS ones.
+    mainFields: ['module', 'main'],
+    // CommonJS dependencies (pg, …) call require(), which an ES module lacks: give them one.
+    banner:
+      "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
+    externalModules: externalModules(native),
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    ...(native && {
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir: string, outputDir: string) =>
+          native.copy.flatMap((pkg) => [
+            `mkdir -p "${path.posix.join(outputDir, 'node_modules', path.posix.dirname(pkg))}"`,
+            `cp -r "${path.posix.join(inputDir, 'node_modules', pkg)}" "${path.posix.join(outputDir, 'node_modules', pkg)}"`,
+          ]),
+      },
+    }),
+  };
+}
