@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUNTIME_PROVIDED_PACKAGES } from '../../infra/constructs/bundling.ts';
+import { bundlingOptions, FUNCTION_RUNTIME, RUNTIME_PROVIDED_PACKAGES } from '../../infra/constructs/bundling.ts';
 import { assetDirectory, auditFunctions, type Resource, synthesize } from './synth.ts';
 
 const run = promisify(execFile);
@@ -135,4 +136,26 @@ describe('function bundles, loaded as at a cold start', () => {
       expect(result, JSON.stringify(result)).toEqual({ handler: 'function' });
     },
   );
+});
+
+describe('runtime', () => {
+  const nodeMajor = (name: string) => Number(/^nodejs(\d+)\.x$/.exec(name)?.[1]);
+
+  it('is the newest versioned Node.js runtime aws-cdk-lib offers', () => {
+    const versioned = lambda.Runtime.ALL.filter(
+      (runtime) => runtime.family === lambda.RuntimeFamily.NODEJS && !runtime.isVariable && nodeMajor(runtime.name) > 0,
+    );
+    const newest = Math.max(...versioned.map((runtime) => nodeMajor(runtime.name)));
+    expect(nodeMajor(FUNCTION_RUNTIME.name)).toBe(newest);
+    expect(newest).toBeGreaterThanOrEqual(22);
+  });
+
+  it('runs every function, and their bundles target its Node.js version', () => {
+    for (const [service, fn] of functions) {
+      expect(fn.Properties.Runtime, service).toBe(FUNCTION_RUNTIME.name);
+    }
+    const target = `node${nodeMajor(FUNCTION_RUNTIME.name)}`;
+    expect(bundlingOptions().target).toBe(target);
+    expect(bundlingOptions({ external: ['@duckdb/*'], copy: [] }).target).toBe(target);
+  });
 });
