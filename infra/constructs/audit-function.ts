@@ -3,34 +3,21 @@ import path from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { bundlingOptions, FUNCTION_RUNTIME, type NativePackages } from './bundling.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export const METRICS_NAMESPACE = 'FleetAuditTrail';
-/** The newest Node.js runtime aws-cdk-lib offers; the bundle targets the same version. */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Where a function that talks to the database runs: the isolated subnets, behind the database's client group. */
 export interface FunctionNetwork {
   vpc: ec2.IVpc;
   vpcSubnets: ec2.SubnetSelection;
   securityGroups: ec2.ISecurityGroup[];
-}
-
-/**
- * Packages esbuild cannot bundle (a native `.node` binding): left as bare imports in the bundle and copied, as
- * installed, into the asset's `node_modules`. Node resolves a bare import from `/var/task/index.mjs` by walking up to
- * `/var/task/node_modules`, so the copies are found without a layer or NODE_PATH (which ESM ignores anyway).
- */
-export interface NativePackages {
-  /** esbuild `external` patterns, e.g. `@duckdb/*`. */
-  external: string[];
-  /** Package folders under `node_modules` to copy, e.g. `@duckdb/node-api`. */
-  copy: string[];
 }
 
 export interface AuditFunctionProps
@@ -81,31 +68,7 @@ export class AuditFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        // Prefer ESM builds of dependencies; fall back to CommonJS ones.
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies (pg, …) call require(), which an ES module lacks: give them one.
-        banner:
-          "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
-        // The runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*', ...(native?.external ?? [])],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        ...(native && {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (inputDir: string, outputDir: string) =>
-              native.copy.flatMap((pkg) => [
-                `mkdir -p "${path.posix.join(outputDir, 'node_modules', path.posix.dirname(pkg))}"`,
-                `cp -r "${path.posix.join(inputDir, 'node_modules', pkg)}" "${path.posix.join(outputDir, 'node_modules', pkg)}"`,
-              ]),
-          },
-        }),
-      },
+      bundling: bundlingOptions(native),
     });
     NagSuppressions.addResourceSuppressions(
       this,
