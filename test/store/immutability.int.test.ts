@@ -51,9 +51,14 @@ describe('append-only events', () => {
 
     it('inserts, also into a month without a partition, through the store', async () => {
       const store = new PgEventStore(writer);
-      expect(await store.insert([storedEvent({ occurredAt: '2026-04-02T00:00:00.000Z' })])).toBe(1);
-      expect(await store.insert([storedEvent({ occurredAt: '2031-07-04T12:00:00.000Z' })])).toBe(1);
-      expect(await store.insert([stored])).toBe(0);
+      expect(await store.insert([storedEvent({ occurredAt: '2026-04-02T00:00:00.000Z' })])).toHaveLength(1);
+      expect(await store.insert([storedEvent({ occurredAt: '2031-07-04T12:00:00.000Z' })])).toHaveLength(1);
+      expect(await store.insert([stored])).toHaveLength(0);
+    });
+
+    it('may read the key columns only, which INSERT … RETURNING id, occurred_at needs', async () => {
+      const { rows } = await writer.query('SELECT id FROM events WHERE occurred_at = $1', [stored.occurredAt]);
+      expect(rows).toEqual([{ id: stored.id }]);
     });
 
     it.each([
@@ -61,6 +66,9 @@ describe('append-only events', () => {
       ['DELETE', 'DELETE FROM events'],
       ['TRUNCATE', 'TRUNCATE events'],
       ['SELECT', 'SELECT * FROM events'],
+      ['SELECT a non-key column', 'SELECT payload FROM events'],
+      ['filter on a non-key column', `SELECT id FROM events WHERE type = 'robot.online'`],
+      ['SELECT a partition directly', 'SELECT id FROM events_2026_04'],
       ['CREATE TABLE', 'CREATE TABLE events_2040_01 (LIKE events)'],
     ])('may not %s', async (_, sql) => {
       await expect(writer.query(sql)).rejects.toMatchObject({

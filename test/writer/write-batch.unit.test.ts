@@ -34,7 +34,8 @@ class PgError extends Error {
 
 /**
  * An in-memory store: records every insert call; `fail(events)` decides whether a call throws (and with what).
- * The whole-batch call of a batch with several records is made to fail whenever any of its events would.
+ * The whole-batch call of a batch with several records is made to fail whenever any of its events would. Like
+ * PostgreSQL, it skips an event already stored and answers with the new ones.
  */
 function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined = () => undefined) {
   const calls: StoredEvent[][] = [];
@@ -44,8 +45,11 @@ function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined =
       calls.push([...events]);
       const error = fail(events);
       if (error) throw error;
-      rows.push(...events);
-      return events.length;
+      const fresh = events.filter(
+        (event, i) => !rows.some((row) => row.id === event.id) && events.indexOf(event) === i,
+      );
+      rows.push(...fresh);
+      return fresh;
     },
   };
   return { store, calls, rows };

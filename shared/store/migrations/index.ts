@@ -3,9 +3,17 @@ import { appendOnly } from './002_append_only.ts';
 import { monthPartitions } from './003_month_partitions.ts';
 import { lifecycleState } from './004_lifecycle_state.ts';
 import { savedViews } from './005_saved_views.ts';
+import { writerReturning } from './007_writer_returning.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
 /** Every migration, in the order they apply. Append new ones; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [events, appendOnly, monthPartitions, lifecycleState, savedViews];
+export const MIGRATIONS: readonly Migration[] = [
+  events,
+  appendOnly,
+  monthPartitions,
+  lifecycleState,
+  savedViews,
+  writerReturning,
+];
