@@ -34,7 +34,10 @@ export interface NativePackages {
 }
 
 export interface AuditFunctionProps
-  extends Pick<NodejsFunctionProps, 'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions'> {
+  extends Pick<
+    NodejsFunctionProps,
+    'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions' | 'retryAttempts'
+  > {
   /** The folder under `functions/` holding `handler.ts`; also the Powertools service name (the `service` metric dimension). */
   service: string;
   description: string;
@@ -70,6 +73,7 @@ export class AuditFunction extends NodejsFunction {
       timeout: props.timeout,
       ephemeralStorageSize: props.ephemeralStorageSize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       ...props.network,
