@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
@@ -23,6 +24,8 @@ export interface WriterDeps {
   /** Where CRITICAL events are published once stored (IoT Core on AWS, the local broker on a laptop). */
   alerts?: AlertPublisher;
   alertTopic?: string;
+  /** Where the Events metrics go: the shared Powertools instance unless a test passes its own. */
+  metrics?: Metrics;
 }
 
 /** SQS FIFO event source → PostgreSQL, answering partial batch failures (ReportBatchItemFailures). */
@@ -43,7 +46,8 @@ export function createWriterHandler(deps: WriterDeps) {
         log: (level, message, details) => logger[level](message, details),
       },
     );
-    emitEventMetrics(metrics, outcome.stored);
+    // Only what this delivery inserted: a redelivered event was counted when it was first stored.
+    emitEventMetrics(deps.metrics ?? metrics, outcome.inserted);
     return { batchItemFailures: outcome.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }

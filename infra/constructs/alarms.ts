@@ -86,14 +86,22 @@ export class Alarms extends Construct {
 
   /**
    * Maintenance and archival: a run that reported failure (archival runs inside maintenance, so a failed export,
-   * upload or verification fails the run), and no run at all for 26 hours. Crashes and timeouts, which end before
-   * metrics are flushed, alarm through `addFunction`'s Errors alarm.
+   * upload or verification fails the run), a chain of continuations that reached its bound with work left, and no
+   * run at all for 26 hours. Crashes and timeouts, which end before metrics are flushed, alarm through
+   * `addFunction`'s Errors alarm.
    */
   addMaintenance(lifecycle: Lifecycle): void {
     this.add(
       'MaintenanceFailed',
       'Partition maintenance or archival failed: see the maintenance function logs',
       lifecycle.metric('MaintenanceFailures', Duration.hours(1)),
+      1,
+    );
+    this.add(
+      'MaintenanceContinuationsStopped',
+      'An archival paused after the most continuations a chain may make: it resumes on the next daily run. ' +
+        'Raise MAINTENANCE_MAX_CONTINUATIONS if a month needs more, or see why it makes no progress',
+      lifecycle.metric('MaintenanceContinuationsStopped', Duration.hours(1)),
       1,
     );
     // 26 hourly periods: CloudWatch allows Period x EvaluationPeriods up to 7 days once the period is an hour or

@@ -21,7 +21,10 @@ export interface FunctionNetwork {
 }
 
 export interface AuditFunctionProps
-  extends Pick<NodejsFunctionProps, 'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions'> {
+  extends Pick<
+    NodejsFunctionProps,
+    'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions' | 'retryAttempts'
+  > {
   /** The folder under `functions/` holding `handler.ts`; also the Powertools service name (the `service` metric dimension). */
   service: string;
   description: string;
@@ -57,6 +60,7 @@ export class AuditFunction extends NodejsFunction {
       timeout: props.timeout,
       ephemeralStorageSize: props.ephemeralStorageSize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: props.retryAttempts,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       ...props.network,

@@ -2,9 +2,11 @@ import { Annotations, Duration, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
+import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
 import type { Archive } from './archive.ts';
 import type { ArchiveQuery } from './archive-query.ts';
 import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
@@ -14,8 +16,17 @@ import type { Migrations } from './migrations.ts';
 const SERVICE = 'maintenance';
 /** Daily, in the quiet hour after the backup window (02:00-03:00 UTC) and the Sunday maintenance window (03:30-04:30). */
 export const MAINTENANCE_SCHEDULE = 'cron(45 4 * * ? *)';
-/** What `recordMaintenanceMetrics` (shared/lifecycle/report.ts) emits once per run, with the `service` dimension. */
-export type MaintenanceMetric = 'MaintenanceRuns' | 'PartitionsCreated' | 'PartitionsArchived' | 'MaintenanceFailures';
+/**
+ * What `recordMaintenanceMetrics` and `recordContinuationMetrics` (shared/lifecycle/report.ts) emit once per run, with
+ * the `service` dimension.
+ */
+export type MaintenanceMetric =
+  | 'MaintenanceRuns'
+  | 'PartitionsCreated'
+  | 'PartitionsArchived'
+  | 'MaintenanceFailures'
+  | 'MaintenanceContinuations'
+  | 'MaintenanceContinuationsStopped';
 
 /**
  * DuckDB (the Parquet export) loads a native binding esbuild cannot bundle. Synth stays offline, so the installed
@@ -38,7 +49,8 @@ export interface LifecycleProps {
 
 /**
  * Partition lifecycle: the maintenance function creates future months and archives expired ones to the archive
- * bucket, daily and once after every deploy that changes it.
+ * bucket, daily and once after every deploy that changes it. A run that pauses at the deadline invokes the function
+ * again, asynchronously, to go on within minutes (shared/lifecycle/continuation.ts: why, and what bounds the chain).
  */
 export class Lifecycle extends Construct {
   readonly fn: AuditFunction;
@@ -63,7 +75,12 @@ export class Lifecycle extends Construct {
       nativePackages: DUCKDB_PACKAGES,
       // The advisory lock already makes an overlapping run skip; one slot also keeps a second run (schedule and deploy
       // trigger together, an EventBridge redelivery) from holding a connection and 1.5 GB just to find the lock taken.
+      // A continuation is asked for while its caller still holds this slot: Lambda keeps the asynchronous event and
+      // retries it (for up to 6 hours) until the slot is free, so it runs right after, never beside, its caller.
       reservedConcurrentExecutions: 1,
+      // Lambda's default, stated because the continuations rely on it: a failed run, a continuation that could not be
+      // asked for, or one that found the lock taken is retried twice (after about 1 and 2 minutes), then dropped.
+      retryAttempts: 2,
       network: props.database.clientNetwork,
       environment: {
         RETENTION_MONTHS: String(props.retentionMonths),
@@ -75,7 +92,22 @@ export class Lifecycle extends Construct {
         // ARCHIVE_KMS_KEY_ID stays unset: the archive bucket encrypts with SSE-S3 by default.
         ATHENA_WORKGROUP: archiveQuery.workGroup.ref,
         GLUE_DATABASE: archiveQuery.database.ref,
+        // About 5 hours of archiving (24 × 13.5 minutes) before a chain waits for the next daily run, and alarms.
+        MAINTENANCE_MAX_CONTINUATIONS: String(DEFAULT_MAX_CONTINUATIONS),
       },
+    });
+    // Continuations: the function may invoke itself (its unqualified ARN, which is what it calls) and nothing else.
+    // A policy of its own rather than the role's default policy: the function depends on that one, and a statement
+    // naming the function's ARN there would make the function depend on itself. The function reaches the Lambda API
+    // through the VPC's interface endpoint (Network).
+    const selfInvoke = new iam.Policy(this, 'InvokeItself', {
+      roles: [this.fn.role!],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.fn.functionArn],
+        }),
+      ],
     });
     // The owner's session: maintenance creates, detaches and drops partitions.
     props.database.addClient(this.fn, OWNER);
@@ -95,7 +127,8 @@ export class Lifecycle extends Construct {
     this.trigger = new triggers.Trigger(this, 'RunAtDeploy', {
       handler: this.fn,
       invocationType: triggers.InvocationType.EVENT,
-      executeAfter: [props.migrations],
+      // After the self-invoke right exists too, or the deploy-time run could not continue itself.
+      executeAfter: [props.migrations, selfInvoke],
       executeOnHandlerChange: true,
     });
   }

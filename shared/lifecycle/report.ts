@@ -1,4 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { ContinuationOutcome } from './continuation.ts';
 import type { MaintenanceResult } from './maintain.ts';
 
 /** The run in a few lines a person reads: what was created, archived, dropped, skipped, and how long it took. */
@@ -19,4 +20,13 @@ export function recordMaintenanceMetrics(metrics: Metrics, result: MaintenanceRe
   metrics.addMetric('PartitionsCreated', 'Count', result.created.length);
   metrics.addMetric('PartitionsArchived', 'Count', result.archived.length);
   metrics.addMetric('MaintenanceFailures', 'Count', result.status === 'failed' ? 1 : 0);
+}
+
+/**
+ * What followed the run: a continuation asked for, or a chain stopped at its bound (alarmed: the month then waits
+ * for the next daily run). Emitted as 0 or 1 on every run, like the run's own metrics.
+ */
+export function recordContinuationMetrics(metrics: Metrics, outcome: ContinuationOutcome): void {
+  metrics.addMetric('MaintenanceContinuations', 'Count', outcome.action === 'continued' ? 1 : 0);
+  metrics.addMetric('MaintenanceContinuationsStopped', 'Count', outcome.action === 'stopped' ? 1 : 0);
 }

@@ -21,8 +21,11 @@ export interface DeadLetterQueue {
 
 /** The append-only event store the writer fills. */
 export interface EventWriter {
-  /** Inserts the events; an id already stored is skipped. Resolves to the number of new rows. */
-  insert(events: readonly StoredEvent[]): Promise<number>;
+  /**
+   * Inserts the events; one already stored (a redelivery) is skipped. Resolves to the events that were new, in
+   * batch order: what was really written, for metrics that must not count a redelivered event twice.
+   */
+  insert(events: readonly StoredEvent[]): Promise<StoredEvent[]>;
 }
 
 export interface EventFilter {

@@ -26,11 +26,15 @@ const COLUMNS = [
 
 export const EVENT_COLUMNS = COLUMNS.map(([name]) => name).join(', ');
 
-/** One statement for a whole batch: one array parameter per column; a stored id is skipped, not an error. */
+/**
+ * One statement for a whole batch: one array parameter per column; a stored event is skipped, not an error. It
+ * returns the key (occurred_at, id) of each row it did insert, so the caller can tell new events from redelivered
+ * ones (the writer role may SELECT those two columns only: migration 007).
+ */
 export const INSERT_EVENTS_SQL =
   `INSERT INTO events (${EVENT_COLUMNS}) ` +
   `SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
-  'ON CONFLICT DO NOTHING';
+  'ON CONFLICT DO NOTHING RETURNING id, occurred_at';
 
 /** The parameters of INSERT_EVENTS_SQL: column arrays, in COLUMNS order. */
 export function insertParameters(events: readonly StoredEvent[]): unknown[][] {

@@ -13,11 +13,11 @@ export { InvalidCursorError } from './cursor.ts';
 export class PgEventStore implements EventWriter, EventReader {
   constructor(private readonly pool: pg.Pool) {}
 
-  async insert(events: readonly StoredEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
+  async insert(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
     const parameters = insertParameters(events);
     try {
-      return await this.insertRows(parameters);
+      return newEvents(events, await this.insertRows(parameters));
     } catch (error) {
       // The first event of a new month: create its partition, then the same statement succeeds.
       if (!isMissingPartition(error)) throw error;
@@ -25,7 +25,7 @@ export class PgEventStore implements EventWriter, EventReader {
         this.pool,
         events.map((event) => monthOf(new Date(event.occurredAt))),
       );
-      return await this.insertRows(parameters);
+      return newEvents(events, await this.insertRows(parameters));
     }
   }
 
@@ -38,10 +38,30 @@ export class PgEventStore implements EventWriter, EventReader {
     return { events, next };
   }
 
-  private async insertRows(parameters: unknown[][]): Promise<number> {
-    const result = await this.pool.query(INSERT_EVENTS_SQL, parameters);
-    return result.rowCount ?? 0;
+  /** The keys of the rows the statement inserted. */
+  private async insertRows(parameters: unknown[][]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string; occurred_at: Date }>(INSERT_EVENTS_SQL, parameters);
+    return rows.map((row) => rowKey(row.occurred_at, row.id));
   }
+}
+
+/** The primary key (occurred_at, id) as one string: milliseconds, like the column, and the id as PostgreSQL prints it. */
+const rowKey = (occurredAt: Date, id: string) => `${occurredAt.getTime()}/${id.toLowerCase()}`;
+
+/**
+ * The events whose rows were inserted, in batch order. An event repeated within the batch is inserted once and so
+ * listed once (its first occurrence).
+ */
+function newEvents(events: readonly StoredEvent[], insertedKeys: readonly string[]): StoredEvent[] {
+  const remaining = new Map<string, number>();
+  for (const key of insertedKeys) remaining.set(key, (remaining.get(key) ?? 0) + 1);
+  return events.filter((event) => {
+    const key = rowKey(new Date(event.occurredAt), event.id);
+    const left = remaining.get(key) ?? 0;
+    if (left === 0) return false;
+    remaining.set(key, left - 1);
+    return true;
+  });
 }
 
 /**

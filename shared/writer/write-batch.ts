@@ -15,7 +15,9 @@ export interface WriteBatchDeps {
   deadLetters: DeadLetterQueue;
   /**
    * Runs after a record's events are stored (e.g. publishing CRITICAL alerts). If it throws, the record is reported
-   * failed so SQS redelivers it: the insert is then a no-op and the step runs again (at least once).
+   * failed so SQS redelivers it: the insert is then a no-op and the step runs again (at least once). It runs for
+   * every stored record, new or redelivered: the store tells a redelivered event from a new one, but not whether
+   * this step already succeeded for it, and skipping it on redelivery would drop exactly the retries it relies on.
    */
   afterStored?: (events: readonly StoredEvent[]) => Promise<void>;
   log?: (level: 'warn' | 'error', message: string, details: Record<string, unknown>) => void;
@@ -26,6 +28,11 @@ export interface WriteBatchOutcome {
   failedMessageIds: string[];
   /** Events of records now safely in the store (new or already there). */
   stored: StoredEvent[];
+  /**
+   * The events this call inserted: `stored` without those already there (a redelivery, a resend). What the
+   * Events metrics count, so a redelivered event is counted once.
+   */
+  inserted: StoredEvent[];
   /** Records parked in the DLQ because they can never be stored. */
   poisoned: { messageId: string; reason: string }[];
 }
@@ -40,7 +47,7 @@ type Parsed = { record: QueueRecord; events: StoredEvent[] };
  * events are stored in order. Records that can never be stored go to the DLQ with the reason, not back to the queue.
  */
 export async function writeBatch(records: readonly QueueRecord[], deps: WriteBatchDeps): Promise<WriteBatchOutcome> {
-  const outcome: WriteBatchOutcome = { failedMessageIds: [], stored: [], poisoned: [] };
+  const outcome: WriteBatchOutcome = { failedMessageIds: [], stored: [], inserted: [], poisoned: [] };
   const parsed: Parsed[] = [];
   for (const record of records) {
     const problem = parseRecord(record);
@@ -57,7 +64,7 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
 /** One insert for the batch; if it fails, record by record, failing the rest of a group after a failed record. */
 async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<Parsed[]> {
   try {
-    await deps.store.insert(parsed.flatMap((p) => p.events));
+    outcome.inserted.push(...(await deps.store.insert(parsed.flatMap((p) => p.events))));
     return parsed;
   } catch (error) {
     deps.log?.('warn', 'batch insert failed; retrying record by record', {
@@ -73,7 +80,7 @@ async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: Wr
       continue;
     }
     try {
-      await deps.store.insert(item.events);
+      outcome.inserted.push(...(await deps.store.insert(item.events)));
       stored.push(item);
     } catch (error) {
       if (isPermanentDataError(error)) {

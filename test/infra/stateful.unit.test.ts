@@ -26,6 +26,10 @@ describe('network', () => {
         services.some((name) => name.includes(service)),
         service,
       ).toBe(true);
+    // Maintenance invokes itself to continue a long archival: the Lambda API, with private DNS so the SDK's default
+    // endpoint resolves to it.
+    const lambdaApi = endpoints.find((endpoint) => /\.lambda"/.test(JSON.stringify(endpoint.Properties.ServiceName)));
+    expect(lambdaApi?.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
     // S3 through a gateway endpoint on the isolated subnets' route tables: maintenance writes the archive.
     const gateway = endpoints.find((endpoint) => endpoint.Properties.VpcEndpointType === 'Gateway');
     expect(JSON.stringify(gateway?.Properties.ServiceName)).toContain('.s3');

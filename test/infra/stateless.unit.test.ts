@@ -8,8 +8,9 @@ import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
 import { QUERY_ROUTES } from '../../shared/access/policy.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/alerts/publish-critical.ts';
 import { archiveKeyPrefix } from '../../shared/archive/schema.ts';
+import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
 import type { MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
-import { recordMaintenanceMetrics } from '../../shared/lifecycle/report.ts';
+import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/lifecycle/report.ts';
 import { assetDirectory, auditFunctions, only, type Resource, synthesize } from './synth.ts';
 
 /** The IoT policy variable, as IoT Core reads it. */
@@ -296,6 +297,7 @@ describe('lifecycle', () => {
 
   it('may write, read and list the archive, never delete', () => {
     expect(actionsOf('maintenance')).toEqual([
+      'lambda:InvokeFunction',
       'rds-db:connect',
       's3:AbortMultipartUpload',
       's3:GetObject',
@@ -308,6 +310,36 @@ describe('lifecycle', () => {
       [statement.Action].flat().includes('s3:PutObject'),
     );
     expect(JSON.stringify(objects.Resource)).toMatch(/"\/events\/\*"\]\]\}$/);
+  });
+
+  it('may invoke itself, and no other function, to continue a paused archival; Lambda retries a failed run twice', () => {
+    const invoke = roleStatements('maintenance').filter((statement: { Action: string | string[] }) =>
+      [statement.Action].flat().some((action) => action.startsWith('lambda:')),
+    );
+    expect(invoke).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(maintenance()), 'Arn'] },
+      },
+    ]);
+    // No other function's role may invoke it (the schedule and the deploy trigger have their own permissions).
+    for (const [service] of functions) {
+      if (service !== 'maintenance') expect(actionsOf(service), service).not.toContain('lambda:InvokeFunction');
+    }
+    expect(env().MAINTENANCE_MAX_CONTINUATIONS).toBe(String(DEFAULT_MAX_CONTINUATIONS));
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(maintenance()) },
+      MaximumRetryAttempts: 2,
+    });
+    // The deploy-time run may already need to continue: its trigger waits for the self-invoke right.
+    const [policyId] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([, policy]) =>
+      JSON.stringify(policy).includes('lambda:InvokeFunction'),
+    )!;
+    const [, trigger] = Object.entries(template.findResources('Custom::Trigger')).find(([id]) =>
+      id.startsWith('Lifecycle'),
+    )!;
+    expect(trigger.DependsOn).toContain(policyId);
   });
 
   it('runs daily and once at deploy, after the migrations', () => {
@@ -608,11 +640,27 @@ describe('alarms', () => {
         status: 'ok',
       } as unknown as MaintenanceResult,
     );
+    recordContinuationMetrics(fake as unknown as Metrics, { action: 'none' });
     const service = { Name: 'service', Value: 'maintenance' };
     expect(functions.get('maintenance')!.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(service.Value);
     expect(emitted).toEqual(
-      expect.arrayContaining(['MaintenanceRuns', 'MaintenanceFailures', 'PartitionsArchived', 'PartitionsCreated']),
+      expect.arrayContaining([
+        'MaintenanceRuns',
+        'MaintenanceFailures',
+        'PartitionsArchived',
+        'PartitionsCreated',
+        'MaintenanceContinuationsStopped',
+      ]),
     );
+    // A chain of continuations that stopped at its bound, with the month still unfinished.
+    expect(alarm('MaintenanceContinuationsStopped', service)?.Properties).toMatchObject({
+      Namespace: 'FleetAuditTrail',
+      Dimensions: [service],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
     expect(alarm('MaintenanceFailures', service)?.Properties).toMatchObject({
       Namespace: 'FleetAuditTrail',
       Dimensions: [service],

@@ -51,10 +51,15 @@ describe('append-only events', () => {
 
     it('inserts, also into a month without a partition, through the store', async () => {
       const store = new PgEventStore(writer);
-      expect(await store.insert([storedEvent({ occurredAt: '2026-04-02T00:00:00.000Z' })])).toBe(1);
-      expect(await store.insert([storedEvent({ occurredAt: '2011-07-04T12:00:00.000Z' })])).toBe(1);
-      expect(await store.insert([storedEvent({ occurredAt: new Date().toISOString() })])).toBe(1);
-      expect(await store.insert([stored])).toBe(0);
+      expect(await store.insert([storedEvent({ occurredAt: '2026-04-02T00:00:00.000Z' })])).toHaveLength(1);
+      expect(await store.insert([storedEvent({ occurredAt: '2011-07-04T12:00:00.000Z' })])).toHaveLength(1);
+      expect(await store.insert([storedEvent({ occurredAt: new Date().toISOString() })])).toHaveLength(1);
+      expect(await store.insert([stored])).toHaveLength(0);
+    });
+
+    it('may read the key columns only, which INSERT … RETURNING id, occurred_at needs', async () => {
+      const { rows } = await writer.query('SELECT id FROM events WHERE occurred_at = $1', [stored.occurredAt]);
+      expect(rows).toEqual([{ id: stored.id }]);
     });
 
     it('may not create the partition of a month after the current one', async () => {
@@ -71,6 +76,9 @@ describe('append-only events', () => {
       ['DELETE', 'DELETE FROM events'],
       ['TRUNCATE', 'TRUNCATE events'],
       ['SELECT', 'SELECT * FROM events'],
+      ['SELECT a non-key column', 'SELECT payload FROM events'],
+      ['filter on a non-key column', `SELECT id FROM events WHERE type = 'robot.online'`],
+      ['SELECT a partition directly', 'SELECT id FROM events_2026_04'],
       ['CREATE TABLE', 'CREATE TABLE events_2040_01 (LIKE events)'],
       ['create any month through the maintenance function', `SELECT audit_ensure_month_partition('2040-01-01')`],
     ])('may not %s', async (_, sql) => {

@@ -27,7 +27,7 @@ describe('month partitions', () => {
 
   it('creates the partition of a month that has none when an event arrives for it', async () => {
     const event = storedEvent({ occurredAt: '2026-03-14T09:26:53.589Z' });
-    expect(await store.insert([event])).toBe(1);
+    expect(await store.insert([event])).toHaveLength(1);
     expect(await partitionOf(event.id)).toBe('events_2026_03');
   });
 
@@ -41,7 +41,7 @@ describe('month partitions', () => {
     const events = ['2025-01-31T23:59:59.999Z', '2025-02-01T00:00:00.000Z', '2025-02-15T00:00:00.000Z'].map(
       (occurredAt) => storedEvent({ occurredAt }),
     );
-    expect(await store.insert(events)).toBe(3);
+    expect(await store.insert(events)).toHaveLength(3);
     expect(await Promise.all(events.map((event) => partitionOf(event.id)))).toEqual([
       'events_2025_01',
       'events_2025_02',

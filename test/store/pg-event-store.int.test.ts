@@ -17,7 +17,7 @@ describe('PgEventStore.insert', () => {
   const listOf = (entity: StoredEvent['entity']) => store.list({ entity, limit: 100 });
 
   it('stores nothing for an empty batch', async () => {
-    expect(await store.insert([])).toBe(0);
+    expect(await store.insert([])).toHaveLength(0);
   });
 
   it('reads back exactly the event it stored, every optional field included or left out', async () => {
@@ -40,24 +40,35 @@ describe('PgEventStore.insert', () => {
       causationId: '0196b8a4-0000-7000-8000-000000000001',
     });
     const minimal = storedEvent({ entity, occurredAt: '2026-05-31T21:00:00.000Z' });
-    expect(await store.insert([full, minimal])).toBe(2);
+    expect(await store.insert([full, minimal])).toHaveLength(2);
     expect((await listOf(entity)).events).toStrictEqual([full, minimal]);
   });
 
   it('skips a redelivered batch, and the already stored part of a mixed one', async () => {
     const entity = { type: 'robot', id: 'r-redelivery' };
     const batch = [storedEvent({ entity }), storedEvent({ entity, occurredAt: '2026-06-01T00:00:00.000Z' })];
-    expect(await store.insert(batch)).toBe(2);
+    expect(await store.insert(batch)).toEqual(batch);
     const before = await count();
-    expect(await store.insert(batch)).toBe(0);
+    expect(await store.insert(batch)).toEqual([]);
     expect(await count()).toBe(before);
-    expect(await store.insert([...batch, storedEvent({ entity })])).toBe(1);
+    const fresh = storedEvent({ entity });
+    expect(await store.insert([batch[0]!, fresh, batch[1]!])).toEqual([fresh]);
     expect((await listOf(entity)).events).toHaveLength(3);
   });
 
-  it('stores an event repeated within one batch once', async () => {
+  it('stores an event repeated within one batch once, and reports it new once', async () => {
     const event = storedEvent({ entity: { type: 'robot', id: 'r-twice' } });
-    expect(await store.insert([event, event])).toBe(1);
+    expect(await store.insert([event, event])).toEqual([event]);
+  });
+
+  it('tells new events by their key (occurred_at, id), whatever the case of the id', async () => {
+    const entity = { type: 'robot', id: 'r-key' };
+    const upper = storedEvent({ entity, id: '0196B8A4-0000-7000-8000-00000000ABCD' });
+    expect(await store.insert([upper])).toEqual([upper]);
+    expect(await store.insert([upper])).toEqual([]);
+    // The same id at another instant is another row (the key is the pair), so it is new.
+    const sameIdLater = { ...upper, occurredAt: '2026-05-10T12:00:00.001Z' };
+    expect(await store.insert([upper, sameIdLater])).toEqual([sameIdLater]);
   });
 
   it('reports a row the schema refuses instead of retrying it', async () => {
@@ -75,7 +86,7 @@ describe('PgEventStore.insert', () => {
     const events = Array.from({ length: 1000 }, (_, i) =>
       storedEvent({ entity, occurredAt: new Date(start + i * 3_600_000).toISOString() }),
     );
-    expect(await store.insert(events)).toBe(1000);
+    expect(await store.insert(events)).toHaveLength(1000);
     const { rows } = await db.pool.query(
       `SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM events WHERE entity_id = 's-bulk' GROUP BY 1 ORDER BY 1`,
     );

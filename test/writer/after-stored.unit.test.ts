@@ -4,7 +4,7 @@ import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
 import { type QueueRecord, writeBatch } from '../../shared/writer/write-batch.ts';
 import { storedEvent } from '../support/events.ts';
 
-const store: EventWriter = { insert: async (events) => events.length };
+const store: EventWriter = { insert: async (events) => [...events] };
 const deadLetters: DeadLetterQueue = { sendPoison: async () => undefined };
 
 function record(messageId: string, groupId: string, event: StoredEvent): QueueRecord {

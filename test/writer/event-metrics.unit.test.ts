@@ -1,32 +1,7 @@
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { countBy, emitEventMetrics } from '../../shared/writer/event-metrics.ts';
 import { eventAbout } from '../support/events.ts';
-
-/** Records what each single metric would publish: its dimensions and its value. */
-function recordingMetrics() {
-  const published: { dimensions: Record<string, string>; name: string; value: number; cleared: boolean }[] = [];
-  const metrics = {
-    singleMetric() {
-      const entry = { dimensions: { service: 'writer' } as Record<string, string>, name: '', value: 0, cleared: false };
-      published.push(entry);
-      return {
-        clearDefaultDimensions() {
-          entry.dimensions = {};
-          entry.cleared = true;
-        },
-        addDimension(name: string, value: string) {
-          entry.dimensions[name] = value;
-        },
-        addMetric(name: string, _unit: string, value: number) {
-          entry.name = name;
-          entry.value = value;
-        },
-      };
-    },
-  } as unknown as Metrics;
-  return { metrics, published };
-}
+import { recordingMetrics } from '../support/metrics.ts';
 
 describe('event metrics', () => {
   it('counts by any key', () => {

@@ -34,7 +34,8 @@ class PgError extends Error {
 
 /**
  * An in-memory store: records every insert call; `fail(events)` decides whether a call throws (and with what).
- * The whole-batch call of a batch with several records is made to fail whenever any of its events would.
+ * The whole-batch call of a batch with several records is made to fail whenever any of its events would. Like
+ * PostgreSQL, it skips an event already stored and answers with the new ones.
  */
 function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined = () => undefined) {
   const calls: StoredEvent[][] = [];
@@ -44,8 +45,11 @@ function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined =
       calls.push([...events]);
       const error = fail(events);
       if (error) throw error;
-      rows.push(...events);
-      return events.length;
+      const fresh = events.filter(
+        (event, i) => !rows.some((row) => row.id === event.id) && events.indexOf(event) === i,
+      );
+      rows.push(...fresh);
+      return fresh;
     },
   };
   return { store, calls, rows };
@@ -74,14 +78,19 @@ describe('writeBatch: happy path', () => {
     const { deadLetters, parked } = fakeDeadLetters();
     const outcome = await writeBatch([record('m1', [a1, a2]), record('m2', [b1])], { store, deadLetters });
     expect(calls).toEqual([[a1, a2, b1]]);
-    expect(outcome).toEqual({ failedMessageIds: [], stored: [a1, a2, b1], poisoned: [] });
+    expect(outcome).toEqual({ failedMessageIds: [], stored: [a1, a2, b1], inserted: [a1, a2, b1], poisoned: [] });
     expect(parked).toEqual([]);
   });
 
   it('an empty batch touches nothing', async () => {
     const { store, calls } = fakeStore();
     const { deadLetters } = fakeDeadLetters();
-    expect(await writeBatch([], { store, deadLetters })).toEqual({ failedMessageIds: [], stored: [], poisoned: [] });
+    expect(await writeBatch([], { store, deadLetters })).toEqual({
+      failedMessageIds: [],
+      stored: [],
+      inserted: [],
+      poisoned: [],
+    });
     expect(calls).toEqual([]);
   });
 });
@@ -244,7 +253,7 @@ describe('writeBatch: when the batch insert fails', () => {
     const { deadLetters } = fakeDeadLetters();
     const events = [event('robot:a'), event('sensor:b')];
     const outcome = await writeBatch([record('m1', [events[0]!]), record('m2', [events[1]!])], { store, deadLetters });
-    expect(outcome).toEqual({ failedMessageIds: [], stored: events, poisoned: [] });
+    expect(outcome).toEqual({ failedMessageIds: [], stored: events, inserted: events, poisoned: [] });
   });
 
   it('logs the batch failure and each failed record', async () => {
@@ -259,5 +268,41 @@ describe('writeBatch: when the batch insert fails', () => {
     });
     expect(entries.map((e) => e.level)).toEqual(['warn', 'error']);
     expect(entries[1]?.details).toMatchObject({ messageId: 'a1', error: 'timeout (57014)' });
+  });
+});
+
+describe('writeBatch: redelivered events are stored once and reported as not inserted', () => {
+  it('a redelivered batch is stored (so SQS deletes it) but inserts nothing', async () => {
+    const a1 = event('robot:a', 'CRITICAL');
+    const b1 = event('sensor:b');
+    const { store, rows } = fakeStore();
+    const { deadLetters } = fakeDeadLetters();
+    const records = [record('m1', [a1]), record('m2', [b1])];
+    const first = await writeBatch(records, { store, deadLetters });
+    expect(first.inserted).toEqual([a1, b1]);
+
+    const again = await writeBatch(records, { store, deadLetters });
+    expect(again).toEqual({ failedMessageIds: [], stored: [a1, b1], inserted: [], poisoned: [] });
+    expect(rows).toEqual([a1, b1]);
+  });
+
+  it('a batch mixing redelivered and new events reports only the new ones, also when retried record by record', async () => {
+    const old = event('robot:a');
+    const fresh = event('robot:a');
+    const other = event('sensor:b');
+    let failBatch = false;
+    const { store } = fakeStore((events) =>
+      failBatch && events.length > 1 ? new PgError('deadlock', '40P01') : undefined,
+    );
+    const { deadLetters } = fakeDeadLetters();
+    await writeBatch([record('m1', [old])], { store, deadLetters });
+
+    const mixed = [record('m1', [old]), record('m2', [fresh]), record('m3', [other])];
+    expect((await writeBatch(mixed, { store, deadLetters })).inserted).toEqual([fresh, other]);
+
+    const newer = event('robot:a');
+    failBatch = true;
+    const retried = await writeBatch([record('m1', [old]), record('m4', [newer])], { store, deadLetters });
+    expect(retried).toEqual({ failedMessageIds: [], stored: [old, newer], inserted: [newer], poisoned: [] });
   });
 });

@@ -11,12 +11,14 @@ import { PgEventStore } from '../../shared/store/pg-event-store.ts';
 import { createPool } from '../../shared/store/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
+import { recordingMetrics } from '../support/metrics.ts';
 import { sqsRecord } from '../support/sqs-records.ts';
 
 let db: TestDatabase;
 let writerPool: pg.Pool;
 let queues: LocalQueues;
 let handler: (event: SQSEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+const recorded = recordingMetrics();
 
 beforeAll(async () => {
   db = await createTestDatabase('writer_handler');
@@ -25,6 +27,7 @@ beforeAll(async () => {
   handler = createWriterHandler({
     store: new PgEventStore(writerPool),
     deadLetters: new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl),
+    metrics: recorded.metrics,
   });
 });
 
@@ -69,6 +72,33 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
     expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
     expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
     expect(await countRows(events.map((e) => e.id))).toBe(1);
+  });
+
+  it('counts a redelivered batch once in Events and EventsByType, and only the new part of a mixed one', async () => {
+    const entity = { type: 'robot', id: 'counted-once' };
+    const events = [
+      storedEvent({ entity, severity: 'CRITICAL', type: 'robot.offline', occurredAt: '2031-03-01T00:00:00.000Z' }),
+      storedEvent({ entity, occurredAt: '2031-03-01T00:00:01.000Z' }),
+      storedEvent({ entity: { type: 'sensor', id: 'counted-once' }, occurredAt: '2031-03-01T00:00:02.000Z' }),
+    ];
+    const records = recordsFor(events);
+    recorded.take();
+    expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
+    expect(recorded.take()).toEqual({
+      'Events{severity=CRITICAL}': 1,
+      'Events{severity=INFO}': 2,
+      'EventsByType{type=robot.offline}': 1,
+      'EventsByType{type=robot.online}': 2,
+    });
+
+    // SQS delivers the same messages again (a lost response, a visibility timeout): stored, not counted.
+    expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
+    expect(recorded.take()).toEqual({});
+
+    const late = storedEvent({ entity, severity: 'WARNING', occurredAt: '2031-03-01T00:00:03.000Z' });
+    expect((await handler({ Records: [...records, ...recordsFor([late])] })).batchItemFailures).toEqual([]);
+    expect(recorded.take()).toEqual({ 'Events{severity=WARNING}': 1, 'EventsByType{type=robot.online}': 1 });
+    expect(await countRows([...events, late].map((e) => e.id))).toBe(4);
   });
 
   it('parks a message that can never be stored in the DLQ with its reason, and stores the rest', async () => {

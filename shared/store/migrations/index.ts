@@ -4,6 +4,7 @@ import { monthPartitions } from './003_month_partitions.ts';
 import { lifecycleState } from './004_lifecycle_state.ts';
 import { savedViews } from './005_saved_views.ts';
 import { loginUsers } from './006_login_users.ts';
+import { writerReturning } from './007_writer_returning.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   lifecycleState,
   savedViews,
   loginUsers,
+  writerReturning,
 ];
