@@ -77,9 +77,9 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
   it('counts a redelivered batch once in Events and EventsByType, and only the new part of a mixed one', async () => {
     const entity = { type: 'robot', id: 'counted-once' };
     const events = [
-      storedEvent({ entity, severity: 'CRITICAL', type: 'robot.offline', occurredAt: '2031-03-01T00:00:00.000Z' }),
-      storedEvent({ entity, occurredAt: '2031-03-01T00:00:01.000Z' }),
-      storedEvent({ entity: { type: 'sensor', id: 'counted-once' }, occurredAt: '2031-03-01T00:00:02.000Z' }),
+      storedEvent({ entity, severity: 'CRITICAL', type: 'robot.offline', occurredAt: '2019-03-01T00:00:00.000Z' }),
+      storedEvent({ entity, occurredAt: '2019-03-01T00:00:01.000Z' }),
+      storedEvent({ entity: { type: 'sensor', id: 'counted-once' }, occurredAt: '2019-03-01T00:00:02.000Z' }),
     ];
     const records = recordsFor(events);
     recorded.take();
@@ -95,7 +95,7 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
     expect((await handler({ Records: records })).batchItemFailures).toEqual([]);
     expect(recorded.take()).toEqual({});
 
-    const late = storedEvent({ entity, severity: 'WARNING', occurredAt: '2031-03-01T00:00:03.000Z' });
+    const late = storedEvent({ entity, severity: 'WARNING', occurredAt: '2019-03-01T00:00:03.000Z' });
     expect((await handler({ Records: [...records, ...recordsFor([late])] })).batchItemFailures).toEqual([]);
     expect(recorded.take()).toEqual({ 'Events{severity=WARNING}': 1, 'EventsByType{type=robot.online}': 1 });
     expect(await countRows([...events, late].map((e) => e.id))).toBe(4);
