@@ -45,7 +45,7 @@ export class StatelessStack extends Stack {
       ...{ retentionMonths: config.retentionMonths, premakeMonths: config.premakeMonths },
     });
 
-    const alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
+    const alarms = new Alarms(this, 'Alarms', { envName: config.envName, alarmEmail: config.alarmEmail });
     alarms.addCriticalEvents(writer);
     alarms.addQueue(queue);
     alarms.addFunction('Writer', writer.fn);
