@@ -35,7 +35,7 @@ export class StatelessStack extends Stack {
     webUi.publish({ apiUrl: api.api.apiEndpoint });
     const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
     const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
-    new QueryApi(this, 'QueryApi', { api, queue, database });
+    const queryApi = new QueryApi(this, 'QueryApi', { api, queue, database });
 
     const migrations = new Migrations(this, 'Migrations', { database });
     const writer = new Writer(this, 'Writer', { queue, database, alerts });
@@ -51,6 +51,7 @@ export class StatelessStack extends Stack {
     alarms.addFunction('Writer', writer.fn);
     alarms.addFunction('HttpIngest', httpIngest.fn);
     alarms.addFunction('IotIngest', iotIngest.fn);
+    alarms.addFunction('QueryApi', queryApi.fn);
     alarms.addFunction('Maintenance', lifecycle.fn);
     alarms.addMaintenance(lifecycle);
 
@@ -60,6 +61,7 @@ export class StatelessStack extends Stack {
     dashboard.addFunction('Writer', writer.fn);
     dashboard.addFunction('HTTP ingest', httpIngest.fn);
     dashboard.addFunction('IoT ingest', iotIngest.fn);
+    dashboard.addFunction('Query API', queryApi.fn);
     dashboard.addDatabase(database);
     dashboard.addFunction('Maintenance', lifecycle.fn);
     dashboard.addArchiveRuns(lifecycle);

@@ -569,6 +569,30 @@ describe('alarms', () => {
     }
   });
 
+  it('watch every function but the migrations (a failed migration fails the deploy) for errors and throttles, on the dashboard too', () => {
+    const dashboard = JSON.stringify(only(template.findResources('AWS::CloudWatch::Dashboard')));
+    const watched = [...functions].filter(([service]) => service !== 'migrate');
+    expect(watched.map(([service]) => service)).toContain('query-api');
+    for (const [service, fn] of watched) {
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }];
+      for (const metric of ['Errors', 'Throttles']) {
+        const found = alarms().find(
+          (a) =>
+            a.Properties.Namespace === 'AWS/Lambda' &&
+            a.Properties.MetricName === metric &&
+            JSON.stringify(a.Properties.Dimensions) === JSON.stringify(dimensions),
+        );
+        expect(found?.Properties, `${service} ${metric}`).toMatchObject({
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: [expect.anything()],
+        });
+      }
+      expect(dashboard, `${service} on the dashboard`).toContain(JSON.stringify(dimensions[0]!.Value));
+    }
+    expect(dashboard).toContain('Query API duration');
+  });
+
   it('notify one SNS topic with the configured email subscription', () => {
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
     for (const a of alarms()) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
