@@ -31,7 +31,11 @@ export class StatelessStack extends Stack {
         config.jwtIssuer && config.jwtAudience ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : undefined,
     });
     const webUi = new WebUi(this, 'WebUi');
-    const api = new EventsApi(this, 'Api', { authorizer: identity.authorizer, corsOrigins: [webUi.url] });
+    const api = new EventsApi(this, 'Api', {
+      envName: config.envName,
+      authorizer: identity.authorizer,
+      corsOrigins: [webUi.url],
+    });
     webUi.publish({ apiUrl: api.api.apiEndpoint });
     const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
     const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
