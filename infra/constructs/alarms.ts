@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -16,14 +17,45 @@ export const OLDEST_MESSAGE_AGE_LIMIT = Duration.minutes(5);
 /** A daily job with slack for a late or slow run: no `MaintenanceRuns` for this long means it stopped running. */
 export const MAINTENANCE_SILENCE_LIMIT = Duration.hours(26);
 
-/** The alarms of the trail, all notifying one SNS topic (an email subscription when `alarmEmail` is set). */
+/**
+ * The alarms of the trail, all notifying one SNS topic (an email subscription when `alarmEmail` is set). Each is named
+ * `fleet-audit-<envName>/<id>`: readable in the notification, and the prefix the topic lets CloudWatch publish for.
+ */
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
   private readonly action: actions.SnsAction;
+  private readonly namePrefix: string;
 
-  constructor(scope: Construct, id: string, props: { alarmEmail?: string }) {
+  constructor(scope: Construct, id: string, props: { envName: string; alarmEmail?: string }) {
     super(scope, id);
-    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Fleet audit trail alarms', enforceSSL: true });
+    // "/" cannot occur in an envName, so no other environment's alarm names start with this prefix.
+    this.namePrefix = `fleet-audit-${props.envName}/`;
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: `Fleet audit trail alarms (${props.envName})`,
+      enforceSSL: true,
+    });
+    // enforceSSL gives the topic a policy, and CloudWatch (a service principal) may publish only if that policy says
+    // so; scoped to this account's alarms of this environment against the confused deputy.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${this.namePrefix}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     this.action = new actions.SnsAction(this.topic);
   }
@@ -72,10 +104,14 @@ export class Alarms extends Construct {
     );
   }
 
-  /** A function failing or being throttled. */
-  addFunction(name: string, fn: lambda.IFunction): void {
+  /**
+   * A function failing or being throttled. `throttlesExpectedBecause`: no throttle alarm, for a function whose
+   * throttles are part of its design (say why).
+   */
+  addFunction(name: string, fn: lambda.IFunction, options: { throttlesExpectedBecause?: string } = {}): void {
     const period = Duration.minutes(5);
     this.add(`${name}Errors`, `${name} failed`, fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }), 1);
+    if (options.throttlesExpectedBecause) return;
     this.add(
       `${name}Throttles`,
       `${name} was throttled`,
@@ -129,6 +165,7 @@ export class Alarms extends Construct {
     options: Partial<Pick<cloudwatch.AlarmProps, 'evaluationPeriods' | 'comparisonOperator' | 'treatMissingData'>> = {},
   ): void {
     const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${this.namePrefix}${id}`,
       alarmDescription: description,
       metric,
       threshold,

@@ -85,6 +85,8 @@ export class EventDatabase extends Construct {
       description: 'Lambdas that use the event database',
     });
     this.proxy = this.cluster.addProxy('Proxy', {
+      // Named after its cluster: proxy names are unique per account and region, one per environment.
+      dbProxyName: clusterIdentifier,
       vpc,
       vpcSubnets: isolatedSubnets,
       secrets: [this.cluster.secret!, ...Object.values(this.loginSecrets)],

@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 };
 
 export interface EventsApiProps {
+  /** Names the API `fleet-audit-<envName>`: each environment's is told apart in the console. */
+  envName: string;
   authorizer: apigw.IHttpRouteAuthorizer;
   /** Browser origins allowed to call the API (the web UI's); none: no CORS, same-origin or non-browser clients only. */
   corsOrigins?: string[];
@@ -21,6 +23,7 @@ export class EventsApi extends Construct {
   constructor(scope: Construct, id: string, props: EventsApiProps) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `fleet-audit-${props.envName}`,
       description: 'Fleet audit trail',
       defaultAuthorizer: props.authorizer,
       createDefaultStage: false,

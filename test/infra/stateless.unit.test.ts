@@ -11,7 +11,16 @@ import { archiveKeyPrefix } from '../../shared/archive/schema.ts';
 import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
 import type { MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
 import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/lifecycle/report.ts';
-import { assetDirectory, auditFunctions, only, type Resource, synthesize } from './synth.ts';
+import {
+  assetDirectory,
+  auditFunctions,
+  iamWildcard,
+  only,
+  PSEUDO_PARAMETERS,
+  type Resource,
+  resolveLiteral,
+  synthesize,
+} from './synth.ts';
 
 /** The IoT policy variable, as IoT Core reads it. */
 const THING = '$' + '{iot:Connection.Thing.ThingName}';
@@ -74,6 +83,40 @@ const actionsOf = (service: string) =>
   roleStatements(service)
     .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
     .sort();
+
+type Statement = {
+  Effect: string;
+  Principal?: { Service?: string | string[] };
+  Action: string | string[];
+  Resource: string | { Ref?: string } | (string | { Ref?: string })[];
+  Condition?: Record<string, Record<string, unknown>>;
+};
+
+/** The Allow statements of a topic's policies that let CloudWatch (alarm actions) publish to it. */
+const cloudWatchPublishStatements = (resources: Record<string, Resource>, topicId: string) =>
+  Object.values(resources)
+    .filter(
+      (resource) =>
+        resource.Type === 'AWS::SNS::TopicPolicy' &&
+        resource.Properties.Topics.some((topic: { Ref?: string }) => topic.Ref === topicId),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        [statement.Principal?.Service].flat().includes('cloudwatch.amazonaws.com') &&
+        [statement.Action].flat().some((action) => action.toLowerCase() === 'sns:publish') &&
+        [statement.Resource]
+          .flat()
+          .some((resource) => resource === '*' || (resource as { Ref?: string }).Ref === topicId),
+    );
+
+/** A condition key's value under one of `operators` (condition keys are case-insensitive). */
+const conditionValue = (statement: Statement, key: string, operators: string[]) =>
+  Object.entries(statement.Condition ?? {})
+    .filter(([operator]) => operators.includes(operator))
+    .flatMap(([, values]) => Object.entries(values))
+    .find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
 
 describe('queue', () => {
   it('is FIFO with a FIFO dead-letter queue, producer ids for deduplication, high-throughput mode, SSE', () => {
@@ -684,19 +727,107 @@ describe('alarms', () => {
     });
     // CloudWatch's limit for periods of an hour or more: Period x EvaluationPeriods <= 7 days.
     expect(notRun!.Period * notRun!.EvaluationPeriods).toBeLessThanOrEqual(7 * 86_400);
-    for (const metric of ['Errors', 'Throttles']) {
-      const found = alarms().find(
+    const maintenanceAlarm = (metric: string) =>
+      alarms().find(
         (a) =>
           a.Properties.MetricName === metric && a.Properties.Dimensions[0].Value.Ref?.startsWith('LifecycleFunction'),
       );
-      expect(found?.Properties.Threshold, metric).toBe(1);
+    expect(maintenanceAlarm('Errors')?.Properties.Threshold).toBe(1);
+    // Continuations are throttled by design (they wait for the one reserved slot): no alarm on that.
+    expect(maintenanceAlarm('Throttles')).toBeUndefined();
+  });
+
+  it('watch every function but the migrations (a failed migration fails the deploy) for errors and throttles, on the dashboard too', () => {
+    const dashboard = JSON.stringify(only(template.findResources('AWS::CloudWatch::Dashboard')));
+    const watched = [...functions].filter(([service]) => service !== 'migrate');
+    expect(watched.map(([service]) => service)).toContain('query-api');
+    for (const [service, fn] of watched) {
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }];
+      // Maintenance's throttles are its continuations waiting for the reserved slot (see lifecycle above).
+      for (const metric of service === 'maintenance' ? ['Errors'] : ['Errors', 'Throttles']) {
+        const found = alarms().find(
+          (a) =>
+            a.Properties.Namespace === 'AWS/Lambda' &&
+            a.Properties.MetricName === metric &&
+            JSON.stringify(a.Properties.Dimensions) === JSON.stringify(dimensions),
+        );
+        expect(found?.Properties, `${service} ${metric}`).toMatchObject({
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: [expect.anything()],
+        });
+      }
+      expect(dashboard, `${service} on the dashboard`).toContain(JSON.stringify(dimensions[0]!.Value));
     }
+    expect(dashboard).toContain('Query API duration');
   });
 
   it('notify one SNS topic with the configured email subscription', () => {
     const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
     for (const a of alarms()) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('reach people: every alarm action is a topic whose policy lets CloudWatch publish for the alarms of this account', () => {
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    const stackName = synthesized.stacks.stateless.stackName;
+    const { 'AWS::Partition': partition, 'AWS::Region': region, 'AWS::AccountId': account } = PSEUDO_PARAMETERS;
+    const alarmArnPrefix = `arn:${partition}:cloudwatch:${region}:${account}:alarm:`;
+    const problems: string[] = [];
+    const entries = Object.entries(template.findResources('AWS::CloudWatch::Alarm')) as [string, Resource][];
+    expect(entries.length).toBeGreaterThan(0);
+    for (const [alarmId, alarm] of entries) {
+      const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap(
+        (key) => alarm.Properties[key] ?? [],
+      );
+      // The same topic usually serves ALARM and OK: check each target once.
+      const targets = [...new Map(actions.map((action) => [JSON.stringify(action), action])).values()];
+      if (actions.length === 0) problems.push(`${alarmId} notifies no one`);
+      // Without an AlarmName, CloudFormation generates one: only a policy for any alarm name can cover it.
+      const name = alarm.Properties.AlarmName && resolveLiteral(alarm.Properties.AlarmName, stackName);
+      for (const action of targets) {
+        const topicId = action.Ref;
+        const topic = resources[topicId];
+        if (topic?.Type !== 'AWS::SNS::Topic') {
+          problems.push(`${alarmId}: action ${JSON.stringify(action)} is not a topic of this stack`);
+          continue;
+        }
+        // CloudWatch also needs kms:Decrypt and kms:GenerateDataKey* in the key policy of an encrypted topic.
+        if (topic.Properties.KmsMasterKeyId) problems.push(`${topicId} is encrypted: check its key policy here too`);
+        const allows = cloudWatchPublishStatements(resources, topicId);
+        if (allows.length === 0) problems.push(`${alarmId} → ${topicId}: no Allow for CloudWatch to sns:Publish`);
+        const scoped = allows.filter((statement) => {
+          const sourceAccount = conditionValue(statement, 'aws:SourceAccount', ['StringEquals']);
+          const sourceArn = conditionValue(statement, 'aws:SourceArn', ['ArnLike', 'ArnEquals']);
+          const pattern = resolveLiteral(sourceArn, stackName);
+          return (
+            resolveLiteral(sourceAccount, stackName) === account &&
+            pattern?.startsWith(alarmArnPrefix) &&
+            (name ? iamWildcard(pattern).test(`${alarmArnPrefix}${name}`) : pattern === `${alarmArnPrefix}*`)
+          );
+        });
+        if (allows.length > 0 && scoped.length === 0)
+          problems.push(
+            `${alarmId} → ${topicId}: no Allow scoped to aws:SourceAccount and an aws:SourceArn covering alarm ${name ?? '(generated name)'}`,
+          );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('are the only publishers to an SNS topic (another would need its own check above)', () => {
+    for (const checked of [synthesized.stateful, synthesized.stateless]) {
+      const { Resources: resources, Outputs: outputs = {} } = checked.toJSON();
+      for (const topicId of Object.keys(checked.findResources('AWS::SNS::Topic'))) {
+        const reference = new RegExp(`\\{"(Ref|Fn::GetAtt)":\\[?"${topicId}"`);
+        const referrers = Object.entries(resources as Record<string, Resource>)
+          .filter(([, resource]) => reference.test(JSON.stringify(resource.Properties ?? {})))
+          .map(([id, resource]) => `${resource.Type} ${id}`)
+          .filter((referrer) => !/^AWS::(SNS::TopicPolicy|SNS::Subscription|CloudWatch::Alarm) /.test(referrer));
+        expect(referrers, topicId).toEqual([]);
+        expect(JSON.stringify(outputs), `${topicId} is exported`).not.toMatch(reference);
+      }
+    }
   });
 
   it('and the dashboard shows events by severity and by type, the queue, the writer and the database', () => {

@@ -50,3 +50,40 @@ export function only<T>(values: Record<string, T>): T {
   if (all.length !== 1) throw new Error(`expected exactly one resource, found ${all.length}`);
   return all[0]!;
 }
+
+/**
+ * Stand-ins for the pseudo parameters. The stacks are environment-agnostic, so every stack synthesized here deploys
+ * to the same account and region as far as these helpers can tell: exactly the case of two environments in one account.
+ */
+export const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::AccountId': '111122223333',
+  'AWS::Region': 'eu-west-1',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/**
+ * The string CloudFormation makes of a template value in the stack `stackName`, or undefined when it depends on a
+ * resource (Ref, Fn::GetAtt, Fn::ImportValue, …): that is known only at deploy time.
+ */
+export function resolveLiteral(value: Json, stackName: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || typeof value !== 'object') return undefined;
+  if ('Ref' in value) return value.Ref === 'AWS::StackName' ? stackName : PSEUDO_PARAMETERS[value.Ref];
+  if ('Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'] as [string, Json[]];
+    const resolved = parts.map((part) => resolveLiteral(part, stackName));
+    return resolved.every((part) => part !== undefined) ? resolved.join(separator) : undefined;
+  }
+  return undefined;
+}
+
+/** IAM's `*` and `?` wildcards (ArnLike, StringLike) as a regular expression. */
+export function iamWildcard(pattern: string): RegExp {
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
