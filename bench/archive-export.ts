@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { openDuckDb } from '../shared/archive/duckdb.ts';
-import { exportSlice, type RowKey } from '../shared/archive/export.ts';
+import { exportSlice, pgRowText, type RowKey } from '../shared/archive/export.ts';
 import { FileObjectStore } from '../shared/archive/file-store.ts';
 import { formatMonth, type Month, partitionName } from '../shared/domain/month.ts';
 import { DEFAULT_ROWS_PER_FILE } from '../shared/lifecycle/maintain.ts';
@@ -19,6 +19,7 @@ export interface ExportMeasurement {
   /** Rows per second of a plain `COPY … TO STDOUT (FORMAT csv)` of the same partition, the baseline. */
   copy_csv_rows_per_s: number;
   parquet_bytes_per_row: number;
+  /** The CSV the export streams out of PostgreSQL (its select list), per row. */
   csv_bytes_per_row: number;
   /** The partition's heap, TOAST and indexes per row. */
   pg_bytes_per_row: number;
@@ -38,7 +39,6 @@ export async function measureArchiveExport(options: {
     const archive = new FileObjectStore(join(dir, 'archive'));
     let rows = 0;
     let parquetBytes = 0;
-    let csvBytes = 0;
     let after: RowKey | undefined;
     const started = performance.now();
     for (let n = 0; ; n++) {
@@ -55,7 +55,6 @@ export async function measureArchiveExport(options: {
       await archive.put(`${formatMonth(options.month)}/${n}.parquet`, { file: slice.file });
       rows += slice.rows;
       parquetBytes += slice.bytes;
-      csvBytes += slice.csvBytes;
       after = slice.last;
     }
     const exportS = (performance.now() - started) / 1000;
@@ -67,6 +66,7 @@ export async function measureArchiveExport(options: {
       new Writable({ write: (_chunk, _encoding, done) => done() }),
     );
     const copyS = (performance.now() - copyStarted) / 1000;
+    const csvBytes = await exportCsvBytes(client, table);
     const size = await client.query<{ bytes: string }>('SELECT pg_total_relation_size($1::regclass) AS bytes', [
       `public.${pg.escapeIdentifier(table)}`,
     ]);
@@ -83,4 +83,22 @@ export async function measureArchiveExport(options: {
     client.release();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The size of the CSV the export streams out of PostgreSQL for the whole partition: its select list (pgRowText), one
+ * untimed COPY. The slices' CSV files add up to the same bytes, whatever their boundaries.
+ */
+async function exportCsvBytes(client: pg.ClientBase, table: string): Promise<number> {
+  let bytes = 0;
+  await pipeline(
+    client.query(copyTo(`COPY (SELECT ${pgRowText} FROM ${pg.escapeIdentifier(table)}) TO STDOUT (FORMAT csv)`)),
+    new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
+  return bytes;
 }
