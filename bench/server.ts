@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { startEmbeddedPostgres } from '../shared/local/embedded-postgres.ts';
 import { generatePassword, LOGIN_USERS, type LoginPasswords, setLoginPasswords } from '../shared/store/login-users.ts';
-import { createScratchDatabase } from '../shared/store/scratch-database.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 
 /** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */
 export interface BenchServer {

@@ -1,7 +1,8 @@
 import { addMonths, monthBounds, monthOf, partitionName } from '../../shared/domain/month.ts';
-import { measureArchiveExport, measureMaintenanceStall } from '../../shared/lifecycle/bench-hooks.ts';
+import { measureArchiveExport } from '../archive-export.ts';
 import { createFleet } from '../events.ts';
 import { LOAD_STREAMS, loadEvents } from '../load.ts';
+import { measureMaintenanceStall } from '../maintenance-stall.ts';
 import { ratio, round } from '../stats.ts';
 import type { BenchPart } from '../types.ts';
 import { FLEET_SIZE } from './queries.ts';

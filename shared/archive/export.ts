@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -21,8 +21,6 @@ export interface ParquetSlice {
   rows: number;
   bytes: number;
   sha256: string;
-  /** Size of the CSV the rows travelled in from PostgreSQL (for the benchmark's bytes per row). */
-  csvBytes: number;
   last: RowKey;
 }
 
@@ -85,7 +83,6 @@ export async function exportSlice(input: {
   );
   await pipeline(copy, createWriteStream(csv));
   const rows = copy.rowCount;
-  const csvBytes = (await stat(csv)).size;
 
   const file = join(workDir, `${name}.parquet`);
   try {
@@ -98,7 +95,7 @@ export async function exportSlice(input: {
     await rm(csv, { force: true });
   }
   const { bytes, sha256 } = await fileDigest(file);
-  return { file, rows, bytes, sha256, csvBytes, last };
+  return { file, rows, bytes, sha256, last };
 }
 
 /** The key of the slice's last row: `rowsPerFile` rows on, or the partition's last row when fewer remain. */

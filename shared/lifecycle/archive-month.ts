@@ -166,7 +166,7 @@ async function exportStep(deps: ArchiveMonthDeps, month: Month, generation: numb
       await rm(slice.file, { force: true });
     }
     files.push({ key, rows: slice.rows, bytes: slice.bytes, sha256: slice.sha256 });
-    progress = { after: slice.last, csvBytes: (progress?.csvBytes ?? 0) + slice.csvBytes };
+    progress = { after: slice.last };
     await saveExportProgress(deps.client, month, generation, files, progress);
     await deps.crash?.('export:file', month);
     done += slice.rows;

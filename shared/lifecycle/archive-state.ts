@@ -19,7 +19,7 @@ export interface StepState {
   step: ArchiveStep;
   files: ArchivedFile[];
   rowCount: number | null;
-  progress: { after: RowKey; csvBytes: number } | null;
+  progress: { after: RowKey } | null;
   finished: boolean;
   error: string | null;
 }

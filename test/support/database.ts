@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../../shared/store/scratch-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../../bench/scratch-database.ts';
 
 export type TestDatabase = ScratchDatabase;
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createScratchDatabase, withClient } from '../../bench/scratch-database.ts';
 import {
   generatePassword,
   LOGIN_USERS,
   type LoginPasswords,
   setLoginPasswords,
 } from '../../shared/store/login-users.ts';
-import { createScratchDatabase, withClient } from '../../shared/store/scratch-database.ts';
 
 /** The tests' database owner: the name the deployed owner has (infra/constructs/event-database.ts). */
 export const TEST_OWNER = 'audit_owner';
