@@ -1,14 +1,10 @@
 import { OTEL_SEVERITY_NUMBER, type Severity } from '../domain/severity.ts';
 import type { EventFilter } from '../ports/index.ts';
 import { decodeCursor } from './cursor.ts';
+import type { SqlQuery } from './event-query.ts';
 import { EVENT_COLUMNS } from './event-rows.ts';
 
 export const MAX_PAGE_SIZE = 1000;
-
-export interface SqlQuery {
-  text: string;
-  values: unknown[];
-}
 
 /**
  * The newest-first page of events matching the filter, as parameterised SQL: every filter value travels in
