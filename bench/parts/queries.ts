@@ -2,14 +2,17 @@ import type pg from 'pg';
 import type { EntityRef } from '../../shared/domain/entity.ts';
 import { uuidv7 } from '../../shared/domain/ids.ts';
 import { monthBounds, monthOf, monthRange } from '../../shared/domain/month.ts';
-import type { EventFilter } from '../../shared/ports/index.ts';
 import { DEFAULT_PAGE_SIZE } from '../../shared/query/instant.ts';
-import { resolveFilter } from '../../shared/query/params.ts';
+import { applyPageCursor, encodePageCursor } from '../../shared/query/page-cursor.ts';
+import { type FilterParams, resolveFilter } from '../../shared/query/params.ts';
 import { MAX_STATS_ROWS } from '../../shared/query/read.ts';
-import { encodeCursor } from '../../shared/store/cursor.ts';
-import { buildEventPageQuery, buildStatsQuery, type EventQueryFilter } from '../../shared/store/event-query.ts';
-import { buildListQuery, type SqlQuery } from '../../shared/store/list-query.ts';
-import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import {
+  buildEventPageQuery,
+  buildStatsQuery,
+  type EventQueryFilter,
+  type PageRequest,
+  type SqlQuery,
+} from '../../shared/store/event-query.ts';
 import { PgQueryStore } from '../../shared/store/pg-query-store.ts';
 import { createPool } from '../../shared/store/pool.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';
@@ -20,7 +23,6 @@ import type { BenchContext, BenchPart } from '../types.ts';
 
 const DAY_MS = 86_400_000;
 export const FLEET_SIZE = 5000;
-const PAGE = 100;
 
 interface QueryCase {
   name: string;
@@ -30,7 +32,8 @@ interface QueryCase {
 
 /**
  * Part 3: N events over 12 months for 5,000 entities, loaded with COPY and analyzed, then the latency of the
- * queries users make, through the product's query builder and store where the product has the query.
+ * queries users make, as the query API runs them: its parameters resolved to a filter (window included), then its
+ * query builder and store.
  */
 export const queriesPart: BenchPart = async (ctx) => {
   const { options, log } = ctx;
@@ -45,7 +48,7 @@ export const queriesPart: BenchPart = async (ctx) => {
 
     const reader = createPool({ connectionString: db.readerUrl, max: 1 });
     try {
-      const cases = queryCases(new PgEventStore(reader), new PgQueryStore(reader), fleet, endMs);
+      const cases = queryCases(new PgQueryStore(reader), fleet, endMs);
       const latencies: Record<string, LatencySummary> = {};
       const random = createRandom(3);
       for (const query of cases) {
@@ -67,10 +70,12 @@ export const queriesPart: BenchPart = async (ctx) => {
           `${load.rows} rows over the 12 months before the run, ${FLEET_SIZE} entities, loaded by ${LOAD_STREAMS} ` +
             'COPY streams, then VACUUM (ANALYZE); latencies are sequential on one audit_reader connection with a warm ' +
             `cache, ${options.samples} runs each at most (${options.maxSecondsPerLoop} s bound), random parameters`,
-          'entity_history is what GET /entities/{type}/{id}/events reads (PgQueryStore.page, default 7-day window, ' +
-            'newest 100); entity_history_all_time is the newest 100 with no window (PgEventStore.list); critical_24h, ' +
-            'range_page (type prefix + 7 days) and next_page (keyset cursor mid-month) run through PgEventStore.list; ' +
-            'hourly_counts_30d is GET /stats?since=30d (interval hour, groupBy severity) through PgQueryStore.stats',
+          'every case is a query API read through PgQueryStore, its window resolved as the route resolves it: ' +
+            'entity_history is GET /entities/{type}/{id}/events without parameters (default 7-day window, newest ' +
+            '100); entity_history_93d the same with since=93d (the widest window a request may read); critical_24h ' +
+            'is GET /events?severity=CRITICAL&since=24h; range_page a type prefix over 7 days; next_page a keyset ' +
+            "cursor mid-month in that month's window; hourly_counts_30d is GET /stats?since=30d (interval hour, " +
+            'groupBy severity) through PgQueryStore.stats',
         ],
         details: { latencies, severityMix: shape.severityMix, tableBytes: shape, load },
       };
@@ -94,49 +99,55 @@ export function hourlyCountsFilter(untilMs: number): EventQueryFilter {
 
 export const HOURLY_COUNTS_OPTIONS = { interval: 'hour', groupBy: 'severity', maxRows: MAX_STATS_ROWS } as const;
 
-function queryCases(
-  store: PgEventStore,
-  queries: PgQueryStore,
-  fleet: readonly EntityRef[],
-  endMs: number,
-): QueryCase[] {
-  const list = (filter: EventFilter) => ({ sql: buildListQuery(filter), run: () => store.list(filter) });
-  // What GET /entities/{type}/{id}/events reads without parameters: the newest page of the default window.
-  const routeWindow = resolveFilter({}, new Date(endMs));
-  if (!routeWindow.ok) throw new Error(routeWindow.message);
-  const historyPage = { order: 'desc', limit: DEFAULT_PAGE_SIZE } as const;
+function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: number): QueryCase[] {
+  const now = new Date(endMs);
+  /** The filter the query API reads for these parameters: the route's own resolution of the window. */
+  const routeFilter = (params: FilterParams): EventQueryFilter => {
+    const resolved = resolveFilter(params, now);
+    if (!resolved.ok) throw new Error(`${resolved.parameter}: ${resolved.message}`);
+    return resolved.value;
+  };
+  /** A route's page without order, limit or cursor parameters: the newest DEFAULT_PAGE_SIZE. */
+  const newest: PageRequest = { order: 'desc', limit: DEFAULT_PAGE_SIZE };
+  const page = (filter: EventQueryFilter, request: PageRequest = newest) => ({
+    sql: buildEventPageQuery(filter, request),
+    run: () => queries.page(filter, request),
+  });
+  const iso = (ms: number) => new Date(ms).toISOString();
   // Full months only: the current one is partly filled.
   const months = monthRange(monthOf(new Date(endMs - 365 * DAY_MS)), monthOf(new Date(endMs))).slice(1, -1);
   return [
+    // What GET /entities/{type}/{id}/events reads without parameters: the newest page of the default window.
+    { name: 'entity_history', sample: (random) => page({ ...routeFilter({}), entity: pick(random, fleet) }) },
+    // The same route with the widest window a request may read.
     {
-      name: 'entity_history',
-      sample: (random) => {
-        const filter = { ...routeWindow.value, entity: pick(random, fleet) };
-        return { sql: buildEventPageQuery(filter, historyPage), run: () => queries.page(filter, historyPage) };
-      },
+      name: 'entity_history_93d',
+      sample: (random) => page({ ...routeFilter({ since: '93d' }), entity: pick(random, fleet) }),
     },
-    // The same entity's newest 100 with no time window (PgEventStore.list, as `trail` reads it): every partition.
-    { name: 'entity_history_all_time', sample: (random) => list({ entity: pick(random, fleet), limit: PAGE }) },
     {
       name: 'critical_24h',
       sample: (random) =>
-        list({ severity: ['CRITICAL'], since: new Date(endMs - DAY_MS - random() * 3_600_000), limit: PAGE }),
+        page(routeFilter({ severity: 'CRITICAL', since: iso(endMs - DAY_MS - random() * 3_600_000) })),
     },
     {
       name: 'range_page',
       sample: (random) => {
         const since = endMs - 365 * DAY_MS + random() * 350 * DAY_MS;
-        const family = pick(random, ['sensor.*', 'robot.*', 'container.*', 'controller.*', 'user.*']);
-        return list({ type: family, since: new Date(since), until: new Date(since + 7 * DAY_MS), limit: PAGE });
+        const type = pick(random, ['sensor.*', 'robot.*', 'container.*', 'controller.*', 'user.*']);
+        return page(routeFilter({ type, since: iso(since), until: iso(since + 7 * DAY_MS) }));
       },
     },
     {
+      // The page after one that ended mid-month, in a month's window: its `next` applied as GET /events applies it.
       name: 'next_page',
       sample: (random) => {
         const { start, end } = monthBounds(pick(random, months));
+        const filter = routeFilter({ since: start.toISOString(), until: end.toISOString() });
         const at = start.getTime() + (0.25 + random() / 2) * (end.getTime() - start.getTime());
-        const cursor = encodeCursor({ occurredAt: new Date(at).toISOString(), id: uuidv7(at) });
-        return list({ cursor, limit: PAGE });
+        const next = encodePageCursor(filter, 'desc', { occurredAt: iso(at), id: uuidv7(at) });
+        const cursor = applyPageCursor(next, filter, 'desc');
+        if (!cursor.ok) throw new Error(cursor.message);
+        return page(cursor.filter, { ...newest, after: cursor.after });
       },
     },
     {

@@ -1,11 +1,29 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { v7 } from 'uuid';
 
-/** RFC 9562 UUIDv7: 48-bit Unix milliseconds, then random bits, so ids sort by creation time. */
+/** The millisecond of the last id made and its counter. */
+const last = { msecs: Number.NEGATIVE_INFINITY, seq: 0 };
+/** The counter is 32 bits; each new millisecond seeds it below 2^31, so at least 2^31 ids fit in one millisecond. */
+const SEQ_SEED_LIMIT = 2 ** 31;
+const SEQ_LIMIT = 2 ** 32;
+
+/**
+ * RFC 9562 UUIDv7, laid out by `uuid`'s v7: 48-bit Unix milliseconds, a 32-bit counter (RFC 9562 §6.2 method 1:
+ * seeded at random in each new millisecond, incremented for each further id of that millisecond), then random bits.
+ * Ids sort by their milliseconds, and ids made in one millisecond in the order they were made: all the events of
+ * one request, stamped with its receive time, sort as the request listed them.
+ *
+ * `nowMs` is the instant the id carries (not clamped: a clock that steps back, or another request's earlier receive
+ * time, starts a new counter there). `uuid`'s own counter cannot serve: it holds only with its own clock, not a
+ * given time.
+ */
 export function uuidv7(nowMs: number = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(nowMs, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  if (nowMs === last.msecs) {
+    last.seq++;
+    if (last.seq >= SEQ_LIMIT) throw new RangeError(`the UUIDv7 counter of millisecond ${nowMs} is exhausted`);
+  } else {
+    last.msecs = nowMs;
+    last.seq = randomInt(SEQ_SEED_LIMIT);
+  }
+  return v7({ msecs: nowMs, seq: last.seq });
 }

@@ -28,27 +28,6 @@ export interface EventWriter {
   insert(events: readonly StoredEvent[]): Promise<StoredEvent[]>;
 }
 
-export interface EventFilter {
-  entity?: { type: string; id: string };
-  type?: string;
-  severity?: string[];
-  since?: Date;
-  until?: Date;
-  limit: number;
-  /** Opaque keyset cursor from a previous page. */
-  cursor?: string;
-}
-
-export interface EventPage {
-  events: StoredEvent[];
-  next: string | null;
-}
-
-/** Read side of the store. */
-export interface EventReader {
-  list(filter: EventFilter): Promise<EventPage>;
-}
-
 /** The clock, passed in so tests and `--now` can rehearse any instant. */
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();

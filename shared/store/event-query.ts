@@ -2,7 +2,12 @@ import type { EntityRef } from '../domain/entity.ts';
 import type { Source } from '../domain/event.ts';
 import { OTEL_SEVERITY_NUMBER, type Severity } from '../domain/severity.ts';
 import { EVENT_COLUMNS } from './event-rows.ts';
-import type { SqlQuery } from './list-query.ts';
+
+/** A statement and its parameters: every value travels in `values`, the text only ever holds `$n`. */
+export interface SqlQuery {
+  text: string;
+  values: unknown[];
+}
 
 /** What the query API reads: every filter optional except the time window, which keeps each query to few partitions. */
 export interface EventQueryFilter {

@@ -1,16 +1,15 @@
 import pg from 'pg';
 import type { StoredEvent } from '../domain/event.ts';
 import { monthOf } from '../domain/month.ts';
-import type { EventFilter, EventPage, EventReader, EventWriter } from '../ports/index.ts';
-import { encodeCursor } from './cursor.ts';
-import { type EventRow, INSERT_EVENTS_SQL, insertParameters, rowToEvent } from './event-rows.ts';
-import { buildListQuery } from './list-query.ts';
+import type { EventWriter } from '../ports/index.ts';
+import { INSERT_EVENTS_SQL, insertParameters } from './event-rows.ts';
 import { ensureIngestPartitions } from './partitions.ts';
 
-export { InvalidCursorError } from './cursor.ts';
-
-/** The append-only event store in PostgreSQL: one month partition per UTC month, created on demand. */
-export class PgEventStore implements EventWriter, EventReader {
+/**
+ * The append-only event store in PostgreSQL: one month partition per UTC month, created on demand. Written here;
+ * read through the query API's PgQueryStore.
+ */
+export class PgEventStore implements EventWriter {
   constructor(private readonly pool: pg.Pool) {}
 
   async insert(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
@@ -27,15 +26,6 @@ export class PgEventStore implements EventWriter, EventReader {
       );
       return newEvents(events, await this.insertRows(parameters));
     }
-  }
-
-  async list(filter: EventFilter): Promise<EventPage> {
-    const { text, values } = buildListQuery(filter);
-    const { rows } = await this.pool.query<EventRow>(text, values);
-    const events = rows.slice(0, filter.limit).map(rowToEvent);
-    const last = events.at(-1);
-    const next = rows.length > filter.limit && last ? encodeCursor({ occurredAt: last.occurredAt, id: last.id }) : null;
-    return { events, next };
   }
 
   /** The keys of the rows the statement inserted. */

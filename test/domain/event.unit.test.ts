@@ -310,6 +310,17 @@ describe('server-generated ids', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('sort in request order within one request, all of whose events carry its receive time', () => {
+    const result = validateEvents(
+      Array.from({ length: 500 }, (_, i) => input({ entity: { type: 'sensor', id: `s-${i}` } })),
+      context(),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const ids = result.events.map((e) => e.id);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('come from the injected generator when one is given', () => {
     const ctx = context({ newId: (ms) => `00000000-0000-7000-8000-${String(ms % 1e12).padStart(12, '0')}` });
     expect(accepted(input(), ctx).id).toBe(

@@ -43,4 +43,18 @@ describe('uuidv7', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => uuidv7(1_715_342_400_000)));
     expect(ids.size).toBe(1000);
   });
+
+  it('sorts 10,000 ids made in one millisecond strictly in the order they were made', () => {
+    const ms = 1_715_342_400_000;
+    const ids = Array.from({ length: 10_000 }, () => uuidv7(ms));
+    for (const id of ids) expect(timestampOf(id)).toBe(ms);
+    for (let i = 1; i < ids.length; i++) expect(ids[i - 1]! < ids[i]!, `id ${i}`).toBe(true);
+  });
+
+  it('sorts ids made over increasing milliseconds by time, then by order made', () => {
+    const start = Date.parse('2026-05-10T12:00:00Z');
+    const ids = Array.from({ length: 3000 }, (_, i) => uuidv7(start + Math.floor(i / 3)));
+    for (let i = 1; i < ids.length; i++) expect(ids[i - 1]! < ids[i]!, `id ${i}`).toBe(true);
+    expect(ids.map(timestampOf)).toEqual(ids.map((_, i) => start + Math.floor(i / 3)));
+  });
 });

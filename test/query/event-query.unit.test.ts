@@ -39,6 +39,60 @@ describe('query API SQL', () => {
     }
   });
 
+  it('puts hostile input from every field into the values, in order, and none into the page query text', () => {
+    const after = { occurredAt: HOSTILE, id: HOSTILE };
+    const query = buildEventPageQuery(hostile, { order: 'desc', limit: 10, after });
+    expect(query.text).not.toContain("'");
+    expect(query.values).toEqual([
+      '2026-05-01T00:00:00.000Z',
+      '2026-05-08T00:00:00.000Z',
+      HOSTILE,
+      HOSTILE,
+      JSON.stringify([{ type: HOSTILE, id: HOSTILE }]),
+      `${HOSTILE}.%`,
+      ['ERROR'],
+      17,
+      HOSTILE,
+      'http',
+      HOSTILE,
+      `%${HOSTILE}%`,
+      HOSTILE,
+      `${HOSTILE}%`,
+      HOSTILE,
+      HOSTILE,
+      11,
+    ]);
+    expect(query.text.match(/\$\d+/g)).toHaveLength(query.values.length);
+  });
+
+  it('matches an entity itself or as a related entity', () => {
+    const query = buildEventPageQuery({ ...window, entity: { type: 'bay', id: 'b-1' } }, { order: 'desc', limit: 5 });
+    expect(query.text).toContain('((entity_type = $3 AND entity_id = $4) OR related @> $5::jsonb)');
+    expect(query.values.slice(2, 5)).toEqual(['bay', 'b-1', '[{"type":"bay","id":"b-1"}]']);
+  });
+
+  it('treats a type ending in .* as a prefix, with LIKE wildcards in the name taken literally', () => {
+    const page = { order: 'desc', limit: 5 } as const;
+    expect(buildEventPageQuery({ ...window, type: 'robot.*' }, page).values.slice(2)).toEqual(['robot.%', 6]);
+    expect(buildEventPageQuery({ ...window, type: 'sensor.payload_%.*' }, page).values[2]).toBe(
+      'sensor.payload\\_\\%.%',
+    );
+    const exact = buildEventPageQuery({ ...window, type: 'robot.online' }, page);
+    expect(exact.text).toContain('type = $3');
+    expect(exact.values[2]).toBe('robot.online');
+  });
+
+  it('adds the lowest listed severity as a number, so the partial index of problems can be used', () => {
+    const query = buildEventPageQuery({ ...window, severities: ['CRITICAL', 'ERROR'] }, { order: 'desc', limit: 5 });
+    expect(query.text).toContain('severity = ANY($3::text[]) AND severity_number >= $4::smallint');
+    expect(query.values.slice(2)).toEqual([['CRITICAL', 'ERROR'], 17, 6]);
+  });
+
+  it('refuses a limit that is not a positive integer', () => {
+    for (const limit of [0, -1, 2.5, Number.NaN])
+      expect(() => buildEventPageQuery(window, { order: 'desc', limit })).toThrow(/limit must be/);
+  });
+
   it('bounds every query by the window', () => {
     const { text, values } = buildEventPageQuery(window, { order: 'desc', limit: 5 });
     expect(text).toContain('occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz');

@@ -9,6 +9,7 @@ import {
 } from '../../shared/query/params.ts';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
+const HOSTILE = `'; DROP TABLE events; --`;
 const DAY = 86_400_000;
 
 function resolve(query: Record<string, string>) {
@@ -115,6 +116,30 @@ describe('page cursors', () => {
     later.since = new Date(later.since.getTime() + 60_000);
     const applied = applyPageCursor(cursor, later, 'desc');
     expect(applied).toEqual({ ok: true, filter, after: last });
+  });
+
+  it('are URL-safe text', () => {
+    expect(encodePageCursor(filter, 'desc', last)).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  /** A cursor of this API with one field replaced. */
+  const forged = (fields: Record<string, unknown>) => {
+    const issued = JSON.parse(Buffer.from(encodePageCursor(filter, 'desc', last), 'base64url').toString());
+    return Buffer.from(JSON.stringify({ ...issued, ...fields })).toString('base64url');
+  };
+
+  it.each([
+    ['not base64 JSON', () => 'garbage'],
+    ['JSON of the wrong shape', () => Buffer.from('{"a":1}').toString('base64url')],
+    ['a bad id', () => forged({ id: 'x' })],
+    ['an injected timestamp', () => forged({ occurredAt: HOSTILE })],
+    ['an injected window', () => forged({ since: HOSTILE })],
+    ['an unknown field', () => forged({ sql: HOSTILE })],
+  ])('refuse %s, saying what to pass instead', (_, cursor) => {
+    expect(applyPageCursor(cursor(), filter, 'desc')).toEqual({
+      ok: false,
+      message: 'not a cursor from this API; pass the "next" value of a previous page unchanged',
+    });
   });
 
   it('are refused with other filters, another order, or when altered', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/domain/event.ts';
 import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { PgQueryStore } from '../../shared/store/pg-query-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 
@@ -14,7 +15,12 @@ describe('PgEventStore.insert', () => {
   afterAll(() => db?.drop());
 
   const count = async () => (await db.pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n as number;
-  const listOf = (entity: StoredEvent['entity']) => store.list({ entity, limit: 100 });
+  /** An entity's events, newest first, read back as the query API reads them. */
+  const listOf = (entity: StoredEvent['entity']) =>
+    new PgQueryStore(db.pool).page(
+      { entity, since: new Date('2026-01-01T00:00:00Z'), until: new Date('2027-01-01T00:00:00Z') },
+      { order: 'desc', limit: 100 },
+    );
 
   it('stores nothing for an empty batch', async () => {
     expect(await store.insert([])).toHaveLength(0);
