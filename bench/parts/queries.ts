@@ -2,17 +2,12 @@ import type pg from 'pg';
 import type { EntityRef } from '../../shared/domain/entity.ts';
 import { uuidv7 } from '../../shared/domain/ids.ts';
 import { monthBounds, monthOf, monthRange } from '../../shared/domain/month.ts';
+import type { EventQueryFilter, PageRequest } from '../../shared/query/filter.ts';
 import { DEFAULT_PAGE_SIZE } from '../../shared/query/instant.ts';
 import { applyPageCursor, encodePageCursor } from '../../shared/query/page-cursor.ts';
 import { type FilterParams, resolveFilter } from '../../shared/query/params.ts';
 import { MAX_STATS_ROWS } from '../../shared/query/read.ts';
-import {
-  buildEventPageQuery,
-  buildStatsQuery,
-  type EventQueryFilter,
-  type PageRequest,
-  type SqlQuery,
-} from '../../shared/store/event-query.ts';
+import { buildEventPageQuery, buildStatsQuery, type SqlQuery } from '../../shared/store/event-query.ts';
 import { PgQueryStore } from '../../shared/store/pg-query-store.ts';
 import { createPool } from '../../shared/store/pool.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';

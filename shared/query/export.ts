@@ -1,5 +1,5 @@
-import type { EventQueryFilter, SortOrder } from '../store/event-query.ts';
 import { EXPORT_WRITERS, type ExportWriter, exportFileName } from './export-format.ts';
+import type { EventQueryFilter, SortOrder } from './filter.ts';
 import { exportQuerySchema } from './params.ts';
 import type { QueryStore } from './ports.ts';
 import { accessOf, type Outcome, type ReadDeps, type ReadRequest, readerFilter } from './read.ts';

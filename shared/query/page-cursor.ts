@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { EventQueryFilter, SortOrder } from '../store/event-query.ts';
+import type { EventQueryFilter, SortOrder } from './filter.ts';
 
 /**
  * The `next` of a page: where it ended, plus the window and filters it was read with. Later pages reuse that window,

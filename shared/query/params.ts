@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseEntityKey } from '../domain/entity.ts';
 import { type CHANNELS, MAX_CLOCK_SKEW_MS } from '../domain/event.ts';
 import { SEVERITIES, type Severity, severitySchema } from '../domain/severity.ts';
-import type { EventQueryFilter } from '../store/event-query.ts';
+import type { EventQueryFilter } from './filter.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './instant.ts';
 
 /** Without since/until a query reads the last week. */

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../domain/event.ts';
 import type { Principal } from '../ingest/principal.ts';
-import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../store/event-query.ts';
+import type { Dimension, EventQueryFilter, Interval, PageRequest } from './filter.ts';
 import type { FilterParams } from './params.ts';
 
 export interface EventPageResult {

@@ -4,7 +4,7 @@ import type { EntityRef } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
 import type { Principal } from '../ingest/principal.ts';
 import type { Clock } from '../ports/index.ts';
-import { type EventQueryFilter, INTERVAL_MS } from '../store/event-query.ts';
+import { type EventQueryFilter, INTERVAL_MS } from './filter.ts';
 import { applyPageCursor, encodePageCursor } from './page-cursor.ts';
 import {
   eventsQuerySchema,

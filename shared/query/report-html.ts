@@ -1,6 +1,6 @@
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
-import { INTERVAL_MS } from '../store/event-query.ts';
+import { INTERVAL_MS } from './filter.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { CountRow } from './ports.ts';
 import type { ReportData } from './report.ts';

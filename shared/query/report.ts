@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../domain/event.ts';
-import type { Interval } from '../store/event-query.ts';
+import type { Interval } from './filter.ts';
 import { reportQuerySchema } from './params.ts';
 import type { CountRow, StatsRow } from './ports.ts';
 import {

@@ -1,6 +1,5 @@
-import type { EntityRef } from '../domain/entity.ts';
-import type { Source } from '../domain/event.ts';
-import { OTEL_SEVERITY_NUMBER, type Severity } from '../domain/severity.ts';
+import { OTEL_SEVERITY_NUMBER } from '../domain/severity.ts';
+import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
 import { EVENT_COLUMNS } from './event-rows.ts';
 
 /** A statement and its parameters: every value travels in `values`, the text only ever holds `$n`. */
@@ -8,27 +7,6 @@ export interface SqlQuery {
   text: string;
   values: unknown[];
 }
-
-/** What the query API reads: every filter optional except the time window, which keeps each query to few partitions. */
-export interface EventQueryFilter {
-  entity?: EntityRef;
-  /** Exact, or a prefix ending in `.*`. */
-  type?: string;
-  severities?: Severity[];
-  minSeverity?: Severity;
-  /** `user:alice`, `device:r-17`. */
-  actor?: string;
-  source?: { channel: Source['channel']; principal?: string };
-  /** Text inside the payload. */
-  q?: string;
-  id?: string;
-  since: Date;
-  until: Date;
-  /** Type prefixes (`user.`) the reader may not see. */
-  hiddenTypePrefixes?: readonly string[];
-}
-
-export type SortOrder = 'asc' | 'desc';
 
 /** Collects parameters: every value travels in `values`, the SQL text only ever holds `$n`. */
 export class Params {
@@ -75,13 +53,6 @@ export function filterConditions(filter: EventQueryFilter, p: Params): string[] 
   return conditions;
 }
 
-export interface PageRequest {
-  order: SortOrder;
-  limit: number;
-  /** Sort key of the last row of the previous page. */
-  after?: { occurredAt: string; id: string };
-}
-
 /** One page in (occurred_at, id) order; one row more than the limit, to tell whether a next page exists. */
 export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest): SqlQuery {
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer`);
@@ -103,16 +74,14 @@ export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest)
 }
 
 /** What events can be counted by; the SQL of each is fixed here, never taken from input. */
-const DIMENSIONS = {
+const DIMENSIONS: Record<Dimension, string> = {
   severity: 'severity',
   type: 'type',
   entity: "entity_type || ':' || entity_id",
   actor: 'actor',
-} as const;
-export type Dimension = keyof typeof DIMENSIONS;
+};
 
-const INTERVALS = { minute: '1 minute', hour: '1 hour', day: '1 day' } as const;
-export type Interval = keyof typeof INTERVALS;
+const INTERVALS: Record<Interval, string> = { minute: '1 minute', hour: '1 hour', day: '1 day' };
 
 /** Counts per time bucket and key. Buckets are aligned to UTC (date_bin from 2000-01-01T00:00Z). */
 export function buildStatsQuery(
@@ -141,8 +110,6 @@ export function buildTotalsQuery(filter: EventQueryFilter, dimension: Dimension,
     values: p.values,
   };
 }
-
-export const INTERVAL_MS: Record<Interval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** Makes LIKE take `_`, `%` and the backslash (LIKE's default escape) literally. */
 function escapeLike(text: string): string {

@@ -1,14 +1,7 @@
 import type pg from 'pg';
+import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
 import type { CountRow, EventPageResult, QueryStore, StatsRow } from '../query/ports.ts';
-import {
-  buildEventPageQuery,
-  buildStatsQuery,
-  buildTotalsQuery,
-  type Dimension,
-  type EventQueryFilter,
-  type Interval,
-  type PageRequest,
-} from './event-query.ts';
+import { buildEventPageQuery, buildStatsQuery, buildTotalsQuery } from './event-query.ts';
 import { type EventRow, rowToEvent } from './event-rows.ts';
 
 /** The query API's reads, as `audit_reader`. */

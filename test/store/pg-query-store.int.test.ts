@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/domain/event.ts';
-import type { EventQueryFilter, PageRequest, SortOrder } from '../../shared/store/event-query.ts';
+import type { EventQueryFilter, PageRequest, SortOrder } from '../../shared/query/filter.ts';
 import { PgEventStore } from '../../shared/store/pg-event-store.ts';
 import { PgQueryStore } from '../../shared/store/pg-query-store.ts';
 import { createPool } from '../../shared/store/pool.ts';

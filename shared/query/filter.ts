@@ -1,0 +1,39 @@
+import type { EntityRef } from '../domain/entity.ts';
+import type { Source } from '../domain/event.ts';
+import type { Severity } from '../domain/severity.ts';
+
+/** What the query API reads: every filter optional except the time window, which keeps each query to few partitions. */
+export interface EventQueryFilter {
+  entity?: EntityRef;
+  /** Exact, or a prefix ending in `.*`. */
+  type?: string;
+  severities?: Severity[];
+  minSeverity?: Severity;
+  /** `user:alice`, `device:r-17`. */
+  actor?: string;
+  source?: { channel: Source['channel']; principal?: string };
+  /** Text inside the payload. */
+  q?: string;
+  id?: string;
+  since: Date;
+  until: Date;
+  /** Type prefixes (`user.`) the reader may not see. */
+  hiddenTypePrefixes?: readonly string[];
+}
+
+export type SortOrder = 'asc' | 'desc';
+
+export interface PageRequest {
+  order: SortOrder;
+  limit: number;
+  /** Sort key of the last row of the previous page. */
+  after?: { occurredAt: string; id: string };
+}
+
+/** What events can be counted by (the store maps each to its own expression, never to input). */
+export const DIMENSIONS = ['severity', 'type', 'entity', 'actor'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** Bucket widths of counts over time. */
+export const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+export type Interval = keyof typeof INTERVAL_MS;
