@@ -1,10 +1,28 @@
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
-import { INTERVAL_MS } from './filter.ts';
+import { INTERVAL_MS, type Interval } from './filter.ts';
 import { html, type SafeHtml } from './html.ts';
-import type { CountRow } from './ports.ts';
-import type { ReportData } from './report.ts';
+import type { CountRow, StatsRow } from './ports.ts';
+import type { Window } from './read.ts';
 import { SEVERITY_COLOURS, severityChartSvg } from './svg-chart.ts';
+
+/** Everything the report shows, gathered by buildReport (report.ts). */
+export interface ReportData {
+  title: string;
+  generatedAt: string;
+  generatedBy: string;
+  window: Window;
+  filters: Record<string, string>;
+  total: number;
+  bySeverity: CountRow[];
+  byType: CountRow[];
+  topEntities: CountRow[];
+  topActors: CountRow[];
+  interval: Interval;
+  series: StatsRow[];
+  critical: StoredEvent[];
+  criticalTotal: number;
+}
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;color:#111;margin:2rem auto;max-width:60rem;padding:0 1rem}

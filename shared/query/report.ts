@@ -1,38 +1,11 @@
-import type { StoredEvent } from '../domain/event.ts';
 import type { Interval } from './filter.ts';
 import { reportQuerySchema } from './params.ts';
-import type { CountRow, StatsRow } from './ports.ts';
-import {
-  accessOf,
-  type Outcome,
-  type ReadDeps,
-  type ReadRequest,
-  readerFilter,
-  type Window,
-  windowOf,
-} from './read.ts';
-import { renderReportHtml } from './report-html.ts';
+import { accessOf, type Outcome, type ReadDeps, type ReadRequest, readerFilter, windowOf } from './read.ts';
+import { type ReportData, renderReportHtml } from './report-html.ts';
 
 /** CRITICAL events shown in full; more are counted, not listed. */
 export const REPORT_CRITICAL_LIMIT = 200;
 const TOP = 10;
-
-export interface ReportData {
-  title: string;
-  generatedAt: string;
-  generatedBy: string;
-  window: Window;
-  filters: Record<string, string>;
-  total: number;
-  bySeverity: CountRow[];
-  byType: CountRow[];
-  topEntities: CountRow[];
-  topActors: CountRow[];
-  interval: Interval;
-  series: StatsRow[];
-  critical: StoredEvent[];
-  criticalTotal: number;
-}
 
 /** A bucket size that gives a readable chart: minutes for hours, hours for days, days beyond two weeks. */
 export function chartInterval(window: { since: Date; until: Date }): Interval {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, html } from '../../shared/query/html.ts';
-import type { ReportData } from '../../shared/query/report.ts';
-import { renderReportHtml } from '../../shared/query/report-html.ts';
+import { type ReportData, renderReportHtml } from '../../shared/query/report-html.ts';
 import { severityChartSvg } from '../../shared/query/svg-chart.ts';
 import { storedEvent } from '../support/events.ts';
 
