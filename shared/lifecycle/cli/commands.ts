@@ -5,6 +5,7 @@ import type { ArchiveQueryResult } from '../../archive/query-engine.ts';
 import { sqlTimestamp } from '../../archive/query-engine.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { createPool, databaseOptionsFromEnv } from '../../store/pool.ts';
+import { listArchiveSteps } from '../archive-state.ts';
 import { lifecycleConfigShape } from '../config.ts';
 import { entityHistory } from '../history.ts';
 import { runMaintenance } from '../maintain.ts';
@@ -147,16 +148,13 @@ async function queryArchive(sql: string, params: string[]): Promise<ArchiveQuery
 async function printStatus(): Promise<number> {
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 1 });
   try {
-    const { rows } = await pool.query(
-      `SELECT to_char(month, 'YYYY-MM') AS month, generation, step, row_count, jsonb_array_length(files) AS files,
-              finished_at, error FROM archive_steps ORDER BY month, generation, started_at`,
-    );
+    const steps = await listArchiveSteps(pool);
     printResult(
       {
         columns: ['month', 'generation', 'step', 'rows', 'files', 'finished_at', 'error'],
-        rows: rows.map((r) =>
-          [r.month, r.generation, r.step, r.row_count, r.files, r.finished_at?.toISOString() ?? null, r.error].map(
-            (v) => (v === null ? null : String(v)),
+        rows: steps.map((s) =>
+          [s.month, s.generation, s.step, s.rowCount, s.files, s.finishedAt?.toISOString() ?? null, s.error].map((v) =>
+            v === null ? null : String(v),
           ),
         ),
       },
