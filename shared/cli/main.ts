@@ -5,7 +5,6 @@ Usage: trail <command> [options]
 Commands:
   start              run the whole system locally (PostgreSQL, SQS, MQTT, HTTP API)
   migrate            apply database migrations to DATABASE_URL
-  bench              measure ingest and queries against COPY (see bench/README.md; --quick for a short run)
   report             save the HTML audit report for some filters (trail report --help)
   maintain           partitions ahead, retention and archival now (--now ISO to rehearse another instant)
   archive            archive queries and status (trail archive help; docs/archive.md)
@@ -28,10 +27,6 @@ const commands: Record<string, Command> = {
   migrate: async () => {
     const { runMigrate } = await import('./migrate.ts');
     return runMigrate();
-  },
-  bench: async (args) => {
-    const { runBench } = await import('../../bench/run.ts');
-    return runBench(args);
   },
   report: async (args) => {
     const { runReport } = await import('./report.ts');
