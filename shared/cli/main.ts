@@ -33,15 +33,15 @@ const commands: Record<string, Command> = {
     return runReport(args);
   },
   maintain: async (args) => {
-    const { runMaintain } = await import('../lifecycle/cli/commands.ts');
+    const { runMaintain } = await import('./maintain.ts');
     return runMaintain(args);
   },
   archive: async (args) => {
-    const { runArchive } = await import('../lifecycle/cli/commands.ts');
+    const { runArchive } = await import('./archive.ts');
     return runArchive(args);
   },
   history: async (args) => {
-    const { runHistory } = await import('../lifecycle/cli/commands.ts');
+    const { runHistory } = await import('./history.ts');
     return runHistory(args);
   },
   help: async () => {

@@ -1,17 +1,14 @@
 import { parseArgs } from 'node:util';
-import { archiveQueryEngine } from '../../archive/engine.ts';
-import { bindNamedQuery, NAMED_QUERIES, type NamedQuery } from '../../archive/named-queries.ts';
-import type { ArchiveQueryResult } from '../../archive/query-engine.ts';
-import { sqlTimestamp } from '../../archive/query-engine.ts';
-import { loadConfig } from '../../runtime/config.ts';
-import { createPool, databaseOptionsFromEnv } from '../../store/pool.ts';
-import { listArchiveSteps } from '../archive-state.ts';
-import { lifecycleConfigShape } from '../config.ts';
-import { entityHistory } from '../history.ts';
-import { runMaintenance } from '../maintain.ts';
-import { describeMaintenance } from '../report.ts';
-import { archiveStore, maintenanceOptions } from '../setup.ts';
-import { progressBar } from './progress.ts';
+import { archiveQueryEngine } from '../archive/engine.ts';
+import { bindNamedQuery, NAMED_QUERIES, type NamedQuery } from '../archive/named-queries.ts';
+import type { ArchiveQueryResult } from '../archive/query-engine.ts';
+import { sqlTimestamp } from '../archive/query-engine.ts';
+import { listArchiveSteps } from '../lifecycle/archive-state.ts';
+import { lifecycleConfigShape } from '../lifecycle/config.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { createPool, databaseOptionsFromEnv } from '../store/pool.ts';
+import { parseInstant } from './instant.ts';
+import { runMaintain } from './maintain.ts';
 
 const ARCHIVE_HELP = `Usage:
   trail archive run [--now ISO]             archive expired months now (same as trail maintain)
@@ -20,33 +17,6 @@ const ARCHIVE_HELP = `Usage:
   trail archive named <name> --<param> <value> … [--json]   run one
   trail archive status                      the recorded steps of every archived month
 `;
-
-/** `trail maintain [--now 2027-09-15T00:00:00Z] [--json]`: one maintenance run; exit 1 when it failed. */
-export async function runMaintain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, json: { type: 'boolean' } } });
-  const config = loadConfig(lifecycleConfigShape);
-  const now = values.now ? parseInstant(values.now, '--now') : new Date();
-  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
-  const bar = progressBar();
-  try {
-    const result = await runMaintenance(
-      { pool, store: archiveStore(config) },
-      {
-        ...maintenanceOptions(config, now),
-        onProgress: bar.update,
-        log: (message) => {
-          if (!process.stdout.isTTY && !values.json) console.log(message);
-        },
-      },
-    );
-    bar.end();
-    if (values.json) console.log(JSON.stringify(result, null, 2));
-    else for (const line of describeMaintenance(result)) console.log(line);
-    return result.status === 'failed' ? 1 : 0;
-  } finally {
-    await pool.end();
-  }
-}
 
 /** `trail archive …`. */
 export async function runArchive(argv: string[]): Promise<number> {
@@ -66,44 +36,6 @@ export async function runArchive(argv: string[]): Promise<number> {
   if (sub === 'status') return printStatus();
   process.stdout.write(ARCHIVE_HELP);
   return sub === undefined || sub === 'help' ? 0 : 2;
-}
-
-/** `trail history --entity robot:r-17 --since 2025-01-01 [--until …] [--json]`: PostgreSQL and the archive merged. */
-export async function runHistory(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      entity: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
-  const [entityType, entityId] = (values.entity ?? '').split(':');
-  if (!entityType || !entityId || !values.since)
-    throw new Error('usage: trail history --entity <type:id> --since <date> [--until <date>] [--json]');
-  const config = loadConfig(lifecycleConfigShape);
-  const pool = createPool({ ...databaseOptionsFromEnv(), max: 1 });
-  try {
-    const rows = await entityHistory(
-      { db: pool, archive: () => archiveQueryEngine(config) },
-      {
-        entityType,
-        entityId,
-        since: parseInstant(values.since, '--since'),
-        until: values.until ? parseInstant(values.until, '--until') : new Date(Date.now() + 60_000),
-      },
-    );
-    for (const row of rows)
-      console.log(
-        values.json
-          ? JSON.stringify(row)
-          : [row.occurredAt, row.source.padEnd(8), row.severity.padEnd(8), row.type, row.actor, row.payload].join('  '),
-      );
-    return 0;
-  } finally {
-    await pool.end();
-  }
 }
 
 async function runNamed(argv: string[]): Promise<number> {
@@ -166,7 +98,7 @@ async function printStatus(): Promise<number> {
   }
 }
 
-function printResult(result: ArchiveQueryResult, json: boolean | undefined): void {
+export function printResult(result: ArchiveQueryResult, json: boolean | undefined): void {
   if (json) {
     for (const row of result.rows)
       console.log(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
@@ -175,10 +107,4 @@ function printResult(result: ArchiveQueryResult, json: boolean | undefined): voi
   console.log(result.columns.join('\t'));
   for (const row of result.rows) console.log(row.map((v) => v ?? '').join('\t'));
   console.error(`(${result.rows.length} rows)`);
-}
-
-function parseInstant(value: string, flag: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new Error(`${flag} must be an ISO-8601 date or instant, got "${value}"`);
-  return date;
 }
