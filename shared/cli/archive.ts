@@ -1,83 +1,45 @@
-import { parseArgs } from 'node:util';
 import { archiveQueryEngine } from '../archive/engine.ts';
-import { bindNamedQuery, NAMED_QUERIES, type NamedQuery } from '../archive/named-queries.ts';
-import type { ArchiveQueryResult } from '../archive/query-engine.ts';
-import { sqlTimestamp } from '../archive/query-engine.ts';
+import { bindNamedQuery, NAMED_QUERIES, type NamedQuery, type NamedQueryName } from '../archive/named-queries.ts';
+import { type ArchiveQueryResult, sqlTimestamp } from '../archive/query-engine.ts';
 import { listArchiveSteps } from '../lifecycle/archive-state.ts';
 import { lifecycleConfigShape } from '../lifecycle/config.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { createPool, databaseOptionsFromEnv } from '../store/pool.ts';
-import { parseInstant } from './instant.ts';
-import { runMaintain } from './maintain.ts';
 
-const ARCHIVE_HELP = `Usage:
-  trail archive run [--now ISO]             archive expired months now (same as trail maintain)
-  trail archive query "<SQL>" [--json]      SQL over the archive's events table (DuckDB locally, Athena for s3://)
-  trail archive named                       list the named queries
-  trail archive named <name> --<param> <value> … [--json]   run one
-  trail archive status                      the recorded steps of every archived month
-`;
-
-/** `trail archive …`. */
-export async function runArchive(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'run') return runMaintain(rest);
-  if (sub === 'query') {
-    const { positionals, values } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' } },
-    });
-    if (positionals.length !== 1) throw new Error('trail archive query takes one SQL string');
-    printResult(await queryArchive(positionals[0]!, []), values.json);
-    return 0;
-  }
-  if (sub === 'named') return runNamed(rest);
-  if (sub === 'status') return printStatus();
-  process.stdout.write(ARCHIVE_HELP);
-  return sub === undefined || sub === 'help' ? 0 : 2;
+export interface OutputOptions {
+  /** One JSON object per row instead of a tab-separated table. */
+  json?: boolean | undefined;
 }
 
-async function runNamed(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const entries = Object.entries(NAMED_QUERIES) as [string, NamedQuery][];
-  if (!name) {
-    for (const [key, query] of entries)
-      console.log(`${key}  ${query.params.map((p) => `--${p}`).join(' ')}\n    ${query.description}`);
-    return 0;
-  }
-  const query = entries.find(([key]) => key === name)?.[1];
-  if (!query) throw new Error(`no named query "${name}" (trail archive named lists them)`);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      json: { type: 'boolean' },
-      ...Object.fromEntries(query.params.map((p) => [p, { type: 'string' as const }])),
-    },
-  });
-  const args = Object.fromEntries(
-    query.params.flatMap((p) => {
-      const value = (values as Record<string, unknown>)[p];
-      if (typeof value !== 'string') return [];
-      // Instants are passed on in the one form both engines cast.
-      return [[p, p === 'since' || p === 'until' ? sqlTimestamp(parseInstant(value, `--${p}`)) : value]];
-    }),
-  );
-  const { sql, values: params } = bindNamedQuery(query, args);
-  printResult(await queryArchive(sql, params), values.json === true);
+/** `trail archive query "<SQL>"`: SQL over the archive's events table (DuckDB locally, Athena for s3://). */
+export async function runArchiveQuery(sql: string, options: OutputOptions): Promise<number> {
+  printResult(await queryArchive(sql, []), options.json);
   return 0;
 }
 
-async function queryArchive(sql: string, params: string[]): Promise<ArchiveQueryResult> {
-  const engine = await archiveQueryEngine(loadConfig(lifecycleConfigShape));
-  try {
-    return await engine.run(sql, params);
-  } finally {
-    await engine.close();
-  }
+/** `trail archive named`: the named queries, each with its parameters and what it answers. */
+export function listNamedQueries(): number {
+  for (const [key, query] of Object.entries(NAMED_QUERIES) as [string, NamedQuery][])
+    console.log(`${key}  ${query.params.map((p) => `--${p}`).join(' ')}\n    ${query.description}`);
+  return 0;
 }
 
-async function printStatus(): Promise<number> {
+/** `trail archive named <query> --<param> <value> …`: instants are passed on in the one form both engines cast. */
+export async function runNamedQuery(
+  name: NamedQueryName,
+  params: Readonly<Record<string, string | Date>>,
+  options: OutputOptions,
+): Promise<number> {
+  const args = Object.fromEntries(
+    Object.entries(params).map(([param, value]) => [param, value instanceof Date ? sqlTimestamp(value) : value]),
+  );
+  const { sql, values } = bindNamedQuery(NAMED_QUERIES[name], args);
+  printResult(await queryArchive(sql, values), options.json);
+  return 0;
+}
+
+/** `trail archive status`: every recorded step of every archived month. */
+export async function printArchiveStatus(): Promise<number> {
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 1 });
   try {
     const steps = await listArchiveSteps(pool);
@@ -98,7 +60,16 @@ async function printStatus(): Promise<number> {
   }
 }
 
-export function printResult(result: ArchiveQueryResult, json: boolean | undefined): void {
+async function queryArchive(sql: string, params: string[]): Promise<ArchiveQueryResult> {
+  const engine = await archiveQueryEngine(loadConfig(lifecycleConfigShape));
+  try {
+    return await engine.run(sql, params);
+  } finally {
+    await engine.close();
+  }
+}
+
+function printResult(result: ArchiveQueryResult, json: boolean | undefined): void {
   if (json) {
     for (const row of result.rows)
       console.log(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))));
