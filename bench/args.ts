@@ -56,6 +56,7 @@ export const USAGE = `npm run bench -- [options]
   --maintenance-rows N  rows in each expired month archived during ingest (default 100000; quick 20000)
   --samples N           timed runs per query (default 200; quick 50)
   --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
+  --help                this text
 
 DATABASE_URL: a PostgreSQL server to create the bench databases on (else an embedded PostgreSQL 17 is started).
 `;

@@ -19,8 +19,15 @@ const PARTS: Record<PartName, BenchPart> = {
   maintenance: maintenancePart,
 };
 
-/** `trail bench`: runs the parts, writes bench/results/<run>.json, prints the table and, last, the summary line. */
+/**
+ * `npm run bench`: runs the parts, writes bench/results/<run>.json, prints the table and, last, the summary line.
+ * Exit codes: 0 done (or --help), 1 a part failed, 2 the flags were wrong.
+ */
 export async function runBench(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let options: BenchOptions;
   try {
     options = parseBenchArgs(argv);

@@ -100,3 +100,33 @@ export async function failStep(db: Queryable, month: Month, generation: number, 
     error,
   ]);
 }
+
+/** One recorded step of one month's archival, as `trail archive status` lists them. */
+export interface ArchiveStepRecord {
+  /** `YYYY-MM`. */
+  month: string;
+  generation: number;
+  step: ArchiveStep;
+  rowCount: number | null;
+  /** How many files the step recorded. */
+  files: number;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+/** Every recorded step of every month, by month, generation and start. */
+export async function listArchiveSteps(db: Queryable): Promise<ArchiveStepRecord[]> {
+  const { rows } = await db.query(
+    `SELECT to_char(month, 'YYYY-MM') AS month, generation, step, row_count, jsonb_array_length(files) AS files,
+            finished_at, error FROM archive_steps ORDER BY month, generation, started_at`,
+  );
+  return rows.map((row) => ({
+    month: row.month,
+    generation: row.generation,
+    step: row.step,
+    rowCount: row.row_count === null ? null : Number(row.row_count),
+    files: row.files,
+    finishedAt: row.finished_at,
+    error: row.error,
+  }));
+}

@@ -9,6 +9,7 @@ import { bindNamedQuery, NAMED_QUERIES, type NamedQueryName } from '../../shared
 import type { ArchiveQueryEngine } from '../../shared/archive/query-engine.ts';
 import { ARCHIVE_COLUMNS, DUCKDB_TYPES } from '../../shared/archive/schema.ts';
 import { addMonths, formatMonth, type Month, monthRange, partitionName } from '../../shared/domain/month.ts';
+import { ARCHIVE_STEPS, listArchiveSteps } from '../../shared/lifecycle/archive-state.ts';
 import { entityHistory } from '../../shared/lifecycle/history.ts';
 import { type MaintenanceOptions, runMaintenance } from '../../shared/lifecycle/maintain.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -131,6 +132,16 @@ describe('maintenance with an injected clock', () => {
       'detach',
       'drop',
     ]);
+  });
+
+  it('lists every recorded step, month by month, as trail archive status shows them', async () => {
+    const steps = await listArchiveSteps(db.pool);
+    expect(steps.map((s) => `${s.month} g${s.generation} ${s.step}`)).toEqual(
+      ['2024-01', '2024-02'].flatMap((month) => ARCHIVE_STEPS.map((step) => `${month} g1 ${step}`)),
+    );
+    const exported = steps.find((s) => s.month === '2024-01' && s.step === 'export')!;
+    expect(exported).toMatchObject({ rowCount: PER_MONTH, files: 3, error: null });
+    expect(exported.finishedAt).toBeInstanceOf(Date);
   });
 
   it('writes Hive folders of bounded Parquet files and a manifest with counts, time span and checksums', async () => {

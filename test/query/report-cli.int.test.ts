@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReport } from '../../shared/cli/report.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../shared/cli/main.ts';
 import { type LocalApi, startLocalApi } from '../../shared/local/http-server.ts';
 import { PgEventStore } from '../../shared/store/pg-event-store.ts';
 import { createPool } from '../../shared/store/pool.ts';
@@ -39,6 +39,17 @@ afterAll(async () => {
   await db?.drop();
   await rm(dir, { recursive: true, force: true });
 });
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** Runs `trail report …` with TRAIL_URL and TRAIL_TOKEN set as a user would set them. */
+function runReport(argv: string[], env: { TRAIL_URL: string; TRAIL_TOKEN: string }) {
+  vi.stubEnv('TRAIL_URL', env.TRAIL_URL);
+  vi.stubEnv('TRAIL_TOKEN', env.TRAIL_TOKEN);
+  return main(['report', ...argv]);
+}
 
 describe('trail report', () => {
   it('saves the report for the filters, read through the API (and audited)', async () => {

@@ -1,4 +1,4 @@
-import type { Progress } from '../archive-month.ts';
+import type { Progress } from '../lifecycle/archive-month.ts';
 
 /** A one-line progress bar redrawn in place; nothing at all when the stream is not a terminal. */
 export function progressBar(stream: NodeJS.WriteStream = process.stdout) {
