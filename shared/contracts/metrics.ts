@@ -1,6 +1,8 @@
 /**
  * The metrics contract between the functions, which emit EMF metrics through Powertools, and infra, whose alarms and
  * dashboard read them. Every name is defined here once; neither side spells one out. Pure constants: no AWS imports.
+ * Checked by test/infra/stateless.unit.test.ts ('the metrics contract': the template reads only what is emitted) and
+ * test/contracts/single-definition.unit.test.ts (no source types a name out again).
  */
 
 /**
