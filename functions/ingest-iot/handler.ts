@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { INGEST_METRICS } from '../../shared/contracts/metrics.ts';
 import type { EventCatalog } from '../../shared/domain/catalog.ts';
 import type { EventIssue } from '../../shared/domain/event.ts';
 import { acceptEvents } from '../../shared/ingest/accept.ts';
@@ -29,7 +30,7 @@ export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
     const message = readIotRuleEvent(input);
     if (!message.ok) {
       logger.warn('IoT message rejected', { reason: message.error });
-      metrics.addMetric('RejectedEvents', MetricUnit.Count, 1);
+      metrics.addMetric(INGEST_METRICS.rejected, MetricUnit.Count, 1);
       return { rejected: message.error, issues: [] };
     }
     const result = await acceptEvents(
@@ -44,10 +45,10 @@ export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
     );
     if (!result.ok) {
       logger.warn('IoT events rejected', { thing: message.thing, issues: result.issues });
-      metrics.addMetric('RejectedEvents', MetricUnit.Count, message.events.length);
+      metrics.addMetric(INGEST_METRICS.rejected, MetricUnit.Count, message.events.length);
       return { rejected: `${message.events.length} event(s) from ${message.thing} refused`, issues: result.issues };
     }
-    metrics.addMetric('AcceptedEvents', MetricUnit.Count, result.events.length);
+    metrics.addMetric(INGEST_METRICS.accepted, MetricUnit.Count, result.events.length);
     return { accepted: result.events.map((event) => event.id) };
   };
 }

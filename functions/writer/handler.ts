@@ -3,11 +3,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { IotAlertPublisher } from '../../shared/alerts/iot-publisher.ts';
-import {
-  type AlertPublisher,
-  CRITICAL_ALERT_TOPIC,
-  publishCriticalAlerts,
-} from '../../shared/alerts/publish-critical.ts';
+import { type AlertPublisher, publishCriticalAlerts } from '../../shared/alerts/publish-critical.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
 import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
 import { SqsDeadLetterQueue } from '../../shared/queue/sqs-queue.ts';
 import { deadLetterQueueUrl, loadConfig } from '../../shared/runtime/config.ts';

@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAINTENANCE_METRICS } from '../../shared/contracts/metrics.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Writer } from './writer.ts';
@@ -130,14 +131,14 @@ export class Alarms extends Construct {
     this.add(
       'MaintenanceFailed',
       'Partition maintenance or archival failed: see the maintenance function logs',
-      lifecycle.metric('MaintenanceFailures', Duration.hours(1)),
+      lifecycle.metric(MAINTENANCE_METRICS.failures, Duration.hours(1)),
       1,
     );
     this.add(
       'MaintenanceContinuationsStopped',
       'An archival paused after the most continuations a chain may make: it resumes on the next daily run. ' +
         'Raise MAINTENANCE_MAX_CONTINUATIONS if a month needs more, or see why it makes no progress',
-      lifecycle.metric('MaintenanceContinuationsStopped', Duration.hours(1)),
+      lifecycle.metric(MAINTENANCE_METRICS.continuationsStopped, Duration.hours(1)),
       1,
     );
     // 26 hourly periods: CloudWatch allows Period x EvaluationPeriods up to 7 days once the period is an hour or
@@ -147,7 +148,7 @@ export class Alarms extends Construct {
     this.add(
       'MaintenanceNotRun',
       `Partition maintenance has not run for ${MAINTENANCE_SILENCE_LIMIT.toHours()} hours`,
-      lifecycle.metric('MaintenanceRuns', period),
+      lifecycle.metric(MAINTENANCE_METRICS.runs, period),
       1,
       {
         evaluationPeriods: MAINTENANCE_SILENCE_LIMIT.toHours() / period.toHours(),

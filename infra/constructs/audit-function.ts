@@ -7,11 +7,10 @@ import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
 import { bundlingOptions, FUNCTION_RUNTIME, type NativePackages } from './bundling.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-export const METRICS_NAMESPACE = 'FleetAuditTrail';
 
 /** Where a function that talks to the database runs: the isolated subnets, behind the database's client group. */
 export interface FunctionNetwork {

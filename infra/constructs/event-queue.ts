@@ -3,12 +3,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/contracts/queue.ts';
 
 /** Lambda's guidance: the visibility timeout is at least six times the consumer's timeout, so retries don't overlap. */
 export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
-export const MAX_RECEIVE_COUNT = 5;
-/** SQS hands a Lambda at most 10 messages per batch from a FIFO queue. */
-export const WRITER_BATCH_SIZE = 10;
 
 /**
  * The ingest buffer: a FIFO queue (one message group per entity keeps each entity's events in order) in

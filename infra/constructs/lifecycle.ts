@@ -6,27 +6,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
+import { MAINTENANCE_SERVICE, type MaintenanceMetric, METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
 import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
 import type { Archive } from './archive.ts';
 import type { ArchiveQuery } from './archive-query.ts';
-import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
+import { AuditFunction } from './audit-function.ts';
 import { type EventDatabase, OWNER } from './event-database.ts';
 import type { Migrations } from './migrations.ts';
 
-const SERVICE = 'maintenance';
+const SERVICE = MAINTENANCE_SERVICE;
 /** Daily, in the quiet hour after the backup window (02:00-03:00 UTC) and the Sunday maintenance window (03:30-04:30). */
 export const MAINTENANCE_SCHEDULE = 'cron(45 4 * * ? *)';
-/**
- * What `recordMaintenanceMetrics` and `recordContinuationMetrics` (shared/lifecycle/report.ts) emit once per run, with
- * the `service` dimension.
- */
-export type MaintenanceMetric =
-  | 'MaintenanceRuns'
-  | 'PartitionsCreated'
-  | 'PartitionsArchived'
-  | 'MaintenanceFailures'
-  | 'MaintenanceContinuations'
-  | 'MaintenanceContinuationsStopped';
 
 /**
  * DuckDB (the Parquet export) loads a native binding esbuild cannot bundle. Synth stays offline, so the installed
@@ -133,7 +123,7 @@ export class Lifecycle extends Construct {
     });
   }
 
-  /** One of the run's metrics, summed per period. */
+  /** One of the run's metrics (MAINTENANCE_METRICS), summed per period. */
   metric(name: MaintenanceMetric, period: Duration): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,

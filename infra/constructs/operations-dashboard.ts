@@ -2,9 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { EVENT_METRICS, MAINTENANCE_METRICS, METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
 import { SEVERITIES } from '../../shared/domain/severity.ts';
-import { EVENT_METRICS } from '../../shared/writer/event-metrics.ts';
-import { METRICS_NAMESPACE } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -117,9 +116,9 @@ export class OperationsDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Archive runs',
         left: [
-          lifecycle.metric('PartitionsArchived', hour).with({ label: 'months archived' }),
-          lifecycle.metric('PartitionsCreated', hour).with({ label: 'partitions created' }),
-          lifecycle.metric('MaintenanceFailures', hour).with({ label: 'failed runs' }),
+          lifecycle.metric(MAINTENANCE_METRICS.partitionsArchived, hour).with({ label: 'months archived' }),
+          lifecycle.metric(MAINTENANCE_METRICS.partitionsCreated, hour).with({ label: 'partitions created' }),
+          lifecycle.metric(MAINTENANCE_METRICS.failures, hour).with({ label: 'failed runs' }),
         ],
         width: 24,
       }),

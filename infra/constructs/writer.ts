@@ -1,10 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { EVENT_METRICS, METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
 import type { Severity } from '../../shared/domain/severity.ts';
 import { LOGIN_USERS } from '../../shared/store/login-users.ts';
 import type { AlertTopic } from './alert-topic.ts';
-import { AuditFunction, METRICS_NAMESPACE } from './audit-function.ts';
+import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
 
@@ -33,8 +34,8 @@ export class Writer extends Construct {
   metricEvents(severity: Severity, period = Duration.minutes(1)): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: 'Events',
-      dimensionsMap: { severity },
+      metricName: EVENT_METRICS.bySeverity.name,
+      dimensionsMap: { [EVENT_METRICS.bySeverity.dimension]: severity },
       statistic: cloudwatch.Stats.SUM,
       period,
     });

@@ -1,7 +1,5 @@
+import { CRITICAL_ALERT_TOPIC } from '../contracts/alerts.ts';
 import type { StoredEvent } from '../domain/event.ts';
-
-/** Where every CRITICAL event is published, so dashboards and devices on the floor see it at once. */
-export const CRITICAL_ALERT_TOPIC = 'audit/alerts/critical';
 
 /** Publishes one message on a topic: IoT Core in AWS, the local MQTT broker on a laptop. */
 export interface AlertPublisher {

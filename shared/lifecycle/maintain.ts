@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
 import { openDuckDb } from '../archive/duckdb.ts';
 import type { ObjectStore } from '../archive/object-store.ts';
+import { ADVISORY_LOCKS, lockKeys } from '../contracts/advisory-locks.ts';
 import { compareMonths, formatMonth, type Month } from '../domain/month.ts';
 import { ensureMonthPartitions } from '../store/partitions.ts';
 import {
@@ -18,8 +19,8 @@ import { DEFAULT_LOCK_RETRY, type LockRetryOptions, withLockRetry } from './lock
 import { listMonthTables } from './partition-ddl.ts';
 import { isExpired, monthsToEnsure } from './retention.ts';
 
-/** Advisory lock (classid, objid) held by a maintenance run; migrations use objid 1096107092, partitions 1096107093. */
-const MAINTENANCE_LOCK = [1096107094, 0];
+/** Held by a maintenance run; a second run that finds it taken skips. */
+const MAINTENANCE_LOCK = lockKeys(ADVISORY_LOCKS.maintenance);
 
 export interface MaintenanceOptions {
   /** The instant maintenance runs as of: which month is current, which have expired. */

@@ -1,4 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MAINTENANCE_METRICS } from '../contracts/metrics.ts';
 import type { ContinuationOutcome } from './continuation.ts';
 import type { MaintenanceResult } from './maintain.ts';
 
@@ -16,10 +17,10 @@ export function describeMaintenance(result: MaintenanceResult): string[] {
 
 /** The run's metrics; an alarm on MaintenanceFailures makes a failed run loud. */
 export function recordMaintenanceMetrics(metrics: Metrics, result: MaintenanceResult): void {
-  metrics.addMetric('MaintenanceRuns', 'Count', 1);
-  metrics.addMetric('PartitionsCreated', 'Count', result.created.length);
-  metrics.addMetric('PartitionsArchived', 'Count', result.archived.length);
-  metrics.addMetric('MaintenanceFailures', 'Count', result.status === 'failed' ? 1 : 0);
+  metrics.addMetric(MAINTENANCE_METRICS.runs, 'Count', 1);
+  metrics.addMetric(MAINTENANCE_METRICS.partitionsCreated, 'Count', result.created.length);
+  metrics.addMetric(MAINTENANCE_METRICS.partitionsArchived, 'Count', result.archived.length);
+  metrics.addMetric(MAINTENANCE_METRICS.failures, 'Count', result.status === 'failed' ? 1 : 0);
 }
 
 /**
@@ -27,6 +28,6 @@ export function recordMaintenanceMetrics(metrics: Metrics, result: MaintenanceRe
  * for the next daily run). Emitted as 0 or 1 on every run, like the run's own metrics.
  */
 export function recordContinuationMetrics(metrics: Metrics, outcome: ContinuationOutcome): void {
-  metrics.addMetric('MaintenanceContinuations', 'Count', outcome.action === 'continued' ? 1 : 0);
-  metrics.addMetric('MaintenanceContinuationsStopped', 'Count', outcome.action === 'stopped' ? 1 : 0);
+  metrics.addMetric(MAINTENANCE_METRICS.continuations, 'Count', outcome.action === 'continued' ? 1 : 0);
+  metrics.addMetric(MAINTENANCE_METRICS.continuationsStopped, 'Count', outcome.action === 'stopped' ? 1 : 0);
 }

@@ -3,7 +3,6 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { IOT_TOPIC_FILTER, type IotRuleEvent, matchesRuleTopic, thingFromTopic } from '../ingest/iot-message.ts';
 
-export const ALERT_TOPIC = 'audit/alerts/critical';
 /** Client ids of the stack's own MQTT clients (rule subscriber, alert publisher). */
 const INTERNAL_CLIENT_PREFIX = 'trail-';
 

@@ -1,5 +1,6 @@
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { WRITER_BATCH_SIZE } from '../contracts/queue.ts';
 import { queueDepth } from './spool.ts';
 
 export interface EventSourceOptions {
@@ -14,9 +15,9 @@ export interface EventSourceOptions {
 }
 
 /**
- * Plays Lambda's SQS FIFO event source mapping: receives batches (≤ 10), invokes the handler, deletes what it
- * processed and leaves reported failures to reappear after the visibility timeout (the queue's redrive policy moves
- * them to the DLQ after maxReceiveCount).
+ * Plays Lambda's SQS FIFO event source mapping: receives batches (≤ WRITER_BATCH_SIZE), invokes the handler, deletes
+ * what it processed and leaves reported failures to reappear after the visibility timeout (the queue's redrive policy
+ * moves them to the DLQ after MAX_RECEIVE_COUNT receives).
  */
 export class SqsEventSource {
   private running = false;
@@ -55,7 +56,7 @@ export class SqsEventSource {
     const received = await client.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        MaxNumberOfMessages: this.options.batchSize ?? 10,
+        MaxNumberOfMessages: this.options.batchSize ?? WRITER_BATCH_SIZE,
         WaitTimeSeconds: waitTimeSeconds,
         MessageSystemAttributeNames: ['All'],
       }),

@@ -1,9 +1,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { MAX_RECEIVE_COUNT } from '../contracts/queue.ts';
 
 /** Lambda's default for SQS sources is 30 s; the local writer is fast, so a short timeout redelivers failures sooner. */
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5;
-export const MAX_RECEIVE_COUNT = 5;
 
 export interface LocalQueues {
   client: SQSClient;

@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { METRICS_NAMESPACE } from '../contracts/metrics.ts';
 
 /** Made once for every function: one logger, one metrics buffer, one tracer (env: POWERTOOLS_*, LOG_LEVEL). */
 export const SERVICE_NAME = process.env.POWERTOOLS_SERVICE_NAME ?? 'fleet-audit-trail';
-export const METRICS_NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FleetAuditTrail';
+/** Infra sets POWERTOOLS_METRICS_NAMESPACE to the same contract constant; locally and in tests it is unset. */
+const namespace = process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE;
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
@@ -18,5 +20,5 @@ const metricsLog = {
     message.startsWith(NO_METRICS) ? logger.debug(message) : logger.warn(message, { details: rest }),
 };
 
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: metricsLog });
+export const metrics = new Metrics({ namespace, serviceName: SERVICE_NAME, logger: metricsLog });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { ADVISORY_LOCKS, lockKeys } from '../contracts/advisory-locks.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 
-/** Advisory lock key (classid, objid) held for a whole run, so concurrent runs (deploys, test files) take turns. */
-const MIGRATION_LOCK = [1096107092, 0];
+/** Held for a whole run, so concurrent runs (deploys, test files) take turns. */
+const MIGRATION_LOCK = lockKeys(ADVISORY_LOCKS.migrations);
 
 export interface MigrateOptions {
   log?: (message: string) => void;

@@ -1,4 +1,5 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { EVENT_METRICS } from '../contracts/metrics.ts';
 import type { StoredEvent } from '../domain/event.ts';
 
 /** Counts events by a key (severity, type). */
@@ -7,12 +8,6 @@ export function countBy<K>(events: readonly StoredEvent[], key: (event: StoredEv
   for (const event of events) counts.set(key(event), (counts.get(key(event)) ?? 0) + 1);
   return counts;
 }
-
-/** Metric names and their one dimension; the CRITICAL alarm and the dashboard read exactly these. */
-export const EVENT_METRICS = {
-  bySeverity: { name: 'Events', dimension: 'severity' },
-  byType: { name: 'EventsByType', dimension: 'type' },
-} as const;
 
 /**
  * Emits the stored events as `Events{severity}` and `EventsByType{type}`, each its own EMF metric without the default

@@ -2,11 +2,8 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IotAlertPublisher } from '../../shared/alerts/iot-publisher.ts';
-import {
-  type AlertPublisher,
-  CRITICAL_ALERT_TOPIC,
-  publishCriticalAlerts,
-} from '../../shared/alerts/publish-critical.ts';
+import { type AlertPublisher, publishCriticalAlerts } from '../../shared/alerts/publish-critical.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
 import type { StoredEvent } from '../../shared/domain/event.ts';
 import type { Severity } from '../../shared/domain/severity.ts';
 
@@ -47,8 +44,8 @@ describe('publishCriticalAlerts', () => {
     const count = await publishCriticalAlerts([info, critical1, error, critical2], publisher);
     expect(count).toBe(2);
     expect(sent).toEqual([
-      { topic: 'audit/alerts/critical', payload: JSON.stringify(critical1) },
-      { topic: 'audit/alerts/critical', payload: JSON.stringify(critical2) },
+      { topic: CRITICAL_ALERT_TOPIC, payload: JSON.stringify(critical1) },
+      { topic: CRITICAL_ALERT_TOPIC, payload: JSON.stringify(critical2) },
     ]);
   });
 

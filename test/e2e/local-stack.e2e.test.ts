@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
 import type { StoredEvent } from '../../shared/domain/event.ts';
 import type { LocalStack } from '../../shared/local/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -261,7 +262,7 @@ describe('local stack: alerts', () => {
     const dashboard = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'floor-dashboard', protocolVersion: 4 });
     const alerts: StoredEvent[] = [];
     dashboard.on('message', (_topic, payload) => alerts.push(JSON.parse(payload.toString()) as StoredEvent));
-    await dashboard.subscribeAsync('audit/alerts/critical', { qos: 1 });
+    await dashboard.subscribeAsync(CRITICAL_ALERT_TOPIC, { qos: 1 });
     try {
       const response = await post(
         JSON.stringify([

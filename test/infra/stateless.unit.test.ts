@@ -6,11 +6,21 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
 import { QUERY_ROUTES } from '../../shared/access/policy.ts';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/alerts/publish-critical.ts';
 import { archiveKeyPrefix } from '../../shared/archive/schema.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
+import {
+  EMITTED_METRICS,
+  EVENT_METRICS,
+  MAINTENANCE_METRICS,
+  MAINTENANCE_SERVICE,
+  METRICS_NAMESPACE,
+} from '../../shared/contracts/metrics.ts';
+import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/contracts/queue.ts';
+import type { StoredEvent } from '../../shared/domain/event.ts';
 import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
 import type { MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
 import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/lifecycle/report.ts';
+import { emitEventMetrics } from '../../shared/writer/event-metrics.ts';
 import {
   assetDirectory,
   auditFunctions,
@@ -848,5 +858,101 @@ describe('alarms', () => {
     ]) {
       expect(dashboard).toContain(text);
     }
+  });
+});
+
+describe('the metrics contract (shared/contracts/metrics.ts)', () => {
+  /** [namespace, metric name, dimensions] of every metric the alarms watch and the dashboard charts or searches. */
+  const readMetrics = () => {
+    const read: { from: string; namespace: string; name: string; dimensions: Record<string, unknown> }[] = [];
+    for (const [id, alarm] of Object.entries(template.findResources('AWS::CloudWatch::Alarm')) as [
+      string,
+      Resource,
+    ][]) {
+      const { Namespace: namespace, MetricName: name, Dimensions = [] } = alarm.Properties;
+      const dimensions = Object.fromEntries(
+        Dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d.Value] as const),
+      );
+      read.push({ from: `alarm ${id}`, namespace, name, dimensions });
+    }
+    const body = JSON.parse(
+      resolveJoin(only(template.findResources('AWS::CloudWatch::Dashboard')).Properties.DashboardBody),
+    );
+    for (const widget of body.widgets) {
+      for (const line of widget.properties.metrics ?? []) {
+        const [first] = line;
+        if (typeof first === 'object') {
+          // A math expression: SEARCH('{namespace,dimension…} MetricName="name"', …)
+          const search = /SEARCH\('\{([^,}]+),?([^}]*)\} MetricName="([^"]+)"/.exec(first.expression);
+          if (!search) throw new Error(`unread dashboard expression ${first.expression}`);
+          const dimensions = Object.fromEntries(
+            search[2]!
+              .split(',')
+              .filter(Boolean)
+              .map((d) => [d, '*']),
+          );
+          read.push({
+            from: `dashboard ${widget.properties.title}`,
+            namespace: search[1]!,
+            name: search[3]!,
+            dimensions,
+          });
+          continue;
+        }
+        const [namespace, name, ...rest] = line.filter((part: unknown) => typeof part === 'string');
+        const dimensions: Record<string, unknown> = {};
+        for (let i = 0; i + 1 < rest.length; i += 2) dimensions[rest[i]] = rest[i + 1];
+        read.push({ from: `dashboard ${widget.properties.title}`, namespace, name, dimensions });
+      }
+    }
+    return read;
+  };
+
+  it('every function emits in the one namespace', () => {
+    for (const [service, fn] of functions)
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE, service).toBe(METRICS_NAMESPACE);
+  });
+
+  it('infra reads only metrics the functions emit, on the dimensions they emit them with', () => {
+    const ours = readMetrics().filter((metric) => metric.namespace === METRICS_NAMESPACE);
+    // The CRITICAL alarm, the two event graphs, the maintenance alarms and the archive row.
+    expect(ours.length).toBeGreaterThanOrEqual(10);
+    const maintenance = Object.values(MAINTENANCE_METRICS) as string[];
+    for (const { from, name, dimensions } of ours) {
+      expect(EMITTED_METRICS, from).toContain(name);
+      const event = Object.values(EVENT_METRICS).find((metric) => metric.name === name);
+      if (event) expect(Object.keys(dimensions), from).toEqual([event.dimension]);
+      if (maintenance.includes(name)) expect(dimensions, from).toEqual({ service: MAINTENANCE_SERVICE });
+    }
+    expect(functions.get(MAINTENANCE_SERVICE)!.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(
+      MAINTENANCE_SERVICE,
+    );
+    // No metric of another namespace is named like ours: a namespace typo would read nothing.
+    for (const { from, namespace, name } of readMetrics())
+      if (EMITTED_METRICS.includes(name as never)) expect(namespace, from).toBe(METRICS_NAMESPACE);
+  });
+
+  it('the runtime emits only names of the contract', () => {
+    const emitted: string[] = [];
+    const fake = {
+      addMetric: (name: string) => emitted.push(name),
+      singleMetric: () => ({
+        clearDefaultDimensions() {},
+        addDimension() {},
+        addMetric: (name: string) => emitted.push(name),
+      }),
+    } as unknown as Metrics;
+    recordMaintenanceMetrics(fake, { created: [], archived: [], status: 'ok' } as unknown as MaintenanceResult);
+    recordContinuationMetrics(fake, { action: 'none' });
+    emitEventMetrics(fake, [{ severity: 'INFO', type: 'robot.online' } as StoredEvent]);
+    expect(new Set(emitted)).toEqual(
+      new Set([...Object.values(MAINTENANCE_METRICS), ...Object.values(EVENT_METRICS).map((metric) => metric.name)]),
+    );
+  });
+
+  it('redrives after MAX_RECEIVE_COUNT receives and hands the writer WRITER_BATCH_SIZE messages, as the local stack does', () => {
+    expect(eventQueue().Properties.RedrivePolicy.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
+    const mapping = only(template.findResources('AWS::Lambda::EventSourceMapping')) as Resource;
+    expect(mapping.Properties.BatchSize).toBe(WRITER_BATCH_SIZE);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../functions/maintenance/handler.ts';
 import { FileObjectStore } from '../../shared/archive/file-store.ts';
 import type { ObjectBody } from '../../shared/archive/object-store.ts';
+import { ADVISORY_LOCKS, lockKeys } from '../../shared/contracts/advisory-locks.ts';
 import type { ContinuationEvent, StartContinuation } from '../../shared/lifecycle/continuation.ts';
 import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
 import { startMaintenanceScheduler } from '../../shared/lifecycle/scheduler.ts';
@@ -289,7 +290,7 @@ describe('the chain bound', () => {
     const other = await runaway.pool.connect();
     try {
       // Another maintenance session (a `trail maintain` run, say) holds the lock.
-      await other.query('SELECT pg_advisory_lock(1096107094, 0)');
+      await other.query('SELECT pg_advisory_lock($1, $2)', lockKeys(ADVISORY_LOCKS.maintenance));
       const continuation = { continuation: { hop: 3, chainStartedAt: '2024-07-01T04:00:00.000Z' } };
       await expect(lambda.run(continuation)).rejects.toThrow(
         /continuation 3 found another run holding the maintenance lock; Lambda retries this event/,
@@ -297,7 +298,7 @@ describe('the chain bound', () => {
       // A scheduled run skips quietly, as before: the lock holder does the work.
       expect((await lambda.run({})).map((r) => [r.status, r.continuation.action])).toEqual([['skipped', 'none']]);
       expect(lambda.started).toEqual([]);
-      await other.query('SELECT pg_advisory_unlock(1096107094, 0)');
+      await other.query('SELECT pg_advisory_unlock($1, $2)', lockKeys(ADVISORY_LOCKS.maintenance));
 
       // Lambda's retry of the same event, once the lock is free, resumes the chain where it was.
       const retried = await lambda.run(continuation);

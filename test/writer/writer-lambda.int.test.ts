@@ -2,6 +2,7 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
 import { localContext } from '../../shared/local/lambda-context.ts';
 import { packEvents } from '../../shared/queue/packing.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
     // No message here is poison, so the DLQ is never called.
     DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/audit-events-dlq.fifo',
     IOT_ENDPOINT: 'example-ats.iot.eu-west-1.amazonaws.com',
-    ALERT_TOPIC: 'audit/alerts/critical',
+    ALERT_TOPIC: CRITICAL_ALERT_TOPIC,
     AWS_REGION: 'eu-west-1',
   });
   ({ handler } = await import('../../functions/writer/handler.ts'));
@@ -49,7 +50,7 @@ describe('writer Lambda entry point', () => {
     expect(rows.map((r) => r.id)).toEqual([critical.id, info.id]);
     const publishes = iot.commandCalls(PublishCommand);
     expect(publishes).toHaveLength(1);
-    expect(publishes[0]!.args[0].input).toMatchObject({ topic: 'audit/alerts/critical', qos: 1 });
+    expect(publishes[0]!.args[0].input).toMatchObject({ topic: CRITICAL_ALERT_TOPIC, qos: 1 });
     expect(JSON.parse(new TextDecoder().decode(publishes[0]!.args[0].input.payload as Uint8Array))).toMatchObject({
       id: critical.id,
     });

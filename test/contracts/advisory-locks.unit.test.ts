@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ADVISORY_LOCKS } from '../../shared/contracts/advisory-locks.ts';
+import { MIGRATIONS } from '../../shared/store/migrations/index.ts';
+
+/** The classids every migration's SQL passes to a pg_advisory_* function, by migration. */
+function lockedInMigrations(): Record<string, number[]> {
+  const taken: Record<string, number[]> = {};
+  for (const migration of MIGRATIONS) {
+    const classids = [...migration.sql.matchAll(/pg_(?:try_)?advisory_\w*lock\w*\(\s*(\d+)/g)].map((m) => Number(m[1]));
+    if (classids.length) taken[migration.name] = classids;
+  }
+  return taken;
+}
+
+describe('advisory locks', () => {
+  it('each guards one thing: no two share a classid', () => {
+    const classids = Object.values(ADVISORY_LOCKS).map((lock) => lock.classid);
+    expect(new Set(classids).size).toBe(classids.length);
+  });
+
+  it('the month partition lock is the one shipped migration 003 takes, and no migration takes another', () => {
+    // Shipped migration SQL may not be edited (a checksum check refuses it), so it keeps the number written out.
+    expect(lockedInMigrations()).toEqual({ '003_month_partitions': [ADVISORY_LOCKS.monthPartition.classid] });
+  });
+});
