@@ -5,11 +5,11 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { openDuckDb } from '../shared/archive/duckdb.ts';
-import { exportSlice, pgRowText, type RowKey } from '../shared/archive/export.ts';
-import { FileObjectStore } from '../shared/archive/file-store.ts';
-import { formatMonth, type Month, partitionName } from '../shared/domain/month.ts';
-import { DEFAULT_ROWS_PER_FILE } from '../shared/lifecycle/maintain.ts';
+import { openDuckDb } from '../shared/adapters/duckdb/duckdb.ts';
+import { exportSlice, pgRowText, type RowKey } from '../shared/adapters/duckdb/export.ts';
+import { FileObjectStore } from '../shared/adapters/files/file-store.ts';
+import { formatMonth, type Month, partitionName } from '../shared/core/domain/month.ts';
+import { DEFAULT_ROWS_PER_FILE } from '../shared/adapters/postgres/maintenance/maintain.ts';
 import { round } from './stats.ts';
 
 export interface ExportMeasurement {

@@ -1,7 +1,7 @@
-import type { EntityRef } from '../shared/domain/entity.ts';
-import type { Actor, Source, StoredEvent } from '../shared/domain/event.ts';
-import { uuidv7 } from '../shared/domain/ids.ts';
-import type { Severity } from '../shared/domain/severity.ts';
+import type { EntityRef } from '../shared/core/domain/entity.ts';
+import type { Actor, Source, StoredEvent } from '../shared/core/domain/event.ts';
+import { uuidv7 } from '../shared/core/domain/ids.ts';
+import type { Severity } from '../shared/core/domain/severity.ts';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same fleet and the same event mix on every machine. */
 export type Random = () => number;

@@ -1,8 +1,8 @@
 // In bench/, not shared/ (no product code uses it); the tests import it from here so `trail bench` never needs test/.
 import pg from 'pg';
-import { LOGIN_USERS, type LoginPasswords, loginUrl } from '../shared/store/login-users.ts';
-import { migrate } from '../shared/store/migrate.ts';
-import { createPool } from '../shared/store/pool.ts';
+import { LOGIN_USERS, type LoginPasswords, loginUrl } from '../shared/adapters/postgres/login-users.ts';
+import { migrate } from '../shared/adapters/postgres/migrate.ts';
+import { createPool } from '../shared/adapters/postgres/pool.ts';
 
 export interface ScratchDatabase {
   name: string;

@@ -12,8 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import { buildStatsQuery } from '../../shared/store/event-query.ts';
-import { createPool } from '../../shared/store/pool.ts';
+import { buildStatsQuery } from '../../shared/adapters/postgres/event-query.ts';
+import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { createFleet, createRandom, type Random } from '../events.ts';
 import { FLEET_SIZE, HOURLY_COUNTS_OPTIONS, hourlyCountsFilter, loadYear } from '../parts/queries.ts';
 import { startBenchServer } from '../server.ts';

@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import { buildEventPageQuery } from '../../shared/store/event-query.ts';
-import { EVENT_COLUMNS } from '../../shared/store/event-rows.ts';
+import { buildEventPageQuery } from '../../shared/adapters/postgres/event-query.ts';
+import { EVENT_COLUMNS } from '../../shared/adapters/postgres/event-rows.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';
 import { FLEET_SIZE, loadYear } from '../parts/queries.ts';
 import { startBenchServer } from '../server.ts';

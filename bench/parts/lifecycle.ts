@@ -1,4 +1,4 @@
-import { addMonths, monthBounds, monthOf, partitionName } from '../../shared/domain/month.ts';
+import { addMonths, monthBounds, monthOf, partitionName } from '../../shared/core/domain/month.ts';
 import { measureArchiveExport } from '../archive-export.ts';
 import { createFleet } from '../events.ts';
 import { LOAD_STREAMS, loadEvents } from '../load.ts';

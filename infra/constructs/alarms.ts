@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAINTENANCE_METRICS } from '../../shared/contracts/metrics.ts';
+import { MAINTENANCE_METRICS } from '../../shared/core/contracts/metrics.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Writer } from './writer.ts';

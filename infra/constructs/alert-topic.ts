@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 
 /** The IoT topic every CRITICAL event is published on, for dashboards and devices on the floor. */
 export class AlertTopic extends Construct {

@@ -12,7 +12,7 @@ import {
   ARCHIVE_TABLE,
   type ArchiveColumn,
   archivePartitionProjection,
-} from '../../shared/archive/schema.ts';
+} from '../../shared/core/archive/schema.ts';
 import type { AccessLogs } from './access-logs.ts';
 import type { Archive } from './archive.ts';
 
@@ -38,7 +38,7 @@ export interface ArchiveQueryProps {
 }
 
 /**
- * SQL over the archive: a Glue table whose columns and partition layout come from `shared/archive/schema.ts`
+ * SQL over the archive: a Glue table whose columns and partition layout come from `shared/core/archive/schema.ts`
  * (partition projection, so nothing registers partitions), and an Athena workgroup that enforces where results go,
  * their encryption and how much one query may scan.
  */
@@ -111,7 +111,7 @@ export class ArchiveQuery extends Construct {
   }
 
   /**
-   * What `trail archive query` calls (shared/archive/athena-query.ts), plus what Athena does on the caller's behalf:
+   * What `trail archive query` calls (shared/adapters/athena/athena-query.ts), plus what Athena does on the caller's behalf:
    * read the Glue table, read the archive's Parquet files and write the results to the results bucket.
    */
   private createQueryAccess(archive: Archive): iam.ManagedPolicy {

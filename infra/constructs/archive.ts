@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ARCHIVE_ROOT_PREFIX } from '../../shared/archive/schema.ts';
+import { ARCHIVE_ROOT_PREFIX } from '../../shared/core/archive/schema.ts';
 import type { AccessLogs } from './access-logs.ts';
 
 export interface ArchiveProps {

@@ -7,7 +7,7 @@ import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
+import { METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
 import { bundlingOptions, FUNCTION_RUNTIME, type NativePackages } from './bundling.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/contracts/queue.ts';
+import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/core/contracts/queue.ts';
 
 /** Lambda's guidance: the visibility timeout is at least six times the consumer's timeout, so retries don't overlap. */
 export const VISIBILITY_TO_TIMEOUT_RATIO = 6;

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { IOT_RULE_SQL, IOT_RULE_SQL_VERSION } from '../../shared/ingest/iot-message.ts';
+import { IOT_RULE_SQL, IOT_RULE_SQL_VERSION } from '../../shared/core/ingest/iot-message.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventQueue } from './event-queue.ts';

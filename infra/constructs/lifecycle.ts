@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import { MAINTENANCE_SERVICE, type MaintenanceMetric, METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
-import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
+import { MAINTENANCE_SERVICE, type MaintenanceMetric, METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
+import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/core/lifecycle/continuation.ts';
 import type { Archive } from './archive.ts';
 import type { ArchiveQuery } from './archive-query.ts';
 import { AuditFunction } from './audit-function.ts';
@@ -40,7 +40,7 @@ export interface LifecycleProps {
 /**
  * Partition lifecycle: the maintenance function creates future months and archives expired ones to the archive
  * bucket, daily and once after every deploy that changes it. A run that pauses at the deadline invokes the function
- * again, asynchronously, to go on within minutes (shared/lifecycle/continuation.ts: why, and what bounds the chain).
+ * again, asynchronously, to go on within minutes (shared/core/lifecycle/continuation.ts: why, and what bounds the chain).
  */
 export class Lifecycle extends Construct {
   readonly fn: AuditFunction;
@@ -55,7 +55,7 @@ export class Lifecycle extends Construct {
       service: SERVICE,
       description: 'Creates future month partitions; archives, verifies and drops expired months',
       timeout,
-      // DuckDB is capped at 512 MB (shared/archive/duckdb.ts); the rest holds Node, pg's COPY stream and the upload.
+      // DuckDB is capped at 512 MB (shared/adapters/duckdb/duckdb.ts); the rest holds Node, pg's COPY stream and the upload.
       memorySize: 1536,
       // One staging file plus one Parquet file of ARCHIVE_ROWS_PER_FILE rows (≈ 150 MB), and DuckDB's spill.
       ephemeralStorageSize: Size.gibibytes(2),

@@ -1,15 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
-import { QUERY_ROUTES } from '../../shared/access/policy.ts';
-import { LOGIN_USERS } from '../../shared/store/login-users.ts';
+import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
+import { LOGIN_USERS } from '../../shared/adapters/postgres/login-users.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { EventsApi } from './events-api.ts';
 
 /**
- * The query API: every route of shared/access/policy.ts on one function, reading as `audit_reader` (SELECT on events,
+ * The query API: every route of shared/core/access/policy.ts on one function, reading as `audit_reader` (SELECT on events,
  * its own saved views) and putting `audit.accessed` events on the queue.
  */
 export class QueryApi extends Construct {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createQueryApiHandler } from '../../functions/query-api/handler.ts';
-import { hiddenTypePrefixes, mayAccess, QUERY_ROUTES, type QueryRoute } from '../../shared/access/policy.ts';
-import { ROLES, type Role } from '../../shared/ingest/principal.ts';
+import { createQueryApiHandler } from '../../shared/apps/query-api.ts';
+import { hiddenTypePrefixes, mayAccess, QUERY_ROUTES, type QueryRoute } from '../../shared/core/access/policy.ts';
+import { ROLES, type Role } from '../../shared/core/access/principal.ts';
 import { apiEvent } from '../query/api-support.ts';
 
 /** The expected matrix, written out: every route × every role. */

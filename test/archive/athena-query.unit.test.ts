@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AthenaArchiveQuery, athenaLiteral } from '../../shared/archive/athena-query.ts';
-import { bindNamedQuery, NAMED_QUERIES } from '../../shared/archive/named-queries.ts';
+import { AthenaArchiveQuery, athenaLiteral } from '../../shared/adapters/athena/athena-query.ts';
+import { bindNamedQuery, NAMED_QUERIES } from '../../shared/core/archive/named-queries.ts';
 
 const athena = mockClient(AthenaClient);
 const sleeps: number[] = [];

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../shared/cli/main.ts';
+import { main } from '../../shared/apps/cli/main.ts';
 
 // The commands' modules, replaced: these tests check what the command line hands them, and what main does with
 // what they return or throw.
@@ -14,17 +14,17 @@ const run = vi.hoisted(() => ({
   printArchiveStatus: vi.fn(),
   runHistory: vi.fn(),
 }));
-vi.mock('../../shared/cli/start.ts', () => ({ runLocalStack: run.runLocalStack }));
-vi.mock('../../shared/cli/migrate.ts', () => ({ runMigrate: run.runMigrate }));
-vi.mock('../../shared/cli/report.ts', () => ({ runReport: run.runReport }));
-vi.mock('../../shared/cli/maintain.ts', () => ({ runMaintain: run.runMaintain }));
-vi.mock('../../shared/cli/archive.ts', () => ({
+vi.mock('../../shared/apps/cli/start.ts', () => ({ runLocalStack: run.runLocalStack }));
+vi.mock('../../shared/apps/cli/migrate.ts', () => ({ runMigrate: run.runMigrate }));
+vi.mock('../../shared/apps/cli/report.ts', () => ({ runReport: run.runReport }));
+vi.mock('../../shared/apps/cli/maintain.ts', () => ({ runMaintain: run.runMaintain }));
+vi.mock('../../shared/apps/cli/archive.ts', () => ({
   runArchiveQuery: run.runArchiveQuery,
   listNamedQueries: run.listNamedQueries,
   runNamedQuery: run.runNamedQuery,
   printArchiveStatus: run.printArchiveStatus,
 }));
-vi.mock('../../shared/cli/history.ts', () => ({ runHistory: run.runHistory }));
+vi.mock('../../shared/apps/cli/history.ts', () => ({ runHistory: run.runHistory }));
 
 let out: string[];
 let err: string[];

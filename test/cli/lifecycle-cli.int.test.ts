@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../shared/cli/main.ts';
-import type { Month } from '../../shared/domain/month.ts';
+import { main } from '../../shared/apps/cli/main.ts';
+import type { Month } from '../../shared/core/domain/month.ts';
 import { insertEvents, monthEvents } from '../lifecycle/fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 

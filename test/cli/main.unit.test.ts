@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main, trailProgram } from '../../shared/cli/main.ts';
+import { main, trailProgram } from '../../shared/apps/cli/main.ts';
 
 function capture() {
   const out: string[] = [];

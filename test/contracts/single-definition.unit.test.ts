@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADVISORY_LOCKS } from '../../shared/contracts/advisory-locks.ts';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
-import { EMITTED_METRICS, METRICS_NAMESPACE } from '../../shared/contracts/metrics.ts';
+import { ADVISORY_LOCKS } from '../../shared/core/contracts/advisory-locks.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
+import { EMITTED_METRICS, METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
 
 /**
  * The contract constants (shared/contracts/) are written out once: infra, the functions, the shared code and the local

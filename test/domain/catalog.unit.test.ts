@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_EVENT_TYPES, createCatalog, parseExtraEventTypes } from '../../shared/domain/catalog.ts';
+import { BUILT_IN_EVENT_TYPES, createCatalog, parseExtraEventTypes } from '../../shared/core/domain/catalog.ts';
 
 const catalog = createCatalog();
 

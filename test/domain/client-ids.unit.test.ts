@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCatalog } from '../../shared/domain/catalog.ts';
-import { type IngestContext, validateEvents } from '../../shared/domain/event.ts';
+import { createCatalog } from '../../shared/core/domain/catalog.ts';
+import { type IngestContext, validateEvents } from '../../shared/core/domain/event.ts';
 
 const ctx: IngestContext = {
   catalog: createCatalog(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { entityKey, entityRefSchema, KNOWN_ENTITY_TYPES, parseEntityKey } from '../../shared/domain/entity.ts';
-import { SEVERITIES, severitiesAtLeast } from '../../shared/domain/severity.ts';
+import { entityKey, entityRefSchema, KNOWN_ENTITY_TYPES, parseEntityKey } from '../../shared/core/domain/entity.ts';
+import { SEVERITIES, severitiesAtLeast } from '../../shared/core/domain/severity.ts';
 
 describe('entity refs', () => {
   it('knows the fleet kinds', () => {

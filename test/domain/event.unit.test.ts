@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCatalog, parseExtraEventTypes } from '../../shared/domain/catalog.ts';
+import { createCatalog, parseExtraEventTypes } from '../../shared/core/domain/catalog.ts';
 import {
   type EventIssue,
   type IngestContext,
@@ -8,8 +8,8 @@ import {
   storedEventSchema,
   validateEvent,
   validateEvents,
-} from '../../shared/domain/event.ts';
-import { OTEL_SEVERITY_NUMBER, severityNumber } from '../../shared/domain/severity.ts';
+} from '../../shared/core/domain/event.ts';
+import { OTEL_SEVERITY_NUMBER, severityNumber } from '../../shared/core/domain/severity.ts';
 
 const RECEIVED_AT = new Date('2026-05-10T12:00:00.000Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uuidv7 } from '../../shared/domain/ids.ts';
+import { uuidv7 } from '../../shared/core/domain/ids.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const timestampOf = (id: string) => Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);

@@ -8,7 +8,7 @@ import {
   monthRange,
   parsePartitionName,
   partitionName,
-} from '../../shared/domain/month.ts';
+} from '../../shared/core/domain/month.ts';
 
 describe('monthOf: UTC calendar month of an instant', () => {
   it('an event at 2026-05-31T23:30:00-02:00 belongs to June', () => {

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_KEYS, archiveKeyPrefix } from '../../shared/archive/schema.ts';
+import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_KEYS, archiveKeyPrefix } from '../../shared/core/archive/schema.ts';
 import { only, type Resource, synthesize } from './synth.ts';
 
 /** Athena's projection placeholder for a partition key. */

@@ -5,22 +5,22 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
-import { QUERY_ROUTES } from '../../shared/access/policy.ts';
-import { archiveKeyPrefix } from '../../shared/archive/schema.ts';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
+import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
+import { archiveKeyPrefix } from '../../shared/core/archive/schema.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import {
   EMITTED_METRICS,
   EVENT_METRICS,
   MAINTENANCE_METRICS,
   MAINTENANCE_SERVICE,
   METRICS_NAMESPACE,
-} from '../../shared/contracts/metrics.ts';
-import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/contracts/queue.ts';
-import type { StoredEvent } from '../../shared/domain/event.ts';
-import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/lifecycle/continuation.ts';
-import type { MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
-import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/lifecycle/report.ts';
-import { emitEventMetrics } from '../../shared/writer/event-metrics.ts';
+} from '../../shared/core/contracts/metrics.ts';
+import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/core/contracts/queue.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/core/lifecycle/continuation.ts';
+import type { MaintenanceResult } from '../../shared/adapters/postgres/maintenance/maintain.ts';
+import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/core/lifecycle/report.ts';
+import { emitEventMetrics } from '../../shared/core/writer/event-metrics.ts';
 import {
   assetDirectory,
   auditFunctions,
@@ -861,7 +861,7 @@ describe('alarms', () => {
   });
 });
 
-describe('the metrics contract (shared/contracts/metrics.ts)', () => {
+describe('the metrics contract (shared/core/contracts/metrics.ts)', () => {
   /** [namespace, metric name, dimensions] of every metric the alarms watch and the dashboard charts or searches. */
   const readMetrics = () => {
     const read: { from: string; namespace: string; name: string; dimensions: Record<string, unknown> }[] = [];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createCatalog } from '../../shared/domain/catalog.ts';
-import { type IngestContext, storedEventSchema } from '../../shared/domain/event.ts';
-import { acceptEvents } from '../../shared/ingest/accept.ts';
-import type { EventQueue, QueueMessage } from '../../shared/ports/index.ts';
-import { deduplicationIdFor, type QueueMessageBody } from '../../shared/queue/packing.ts';
+import { createCatalog } from '../../shared/core/domain/catalog.ts';
+import { type IngestContext, storedEventSchema } from '../../shared/core/domain/event.ts';
+import { acceptEvents } from '../../shared/core/ingest/accept.ts';
+import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
+import { deduplicationIdFor, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 
 /** An in-memory queue that records what it is given, and can be told to fail. */
 function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage[]; calls: number } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BYTES, MAX_REQUEST_EVENTS, parseEventsBody } from '../../shared/ingest/http-body.ts';
+import { MAX_REQUEST_BYTES, MAX_REQUEST_EVENTS, parseEventsBody } from '../../shared/core/ingest/http-body.ts';
 
 const one = { type: 'robot.online', entity: { type: 'robot', id: 'r-1' } };
 const two = { type: 'robot.offline', entity: { type: 'robot', id: 'r-1' }, payload: { reason: 'x' } };

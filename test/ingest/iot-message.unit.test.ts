@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import {
   IOT_RULE_SQL,
   IOT_TOPIC_FILTER,
@@ -7,7 +7,7 @@ import {
   matchesRuleTopic,
   readIotRuleEvent,
   thingFromTopic,
-} from '../../shared/ingest/iot-message.ts';
+} from '../../shared/core/ingest/iot-message.ts';
 
 const RULE_TIME = Date.parse('2026-05-10T12:00:00Z');
 const deviceEvent = { type: 'robot.online', entity: { type: 'robot', id: 'r-17' }, payload: { reason: 'boot' } };

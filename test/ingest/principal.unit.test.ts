@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasAnyRole, principalFromClaims } from '../../shared/ingest/principal.ts';
+import { hasAnyRole, principalFromClaims } from '../../shared/core/access/principal.ts';
 
 describe('principalFromClaims', () => {
   it('reads Cognito claims with groups as an array', () => {

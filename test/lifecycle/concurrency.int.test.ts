@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureArchiveExport } from '../../bench/archive-export.ts';
 import { measureMaintenanceStall } from '../../bench/maintenance-stall.ts';
-import { FileObjectStore } from '../../shared/archive/file-store.ts';
-import { runMaintenance } from '../../shared/lifecycle/maintain.ts';
+import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
+import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvents, monthEvents, partitionNames } from './fixture.ts';
 

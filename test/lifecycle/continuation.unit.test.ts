@@ -6,9 +6,9 @@ import {
   continuationOf,
   continueMaintenance,
   type StartContinuation,
-} from '../../shared/lifecycle/continuation.ts';
-import { lambdaContinuation } from '../../shared/lifecycle/lambda-continuation.ts';
-import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
+} from '../../shared/core/lifecycle/continuation.ts';
+import { lambdaContinuation } from '../../shared/adapters/lambda/lambda-continuation.ts';
+import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 
 const NOW = new Date('2024-06-01T04:45:00Z');
 const run = (status: MaintenanceResult['status']): MaintenanceResult => ({ ...emptyMaintenanceResult(NOW), status });

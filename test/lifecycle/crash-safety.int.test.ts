@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FileObjectStore } from '../../shared/archive/file-store.ts';
-import { formatMonth, type Month, monthRange } from '../../shared/domain/month.ts';
-import type { CrashPoint } from '../../shared/lifecycle/archive-month.ts';
-import { type MaintenanceResult, runMaintenance } from '../../shared/lifecycle/maintain.ts';
+import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
+import { formatMonth, type Month, monthRange } from '../../shared/core/domain/month.ts';
+import type { CrashPoint } from '../../shared/adapters/postgres/maintenance/archive-month.ts';
+import { type MaintenanceResult, runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvents, monthEvents, partitionNames } from './fixture.ts';
 

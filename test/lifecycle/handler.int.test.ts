@@ -8,15 +8,15 @@ import {
   type MaintenanceHandlerConfig,
   type MaintenanceInvocationResult,
   maintenanceHandlerConfigShape,
-} from '../../functions/maintenance/handler.ts';
-import { FileObjectStore } from '../../shared/archive/file-store.ts';
-import type { ObjectBody } from '../../shared/archive/object-store.ts';
-import { ADVISORY_LOCKS, lockKeys } from '../../shared/contracts/advisory-locks.ts';
-import type { ContinuationEvent, StartContinuation } from '../../shared/lifecycle/continuation.ts';
-import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/lifecycle/maintain.ts';
-import { startMaintenanceScheduler } from '../../shared/lifecycle/scheduler.ts';
-import { loadConfig } from '../../shared/runtime/config.ts';
-import { logger, metrics } from '../../shared/runtime/observability.ts';
+} from '../../shared/apps/maintenance.ts';
+import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
+import type { ObjectBody } from '../../shared/core/ports/object-store.ts';
+import { ADVISORY_LOCKS, lockKeys } from '../../shared/core/contracts/advisory-locks.ts';
+import type { ContinuationEvent, StartContinuation } from '../../shared/core/lifecycle/continuation.ts';
+import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/adapters/postgres/maintenance/maintain.ts';
+import { startMaintenanceScheduler } from '../../shared/apps/local/scheduler.ts';
+import { loadConfig } from '../../shared/apps/runtime/config.ts';
+import { logger, metrics } from '../../shared/apps/runtime/observability.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvents, monthEvents, partitionNames } from './fixture.ts';
 

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { type HistoryRow, mergeHistory } from '../../shared/lifecycle/history.ts';
+import { type HistoryRow, mergeHistory } from '../../shared/apps/history.ts';
 
 const row = (source: HistoryRow['source'], occurredAt: string, id: string): HistoryRow => ({
   source,

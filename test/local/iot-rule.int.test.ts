@@ -1,13 +1,13 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IotRuleEvent, iotRuleEventSchema, readIotRuleEvent } from '../../shared/ingest/iot-message.ts';
+import { type IotRuleEvent, iotRuleEventSchema, readIotRuleEvent } from '../../shared/core/ingest/iot-message.ts';
 import {
   type EmbeddedBroker,
   iotRuleEventFor,
   startEmbeddedBroker,
   startIotRuleOnBroker,
   startIotRuleSubscriber,
-} from '../../shared/local/mqtt.ts';
+} from '../../shared/apps/local/mqtt.ts';
 
 const event = { type: 'robot.online', entity: { type: 'robot', id: 'r-17' }, payload: { reason: 'boot' } };
 const json = Buffer.from(JSON.stringify(event));

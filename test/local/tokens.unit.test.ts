@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_TOKEN, parseLocalTokens } from '../../shared/local/tokens.ts';
+import { DEFAULT_DEV_TOKEN, parseLocalTokens } from '../../shared/apps/local/tokens.ts';
 
 describe('parseLocalTokens', () => {
   it('unset or blank: one admin token for user dev', () => {

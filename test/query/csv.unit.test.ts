@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvRow } from '../../shared/query/csv.ts';
-import { exportFileName } from '../../shared/query/export-format.ts';
+import { csvCell, csvRow } from '../../shared/core/query/csv.ts';
+import { exportFileName } from '../../shared/core/query/export-format.ts';
 
 describe('csvCell', () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../shared/domain/event.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { storedEvent } from '../support/events.ts';
 
 /** The clock of the query API tests: the default window is the week before it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from '../../shared/query/instant.ts';
+import { parseInstant } from '../../shared/core/query/instant.ts';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
 

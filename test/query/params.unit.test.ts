@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyPageCursor, encodePageCursor } from '../../shared/query/page-cursor.ts';
+import { applyPageCursor, encodePageCursor } from '../../shared/core/query/page-cursor.ts';
 import {
   DEFAULT_WINDOW_DAYS,
   eventsQuerySchema,
   MAX_WINDOW_DAYS,
   parseParams,
   resolveFilter,
-} from '../../shared/query/params.ts';
+} from '../../shared/core/query/params.ts';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
 const HOSTILE = `'; DROP TABLE events; --`;

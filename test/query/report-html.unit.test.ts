@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html } from '../../shared/query/html.ts';
-import { type ReportData, renderReportHtml } from '../../shared/query/report-html.ts';
-import { severityChartSvg } from '../../shared/query/svg-chart.ts';
+import { escapeHtml, html } from '../../shared/core/query/html.ts';
+import { type ReportData, renderReportHtml } from '../../shared/core/query/report-html.ts';
+import { severityChartSvg } from '../../shared/core/query/svg-chart.ts';
 import { storedEvent } from '../support/events.ts';
 
 const XSS = `<script>alert("x")</script>' onload='x' &amp;`;

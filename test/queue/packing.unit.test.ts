@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueMessage } from '../../shared/ports/index.ts';
+import type { QueueMessage } from '../../shared/core/ports/events.ts';
 import {
   chunkBatch,
   deduplicationIdFor,
@@ -9,7 +9,7 @@ import {
   packEvents,
   planSendRounds,
   type QueueMessageBody,
-} from '../../shared/queue/packing.ts';
+} from '../../shared/core/ingest/packing.ts';
 import { eventAbout } from '../support/events.ts';
 
 const event = (entity: string, payload: Record<string, unknown> = {}) => eventAbout(entity, { payload });

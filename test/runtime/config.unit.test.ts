@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { catalogFromEnv, deadLetterQueueUrl, loadConfig, queueUrl } from '../../shared/runtime/config.ts';
+import { catalogFromEnv, deadLetterQueueUrl, loadConfig, queueUrl } from '../../shared/apps/runtime/config.ts';
 
 const shape = {
   QUEUE_URL: queueUrl,

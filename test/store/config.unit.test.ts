@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../shared/store/migrations/index.ts';
-import { databaseOptionsFromEnv } from '../../shared/store/pool.ts';
+import { MIGRATIONS } from '../../shared/adapters/postgres/migrations/index.ts';
+import { databaseOptionsFromEnv } from '../../shared/adapters/postgres/pool.ts';
 
 describe('databaseOptionsFromEnv', () => {
   const iam = {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgEventStore } from '../../shared/store/pg-event-store.ts';
-import { createPool } from '../../shared/store/pool.ts';
+import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
+import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loginSecretArns, readLoginPasswords } from '../../shared/store/login-secrets.ts';
+import { loginSecretArns, readLoginPasswords } from '../../shared/adapters/secrets-manager/login-secrets.ts';
 
 const ARNS = {
   audit_writer: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:writer-AbCdEf',

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPool } from '../../shared/store/pool.ts';
+import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { TEST_OWNER } from '../support/managed-owner.ts';
 

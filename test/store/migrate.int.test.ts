@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../shared/store/migrate.ts';
-import { MIGRATIONS } from '../../shared/store/migrations/index.ts';
-import { createPool } from '../../shared/store/pool.ts';
+import { migrate } from '../../shared/adapters/postgres/migrate.ts';
+import { MIGRATIONS } from '../../shared/adapters/postgres/migrations/index.ts';
+import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('migrate', () => {

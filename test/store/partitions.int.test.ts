@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMonthPartitions } from '../../shared/store/partitions.ts';
-import { PgEventStore } from '../../shared/store/pg-event-store.ts';
+import { ensureMonthPartitions } from '../../shared/adapters/postgres/partitions.ts';
+import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 

@@ -1,5 +1,5 @@
-import { type StoredEvent, storedEventSchema } from '../../shared/domain/event.ts';
-import { uuidv7 } from '../../shared/domain/ids.ts';
+import { type StoredEvent, storedEventSchema } from '../../shared/core/domain/event.ts';
+import { uuidv7 } from '../../shared/core/domain/ids.ts';
 
 /** A valid stored event (checked against the schema), with the given fields replaced. */
 export function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {

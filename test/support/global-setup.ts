@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../shared/local/embedded-postgres.ts';
-import type { LoginPasswords } from '../../shared/store/login-users.ts';
+import { startEmbeddedPostgres } from '../../shared/apps/local/embedded-postgres.ts';
+import type { LoginPasswords } from '../../shared/adapters/postgres/login-users.ts';
 import { provisionManagedOwner } from './managed-owner.ts';
 
 declare module 'vitest' {

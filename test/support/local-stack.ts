@@ -2,8 +2,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { loadLocalConfig } from '../../shared/local/config.ts';
-import { type LocalStack, type StackLog, startLocalStack } from '../../shared/local/stack.ts';
+import { loadLocalConfig } from '../../shared/apps/local/config.ts';
+import { type LocalStack, type StackLog, startLocalStack } from '../../shared/apps/local/stack.ts';
 
 /**
  * The local stack on free ports over a test database (the owner's URL; the stack logs its writer and reader in

@@ -6,7 +6,7 @@ import {
   LOGIN_USERS,
   type LoginPasswords,
   setLoginPasswords,
-} from '../../shared/store/login-users.ts';
+} from '../../shared/adapters/postgres/login-users.ts';
 
 /** The tests' database owner: the name the deployed owner has (infra/constructs/event-database.ts). */
 export const TEST_OWNER = 'audit_owner';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../shared/local/stack.ts';
+import type { LocalStack } from '../../shared/apps/local/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStack } from '../support/local-stack.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/domain/event.ts';
-import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
-import { type QueueRecord, writeBatch } from '../../shared/writer/write-batch.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
+import { type QueueRecord, writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { storedEvent } from '../support/events.ts';
 
 const store: EventWriter = { insert: async (events) => [...events] };

@@ -1,10 +1,10 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createWriterHandler } from '../../functions/writer/handler.ts';
-import type { AlertPublisher } from '../../shared/alerts/publish-critical.ts';
-import type { StoredEvent } from '../../shared/domain/event.ts';
-import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
-import { packEvents } from '../../shared/queue/packing.ts';
+import { createWriterHandler } from '../../shared/apps/writer.ts';
+import type { AlertPublisher } from '../../shared/core/writer/publish-critical.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
+import { packEvents } from '../../shared/core/ingest/packing.ts';
 import { eventAbout } from '../support/events.ts';
 import { recordingMetrics } from '../support/metrics.ts';
 import { sqsRecord } from '../support/sqs-records.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/domain/event.ts';
-import type { Severity } from '../../shared/domain/severity.ts';
-import type { DeadLetterQueue, EventWriter } from '../../shared/ports/index.ts';
-import { deduplicationIdFor } from '../../shared/queue/packing.ts';
-import { type QueueRecord, writeBatch } from '../../shared/writer/write-batch.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import type { Severity } from '../../shared/core/domain/severity.ts';
+import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
+import { deduplicationIdFor } from '../../shared/core/ingest/packing.ts';
+import { type QueueRecord, writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { eventAbout } from '../support/events.ts';
 
 const event = (entity: string, severity: Severity = 'INFO') => eventAbout(entity, { severity });

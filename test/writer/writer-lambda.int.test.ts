@@ -2,9 +2,9 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/contracts/alerts.ts';
-import { localContext } from '../../shared/local/lambda-context.ts';
-import { packEvents } from '../../shared/queue/packing.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
+import { localContext } from '../../shared/apps/local/lambda-context.ts';
+import { packEvents } from '../../shared/core/ingest/packing.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 import { sqsRecord } from '../support/sqs-records.ts';
@@ -25,7 +25,7 @@ beforeAll(async () => {
     ALERT_TOPIC: CRITICAL_ALERT_TOPIC,
     AWS_REGION: 'eu-west-1',
   });
-  ({ handler } = await import('../../functions/writer/handler.ts'));
+  ({ handler } = await import('../../shared/apps/writer.ts'));
 });
 
 afterAll(async () => {
@@ -72,7 +72,7 @@ describe('writer Lambda entry point', () => {
 
 describe('database pool', () => {
   it('survives the server closing an idle connection', async () => {
-    const { createPool } = await import('../../shared/store/pool.ts');
+    const { createPool } = await import('../../shared/adapters/postgres/pool.ts');
     const pool = createPool({ connectionString: db.url, max: 1 });
     try {
       const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { duckLiteral, openDuckDb } from './duckdb.ts';
+import type { ArchiveQueryEngine, ArchiveQueryResult } from '../../core/ports/archive-query.ts';
+import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_KEYS, ARCHIVE_ROOT_PREFIX, ARCHIVE_TABLE, DUCKDB_TYPES } from '../../core/archive/schema.ts';
+
+/**
+ * DuckDB over a local archive folder, with a view named and shaped like the Glue table: the archive's columns plus
+ * the Hive keys `year` and `month` (strings, as Glue declares them), read with partition pruning.
+ */
+export async function openLocalArchiveQuery(archiveRoot: string, workDir: string): Promise<ArchiveQueryEngine> {
+  const duck = await openDuckDb({ workDir });
+  const files = join(archiveRoot, ARCHIVE_ROOT_PREFIX, '*', '*', '*.parquet');
+  const hiveTypes = ARCHIVE_PARTITION_KEYS.map((k) => `'${k.name}': VARCHAR`).join(', ');
+  const columns = [...ARCHIVE_COLUMNS, ...ARCHIVE_PARTITION_KEYS].map((c) => `"${c.name}"`).join(', ');
+  // Columns listed, so their order is the Glue table's (DuckDB would put the Hive keys in its own order).
+  const parquet = `SELECT ${columns} FROM read_parquet(${duckLiteral(files)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
+  try {
+    await duck.connection.run(
+      `CREATE VIEW ${ARCHIVE_TABLE} AS ${existsSync(join(archiveRoot, ARCHIVE_ROOT_PREFIX)) ? parquet : EMPTY}`,
+    );
+  } catch (error) {
+    // A folder with no Parquet file yet (only manifests of empty months): read_parquet refuses an empty glob.
+    if (!/No files found/i.test((error as Error).message)) throw error;
+    await duck.connection.run(`CREATE VIEW ${ARCHIVE_TABLE} AS ${EMPTY}`);
+  }
+  return {
+    async run(sql: string, params: readonly string[] = []): Promise<ArchiveQueryResult> {
+      const reader = await duck.connection.runAndReadAll(sql, [...params]);
+      return {
+        columns: reader.columnNames(),
+        rows: reader.getRows().map((row) => row.map(asText)),
+      };
+    },
+    async close() {
+      duck.close();
+    },
+  };
+}
+
+/** Nothing archived yet: the same columns, no rows. */
+const EMPTY = `SELECT ${[
+  ...ARCHIVE_COLUMNS.map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.glueType]}) AS "${c.name}"`),
+  ...ARCHIVE_PARTITION_KEYS.map((k) => `CAST(NULL AS VARCHAR) AS "${k.name}"`),
+].join(', ')} WHERE false`;
+
+/** Text as Athena returns it: timestamps `YYYY-MM-DD HH:MM:SS.mmm` in UTC. */
+function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof DuckDBTimestampTZValue)
+    return new Date(Number(value.micros / 1000n)).toISOString().replace('T', ' ').replace('Z', '');
+  return String(value);
+}

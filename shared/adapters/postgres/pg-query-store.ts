@@ -1,0 +1,30 @@
+import type pg from 'pg';
+import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
+import type { CountRow, EventPageResult, QueryStore, StatsRow } from '../../core/ports/query.ts';
+import { buildEventPageQuery, buildStatsQuery, buildTotalsQuery } from './event-query.ts';
+import { type EventRow, rowToEvent } from './event-rows.ts';
+
+/** The query API's reads, as `audit_reader`. */
+export class PgQueryStore implements QueryStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async page(filter: EventQueryFilter, page: PageRequest): Promise<EventPageResult> {
+    const { text, values } = buildEventPageQuery(filter, page);
+    const { rows } = await this.pool.query<EventRow>(text, values);
+    return { events: rows.slice(0, page.limit).map(rowToEvent), hasMore: rows.length > page.limit };
+  }
+
+  async stats(
+    filter: EventQueryFilter,
+    options: { interval: Interval; groupBy: Dimension; maxRows: number },
+  ): Promise<StatsRow[]> {
+    const { text, values } = buildStatsQuery(filter, options);
+    const { rows } = await this.pool.query<{ bucket: Date; key: string; count: number }>(text, values);
+    return rows.map((row) => ({ bucket: row.bucket.toISOString(), key: row.key, count: row.count }));
+  }
+
+  async totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]> {
+    const { text, values } = buildTotalsQuery(filter, dimension, limit);
+    return (await this.pool.query<CountRow>(text, values)).rows;
+  }
+}

@@ -1,0 +1,37 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { LOGIN_USERS, type LoginPasswords, type LoginUser } from '../postgres/login-users.ts';
+
+/** `DB_LOGIN_SECRETS`: each login user's Secrets Manager secret, as the migrate function's environment names them. */
+export const loginSecretArns = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.strictObject({ [LOGIN_USERS.writer]: z.string().min(1), [LOGIN_USERS.reader]: z.string().min(1) }));
+
+/** The secret RDS Proxy reads for a user (the shape of rds.DatabaseSecret): its username must be that user. */
+const databaseSecret = z.looseObject({ username: z.string(), password: z.string().min(16) });
+
+/** Reads the login users' passwords from Secrets Manager, where RDS Proxy reads them too. */
+export async function readLoginPasswords(
+  client: Pick<SecretsManagerClient, 'send'>,
+  arns: Record<LoginUser, string>,
+): Promise<LoginPasswords> {
+  const entries = await Promise.all(
+    Object.entries(arns).map(async ([user, arn]) => {
+      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+      const parsed = databaseSecret.safeParse(SecretString === undefined ? undefined : JSON.parse(SecretString));
+      if (!parsed.success) throw new Error(`secret ${arn} is not {username, password} (at least 16 characters)`);
+      if (parsed.data.username !== user)
+        throw new Error(`secret ${arn} is for "${parsed.data.username}", not the login user "${user}"`);
+      return [user, parsed.data.password] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as LoginPasswords;
+}

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaArchiveQuery } from '../../adapters/athena/athena-query.ts';
+import { FileObjectStore } from '../../adapters/files/file-store.ts';
+import { openLocalArchiveQuery } from '../../adapters/duckdb/local-query.ts';
+import type { ArchiveQueryEngine } from '../../core/ports/archive-query.ts';
+import { objectStoreFromUrl } from './store-from-url.ts';
+
+export interface ArchiveQueryConfig {
+  ARCHIVE_URL: string;
+  ARCHIVE_WORK_DIR: string;
+  ATHENA_WORKGROUP?: string | undefined;
+  GLUE_DATABASE?: string | undefined;
+}
+
+/** Athena for an s3:// archive (ATHENA_WORKGROUP and GLUE_DATABASE), DuckDB over a local one. */
+export async function archiveQueryEngine(config: ArchiveQueryConfig): Promise<ArchiveQueryEngine> {
+  if (config.ARCHIVE_URL.startsWith('s3://')) {
+    if (!config.ATHENA_WORKGROUP || !config.GLUE_DATABASE)
+      throw new Error(`ATHENA_WORKGROUP and GLUE_DATABASE must be set to query ${config.ARCHIVE_URL}`);
+    return new AthenaArchiveQuery(new AthenaClient({}), {
+      workGroup: config.ATHENA_WORKGROUP,
+      database: config.GLUE_DATABASE,
+    });
+  }
+  const store = objectStoreFromUrl(config.ARCHIVE_URL);
+  if (!(store instanceof FileObjectStore)) throw new Error(`cannot query ${config.ARCHIVE_URL} locally`);
+  return openLocalArchiveQuery(store.root, join(config.ARCHIVE_WORK_DIR, `query-${process.pid}`));
+}

@@ -1,0 +1,231 @@
+import { Command, CommanderError, type ErrorOptions, type HelpContext, Option } from 'commander';
+import type { z } from 'zod';
+import { NAMED_QUERIES, type NamedQuery, type NamedQueryName } from '../../core/archive/named-queries.ts';
+import { DEFAULT_DEV_TOKEN } from '../local/tokens.ts';
+import { reportQuerySchema } from '../../core/query/params.ts';
+import type { OutputOptions } from './archive.ts';
+import type { HistoryOptions } from './history.ts';
+import type { MaintainOptions } from './maintain.ts';
+import { parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
+
+/**
+ * The `trail` command. Every command declares its options here, so `trail <command> --help` shows them and runs
+ * nothing; the work is in the command's module (start.ts, migrate.ts, report.ts, maintain.ts, archive.ts,
+ * history.ts), loaded only when the command runs.
+ *
+ * Exit codes: 0 done (or help shown), 1 the command failed (`trail <command>: <why>`), 2 the command line is wrong
+ * (unknown command or option, missing or invalid value: the reason, then the command's usage).
+ */
+export const EXIT = { done: 0, failed: 1, usage: 2 } as const;
+
+/** `trail [--help] <command> [its arguments…]`: returns the exit code instead of exiting. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.done;
+  let running: Command | undefined;
+  const program = trailProgram((code) => {
+    exitCode = code;
+  });
+  program.hook('preAction', (_program, command) => {
+    running = command;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError)
+      return ['commander.help', 'commander.helpDisplayed'].includes(error.code) ? EXIT.done : EXIT.usage;
+    process.stderr.write(`${commandPath(running ?? program)}: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
+}
+
+/** The commands and their options; each action hands its exit code to `exit`. */
+export function trailProgram(exit: (code: number) => void): Command {
+  const program = new TrailCommand('trail')
+    .description('the fleet audit trail')
+    .usage('<command> [options]')
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Each command has its own help: trail <command> --help (or trail help <command>).
+Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.
+Environment: see README.md (DATABASE_URL, MQTT_URL, MQTT_PORT, PORT, LOCAL_TOKENS, DATA_DIR, EXTRA_EVENT_TYPES).`,
+    );
+
+  program
+    .command('start')
+    .description('run the whole system locally (PostgreSQL, SQS, MQTT, HTTP API) until Ctrl-C')
+    .addHelpText('after', '\nConfigured by the environment: README.md, "Configuration" (all of it has defaults).')
+    .action(async () => {
+      // Quiet defaults for a laptop, set before the stack's modules load: no X-Ray daemon here, and EMF metrics
+      // would only flood the console.
+      process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      const { runLocalStack } = await import('./start.ts');
+      exit(await runLocalStack());
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations to DATABASE_URL')
+    .action(async () => {
+      const { runMigrate } = await import('./migrate.ts');
+      exit(await runMigrate());
+    });
+
+  const report = program
+    .command('report')
+    .description('save the HTML audit report for some filters')
+    .addHelpText(
+      'after',
+      `
+Fetches GET /reports from the API, so the report is access-checked and audited like any read.
+  e.g. trail report --since 7d --minSeverity ERROR --out report.html`,
+    );
+  for (const [name, schema] of Object.entries(reportQuerySchema.shape) as [string, z.ZodType][])
+    report.option(`--${name} <value>`, schema.description ?? name, parsedBy(schema));
+  report
+    .option('--out <file>', 'where to save the report', 'report.html')
+    .addOption(new Option('--url <url>', 'the API').env('TRAIL_URL').default('http://127.0.0.1:3000'))
+    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
+    .action(async (options: Record<string, unknown>) => {
+      const { runReport } = await import('./report.ts');
+      const filters = Object.keys(reportQuerySchema.shape).flatMap((name) =>
+        options[name] === undefined ? [] : [[name, String(options[name])] as const],
+      );
+      exit(
+        await runReport({
+          out: String(options['out']),
+          url: String(options['url']),
+          token: String(options['token']),
+          filters: Object.fromEntries(filters),
+        }),
+      );
+    });
+
+  const maintain = (command: Command) =>
+    command
+      .option(
+        '--now <instant>',
+        'the instant to maintain as of, to rehearse another day (ISO-8601; default: now)',
+        parseInstant,
+      )
+      .option('--json', 'print the result as JSON')
+      .action(async (options: MaintainOptions) => {
+        const { runMaintain } = await import('./maintain.ts');
+        exit(await runMaintain(options));
+      });
+  maintain(
+    program
+      .command('maintain')
+      .description('one maintenance run now: partitions ahead, retention and archival (a failed run exits 1)'),
+  );
+
+  const archive = program
+    .command('archive')
+    .description('query the archive and see its state (docs/archive.md)')
+    .addHelpText('after', '\nThe archive is ARCHIVE_URL: DuckDB queries a file:// one, Athena an s3:// one.');
+  maintain(archive.command('run').description('archive expired months now (the same run as trail maintain)'));
+  archive
+    .command('query')
+    .description("SQL over the archive's events table")
+    .argument('<sql>', 'one SQL statement, e.g. "SELECT type, count(*) FROM events GROUP BY type"')
+    .option('--json', 'one JSON object per row')
+    .action(async (sql: string, options: OutputOptions) => {
+      const { runArchiveQuery } = await import('./archive.ts');
+      exit(await runArchiveQuery(sql, options));
+    });
+  const named = archive
+    .command('named')
+    .description("list the auditors' named queries, or run one: trail archive named <query> --<param> <value> …")
+    .helpCommand(true) // commander adds `help <query>` only to commands without an action of their own
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      if (command.args.length > 0) command.error(`unknown named query "${command.args[0]}"`);
+      const { listNamedQueries } = await import('./archive.ts');
+      exit(listNamedQueries());
+    });
+  for (const [name, query] of Object.entries(NAMED_QUERIES) as [NamedQueryName, NamedQuery][]) {
+    const command = named.command(name).description(query.description);
+    for (const param of query.params) {
+      const { flags, description, parse } = NAMED_PARAMS[param] ?? { flags: '<value>', description: 'the value' };
+      const option = new Option(`--${param} ${flags}`, `${description}, required`).makeOptionMandatory();
+      command.addOption(parse ? option.argParser(parse) : option);
+    }
+    command.option('--json', 'one JSON object per row').action(async (options: Record<string, unknown>) => {
+      const { runNamedQuery } = await import('./archive.ts');
+      const params = Object.fromEntries(query.params.map((param) => [param, options[param] as string | Date]));
+      exit(await runNamedQuery(name, params, { json: options['json'] === true }));
+    });
+  }
+  archive
+    .command('status')
+    .description('the recorded steps of every archived month (archive_steps)')
+    .action(async () => {
+      const { printArchiveStatus } = await import('./archive.ts');
+      exit(await printArchiveStatus());
+    });
+
+  program
+    .command('history')
+    .description("one entity's events from PostgreSQL and the archive, newest first")
+    .requiredOption('--entity <type:id>', 'the entity, e.g. robot:r-17, required', parseEntity)
+    .requiredOption('--since <instant>', 'from (ISO-8601, inclusive), required', parseInstant)
+    .option('--until <instant>', 'to (ISO-8601, exclusive; default: a minute from now)', parseInstant)
+    .option('--json', 'one JSON object per row')
+    .action(async (options: HistoryOptions) => {
+      const { runHistory } = await import('./history.ts');
+      exit(await runHistory(options));
+    });
+
+  return program;
+}
+
+/** What the parameters of the named queries mean, and how their values are checked. */
+const NAMED_PARAMS: Record<string, { flags: string; description: string; parse?: (value: string) => unknown }> = {
+  entity_type: { flags: '<type>', description: 'the entity type, e.g. robot' },
+  entity_id: { flags: '<id>', description: 'the entity id, e.g. r-17' },
+  actor: { flags: '<actor>', description: 'who, e.g. user:alice' },
+  since: { flags: '<instant>', description: 'from (ISO-8601, inclusive)', parse: parseInstant },
+  until: { flags: '<instant>', description: 'to (ISO-8601, exclusive)', parse: parseInstant },
+  from_month: { flags: '<YYYY-MM>', description: 'the first month', parse: parseMonth },
+  to_month: { flags: '<YYYY-MM>', description: 'the last month, inclusive', parse: parseMonth },
+};
+
+/** `trail archive query`: the command and its parents, as messages name it. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
+
+/** Commander's commands with the trail's conventions: help when nothing is asked, usage errors exit 2. */
+class TrailCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new TrailCommand(name);
+  }
+
+  /**
+   * Commander shows help as an error in two cases: a command with subcommands given none (`trail`, `trail archive`),
+   * which is asking for help (stdout, exit 0), and `trail help <no such command>`, an unknown command.
+   */
+  override help(context?: HelpContext): never;
+  override help(cb: (str: string) => string): never;
+  override help(context?: HelpContext | ((str: string) => string)): never {
+    if (typeof context !== 'object' || !context.error) return super.help(context as HelpContext);
+    if (this.args[0] === 'help' && this.args[1] !== undefined) this.error(`unknown command "${this.args[1]}"`);
+    return super.help();
+  }
+
+  /** Every error commander reports is a usage error: `trail <command>: <what>`, the usage (showHelpAfterError), 2. */
+  override error(message: string, options?: ErrorOptions): never {
+    const what = message.replace(/^error: /, '').replace(/^unknown command '(.*?)'/, 'unknown command "$1"');
+    return super.error(`${commandPath(this)}: ${what}`, { ...options, exitCode: EXIT.usage });
+  }
+}

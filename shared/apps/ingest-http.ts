@@ -1,0 +1,75 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { EventCatalog } from '../core/domain/catalog.ts';
+import { acceptEvents } from '../core/ingest/accept.ts';
+import { parseEventsBody } from '../core/ingest/http-body.ts';
+import { hasAnyRole, principalFromClaims } from '../core/access/principal.ts';
+import { type Clock, type EventQueue, systemClock } from '../core/ports/events.ts';
+import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
+import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
+import { header, jsonResponse, requestBody } from './runtime/http.ts';
+import { lambdaHandler } from './runtime/lambda.ts';
+import { logger, tracer } from './runtime/observability.ts';
+
+export interface IngestHttpDeps {
+  queue: EventQueue;
+  catalog: EventCatalog;
+  clock?: Clock;
+}
+
+const MAY_POST = ['admin', 'operator'] as const;
+
+/** POST /events: one event, a JSON array or NDJSON; 202 with the ids once all are queued, else 4xx naming every problem. */
+export function createIngestHttpHandler({ queue, catalog, clock = systemClock }: IngestHttpDeps) {
+  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+    const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
+    if (!principal)
+      return jsonResponse(401, { error: 'missing or invalid credentials: send Authorization: Bearer <token>' });
+    if (!hasAnyRole(principal, MAY_POST)) {
+      return jsonResponse(403, {
+        error: `role ${principal.roles.join(',') || '(none)'} may not post events; needs admin or operator`,
+      });
+    }
+    const body = parseEventsBody(header(event, 'content-type'), requestBody(event));
+    if (!body.ok) return jsonResponse(body.status, { error: body.error, ...(body.issues && { issues: body.issues }) });
+
+    const receivedAt = clock();
+    try {
+      const result = await acceptEvents(
+        body.events,
+        {
+          catalog,
+          receivedAt,
+          actor: { type: 'user', id: principal.user },
+          source: {
+            channel: 'http',
+            principal: principal.user,
+            ...(principal.clientId && { clientId: principal.clientId }),
+            ...(event.requestContext.http?.sourceIp && { ip: event.requestContext.http.sourceIp }),
+          },
+        },
+        queue,
+      );
+      if (!result.ok) {
+        return jsonResponse(400, {
+          error: `${new Set(result.issues.map((i) => i.index)).size} of ${body.events.length} events are invalid; nothing was accepted`,
+          issues: result.issues,
+        });
+      }
+      return jsonResponse(202, { accepted: result.events.length, ids: result.events.map((e) => e.id) });
+    } catch (error) {
+      logger.error('events could not be queued', { error: error as Error, count: body.events.length });
+      return jsonResponse(
+        503,
+        { error: 'the events could not be queued; retry the same request (send event ids to make retries idempotent)' },
+        { 'retry-after': '1' },
+      );
+    }
+  };
+}
+
+export const handler = lambdaHandler(() => {
+  const config = loadConfig({ QUEUE_URL: queueUrl });
+  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+  return createIngestHttpHandler({ queue: new SqsEventQueue(sqs, config.QUEUE_URL), catalog: catalogFromEnv() });
+});

@@ -1,0 +1,216 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import mqtt from 'mqtt';
+import { createIngestHttpHandler } from '../ingest-http.ts';
+import { createIngestIotHandler } from '../ingest-iot.ts';
+import { createQueryApiHandler } from '../query-api.ts';
+import { createWriterHandler } from '../writer.ts';
+import { QUERY_ROUTES } from '../../core/access/policy.ts';
+import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
+import { startLocalMaintenance } from './maintenance.ts';
+import { QueueAccessAuditor } from '../../core/query/access-auditor.ts';
+import { SqsDeadLetterQueue, SqsEventQueue } from '../../adapters/sqs/sqs-queue.ts';
+import { catalogFromEnv } from '../runtime/config.ts';
+import { type Handler, withObservability } from '../runtime/lambda.ts';
+import { LOGIN_USERS, type LoginUser, loginUrl, setLoginPasswords } from '../../adapters/postgres/login-users.ts';
+import { migrate } from '../../adapters/postgres/migrate.ts';
+import { PgEventStore } from '../../adapters/postgres/pg-event-store.ts';
+import { PgQueryStore } from '../../adapters/postgres/pg-query-store.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
+import { PgSavedViews } from '../../adapters/postgres/saved-views.ts';
+import { type LocalConfig, loadLocalConfig } from './config.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type ApiHandler, startLocalApi } from './http-server.ts';
+import { localContext } from './lambda-context.ts';
+import { localLoginPasswords } from './login-passwords.ts';
+import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
+import { MqttAlertPublisher } from '../../adapters/mqtt/mqtt-alert-publisher.ts';
+import { restoreSpool, spoolQueue } from './spool.ts';
+import { startLocalQueues } from './sqs.ts';
+import { SqsEventSource } from './sqs-event-source.ts';
+import { parseLocalTokens } from './tokens.ts';
+
+export interface LocalStack {
+  httpUrl: string;
+  mqttUrl: string;
+  databaseUrl: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Waits until every queued event has been written (or `timeoutMs` passes). */
+  drain(timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export type StackLog = (message: string) => void;
+
+/** The web UI's files, served at `/`. */
+const WEB_DIR = resolve(import.meta.dirname, '..', '..', '..', 'web');
+
+/** Runs a handler the way Lambda would: through the shared middleware stack, with a Lambda context. */
+function asLambda<E, R>(name: string, handler: Handler<E, R>): (event: E) => Promise<R> {
+  const wrapped = withObservability(handler);
+  return (event) => wrapped(event, localContext(name));
+}
+
+/**
+ * The whole system on one machine: PostgreSQL, the SQS FIFO queue and its event source, the MQTT broker and the IoT
+ * rule, the HTTP API. Handlers are the Lambda handlers, unchanged; this only plays API Gateway, IoT and SQS.
+ */
+export async function startLocalStack(
+  config: LocalConfig = loadLocalConfig(),
+  log: StackLog = console.log,
+): Promise<LocalStack> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error) => log(`shutdown step failed: ${String(error)}`));
+    cleanups.length = 0;
+  };
+  try {
+    const dataDir = resolve(config.DATA_DIR);
+    mkdirSync(dataDir, { recursive: true });
+
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'pg'),
+        ...(config.PG_PORT && { port: config.PG_PORT }),
+      });
+      cleanups.push(() => pg.stop());
+      databaseUrl = pg.url;
+      log(`PostgreSQL (embedded) ${redact(databaseUrl)}, data in ${join(dataDir, 'pg')}`);
+    } else log(`PostgreSQL ${redact(databaseUrl)}`);
+
+    // The owner migrates and maintains; the writer and the query API log in as their own users, as on AWS.
+    const passwords = await localLoginPasswords(dataDir, {
+      writer: config.DB_WRITER_PASSWORD,
+      reader: config.DB_READER_PASSWORD,
+    });
+    const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
+    try {
+      const { applied } = await migrate(ownerPool);
+      log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+      await setLoginPasswords(ownerPool, passwords);
+    } finally {
+      await ownerPool.end();
+    }
+    const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
+    cleanups.push(() => maintenance.stop());
+
+    const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
+    const writerPool = createPool({ connectionString: loginAs(LOGIN_USERS.writer), max: 4 });
+    const readerPool = createPool({ connectionString: loginAs(LOGIN_USERS.reader), max: 4 });
+    cleanups.push(
+      () => writerPool.end(),
+      () => readerPool.end(),
+    );
+
+    const queues = await startLocalQueues();
+    cleanups.push(() => queues.stop());
+    const queue = new SqsEventQueue(queues.client, queues.queueUrl);
+    const deadLetters = new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl);
+    const spoolFile = join(dataDir, 'queue-spool.ndjson');
+    const deadLetterFile = join(dataDir, 'dead-letters.ndjson');
+    const restored = await restoreSpool(spoolFile, (messages) => queue.send(messages));
+    const restoredDead = await restoreSpool(deadLetterFile, async (messages) => {
+      for (const m of messages) await deadLetters.sendPoison({ ...m, reason: m.reason ?? 'restored from spool' });
+    });
+    log(
+      `SQS endpoint ${queues.endpoint} (FIFO queue + DLQ)${restored || restoredDead ? `; restored ${restored} queued and ${restoredDead} dead-letter messages from the last run` : ''}`,
+    );
+
+    const catalog = catalogFromEnv();
+    let mqttUrl = config.MQTT_URL;
+    let broker: EmbeddedBroker | undefined;
+    if (!mqttUrl) {
+      const embedded = await startEmbeddedBroker(config.MQTT_PORT);
+      cleanups.push(() => embedded.stop());
+      broker = embedded;
+      mqttUrl = embedded.url;
+      log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
+    } else log(`MQTT broker ${mqttUrl}`);
+    // Alerts go out on the local broker, as IoT Core's data plane does on AWS.
+    const alertClient = await mqtt.connectAsync(mqttUrl, {
+      clientId: `trail-alerts-${process.pid}`,
+      protocolVersion: 4,
+    });
+    cleanups.push(() => alertClient.endAsync());
+
+    const writer = asLambda<SQSEvent, Awaited<ReturnType<ReturnType<typeof createWriterHandler>>>>(
+      'writer',
+      createWriterHandler({
+        store: new PgEventStore(writerPool),
+        deadLetters,
+        alerts: new MqttAlertPublisher(alertClient),
+      }),
+    );
+    const eventSource = new SqsEventSource({
+      client: queues.client,
+      queueUrl: queues.queueUrl,
+      handler: writer,
+      onError: (error) => log(`writer invocation failed: ${String(error)}`),
+    });
+    eventSource.start();
+    // On stop: let the writer finish what is queued; save anything left so the next start resends it.
+    cleanups.push(async () => {
+      const drained = await eventSource.drain(10_000);
+      await eventSource.stop();
+      const left = drained ? 0 : await spoolQueue(queues.client, queues.queueUrl, spoolFile);
+      const dead = await spoolQueue(queues.client, queues.deadLetterQueueUrl, deadLetterFile);
+      if (left || dead) log(`saved ${left} queued and ${dead} dead-letter messages to ${dataDir} for the next start`);
+    });
+
+    const ingestIot = asLambda('ingest-iot', createIngestIotHandler({ queue, catalog }));
+    // The handler's refusals are logged here, as CloudWatch would show them on AWS.
+    const invokeIngestIot = async (event: IotRuleEvent) => {
+      const result = await ingestIot(event);
+      if (!('rejected' in result)) return undefined;
+      const issues = result.issues.map((issue) => `[${issue.index}] ${issue.path}: ${issue.message}`);
+      return [result.rejected, ...issues].join('; ');
+    };
+    const onRejected = (topic: string, reason: string) => log(`MQTT message on ${topic} rejected: ${reason}`);
+    // The embedded broker knows who published (clientid()); on an external broker the rule can only subscribe.
+    const rule = broker
+      ? startIotRuleOnBroker(broker, invokeIngestIot, onRejected)
+      : await startIotRuleSubscriber(mqttUrl, invokeIngestIot, onRejected);
+    cleanups.push(() => rule.stop());
+
+    const tokens = parseLocalTokens(config.LOCAL_TOKENS);
+    const queryApi = asLambda(
+      'query-api',
+      createQueryApiHandler({
+        store: new PgQueryStore(readerPool),
+        views: new PgSavedViews(readerPool),
+        audit: new QueueAccessAuditor(queue, catalog),
+        streamExports: true,
+      }),
+    );
+    const routes: Record<string, ApiHandler> = {
+      'POST /events': asLambda('ingest-http', createIngestHttpHandler({ queue, catalog })),
+      ...Object.fromEntries(QUERY_ROUTES.map((route) => [route, queryApi])),
+    };
+    const api = await startLocalApi({ port: config.PORT, tokens, routes, staticDir: WEB_DIR });
+    cleanups.push(() => api.stop());
+    log(`HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/`);
+    if (!config.LOCAL_TOKENS)
+      log('auth: Authorization: Bearer dev-admin-token (user dev, admin); set LOCAL_TOKENS to change it');
+
+    return {
+      httpUrl: api.url,
+      mqttUrl,
+      databaseUrl,
+      queueUrl: queues.queueUrl,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      drain: (timeoutMs = 10_000) => eventSource.drain(timeoutMs),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,98 @@
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { lifecycleConfigShape } from './maintenance/config.ts';
+import {
+  type ContinuationOutcome,
+  continuationConfigShape,
+  continuationOf,
+  continueMaintenance,
+  type StartContinuation,
+} from '../core/lifecycle/continuation.ts';
+import { lambdaContinuation } from '../adapters/lambda/lambda-continuation.ts';
+import { type MaintenanceDeps, type MaintenanceResult, runMaintenance } from '../adapters/postgres/maintenance/maintain.ts';
+import {
+  describeMaintenance,
+  recordContinuationMetrics,
+  recordMaintenanceMetrics,
+} from '../core/lifecycle/report.ts';
+import { archiveStore, maintenanceOptions } from './maintenance/setup.ts';
+import { loadConfig } from './runtime/config.ts';
+import { lambdaHandler } from './runtime/lambda.ts';
+import { logger, metrics } from './runtime/observability.ts';
+import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
+
+/** Work stops starting this long before Lambda's deadline, leaving time to record progress and flush metrics. */
+const SAFETY_MARGIN_MS = 90_000;
+
+export const maintenanceHandlerConfigShape = { ...lifecycleConfigShape, ...continuationConfigShape };
+export type MaintenanceHandlerConfig = z.infer<z.ZodObject<typeof maintenanceHandlerConfigShape>>;
+
+export interface MaintenanceHandlerDeps extends MaintenanceDeps {
+  /** Asks Lambda for the next invocation of this function, when a run paused. */
+  startContinuation: StartContinuation;
+}
+
+export type MaintenanceInvocationResult = MaintenanceResult & { continuation: ContinuationOutcome };
+
+/**
+ * EventBridge schedule, deploy trigger or a continuation → one maintenance run. An archival that cannot finish before
+ * the deadline pauses after its last complete file and asks for a continuation: another invocation of this function
+ * that resumes it from archive_steps (shared/core/lifecycle/continuation.ts says why, and what bounds the chain). A failed
+ * run throws after its metrics are recorded, so the invocation fails and MaintenanceFailures counts it.
+ */
+export function createMaintenanceHandler(
+  deps: MaintenanceHandlerDeps,
+  config: MaintenanceHandlerConfig,
+  clock = () => new Date(),
+) {
+  return async (event: unknown, context: Context): Promise<MaintenanceInvocationResult> => {
+    const current = continuationOf(event);
+    if (current) logger.info('maintenance continuation', { ...current });
+    const result = await runMaintenance(deps, {
+      ...maintenanceOptions(config, clock()),
+      timeLeftMs: () => context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+      log: (message, details) => logger.info(message, { ...details }),
+    });
+    recordMaintenanceMetrics(metrics, result);
+    for (const line of describeMaintenance(result)) logger.info(line);
+    if (result.status === 'failed') throw new Error(`maintenance failed: ${result.error}`);
+
+    const continuation = await continueMaintenance(result, current, {
+      start: deps.startContinuation,
+      functionName: context.functionName,
+      maxHops: config.MAINTENANCE_MAX_CONTINUATIONS,
+    });
+    recordContinuationMetrics(metrics, continuation);
+    switch (continuation.action) {
+      case 'continued':
+        logger.info(`paused: continuation ${continuation.next.hop} of at most ${continuation.maxHops} requested`, {
+          ...continuation.next,
+        });
+        break;
+      case 'stopped':
+        logger.error(
+          `paused after ${continuation.hop} continuations, the most a chain may make: the rest waits for the next ` +
+            'daily run (raise MAINTENANCE_MAX_CONTINUATIONS if a month needs more)',
+          { hop: continuation.hop, maxHops: continuation.maxHops, chainStartedAt: continuation.chainStartedAt },
+        );
+        break;
+      case 'blocked':
+        // Thrown, not returned: Lambda retries this event later (twice), rather than the chain spinning on the lock.
+        throw new Error(
+          `maintenance continuation ${continuation.hop} found another run holding the maintenance lock; ` +
+            'Lambda retries this event, and the next daily run resumes the work in any case',
+        );
+    }
+    return { ...result, continuation };
+  };
+}
+
+export const handler = lambdaHandler(() => {
+  const config = loadConfig(maintenanceHandlerConfigShape);
+  // The owner's session: maintenance creates, detaches and drops partitions.
+  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
+  return createMaintenanceHandler(
+    { pool, store: archiveStore(config), startContinuation: lambdaContinuation() },
+    config,
+  );
+});

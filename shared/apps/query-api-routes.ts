@@ -1,0 +1,94 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { QueryRoute } from '../core/access/policy.ts';
+import { entityRefSchema } from '../core/domain/entity.ts';
+import type { Principal } from '../core/access/principal.ts';
+import { collectExport, exportEvents } from '../core/query/export.ts';
+import { openApiDocument } from '../core/query/openapi.ts';
+import type { SavedViewStore } from '../core/ports/query.ts';
+import { type Outcome, type ReadDeps, type ReadRequest, readEvents, readStats } from '../core/query/read.ts';
+import { buildReport } from '../core/query/report.ts';
+import { deleteView, listViews, saveView } from '../core/query/views.ts';
+import { jsonResponse, requestBody } from './runtime/http.ts';
+
+/** The largest export answered through API Gateway, whose HTTP API buffers Lambda responses up to 6 MB. */
+export const MAX_BUFFERED_EXPORT_BYTES = 5 * 1024 * 1024;
+
+export interface RouteDeps extends ReadDeps {
+  views: SavedViewStore;
+  /** true where the server can stream (the local stack); else exports are buffered up to MAX_BUFFERED_EXPORT_BYTES. */
+  streamExports: boolean;
+}
+
+/** A response whose body is written chunk by chunk by a server that can stream (see shared/apps/local/http-server.ts). */
+export type QueryApiResult = APIGatewayProxyStructuredResultV2 & { bodyStream?: AsyncIterable<string> };
+
+export interface RouteContext {
+  deps: RouteDeps;
+  principal: Principal;
+  event: APIGatewayProxyEventV2WithJWTAuthorizer;
+  read: ReadRequest;
+}
+
+export function badRequest(parameter: string, message: string): QueryApiResult {
+  return jsonResponse(400, { error: `${parameter}: ${message}`, parameter });
+}
+
+const respond = <T>(outcome: Outcome<T>, map: (value: T) => QueryApiResult): QueryApiResult =>
+  outcome.ok ? map(outcome.value) : badRequest(outcome.parameter, outcome.message);
+
+async function entityHistory({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
+  const entity = entityRefSchema.safeParse(event.pathParameters ?? {});
+  if (!entity.success)
+    return badRequest('entity', 'the path must be /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events');
+  return respond(await readEvents(deps, read, entity.data), (page) => jsonResponse(200, page));
+}
+
+async function exportRoute({ deps, read }: RouteContext): Promise<QueryApiResult> {
+  const outcome = exportEvents(deps, read);
+  if (!outcome.ok) return badRequest(outcome.parameter, outcome.message);
+  const { contentType, fileName, chunks } = outcome.value;
+  const headers = { 'content-type': contentType, 'content-disposition': `attachment; filename="${fileName}"` };
+  if (deps.streamExports) return { statusCode: 200, headers, bodyStream: chunks };
+  const collected = await collectExport(chunks, MAX_BUFFERED_EXPORT_BYTES);
+  if (collected.ok) return { statusCode: 200, headers, body: collected.body };
+  return jsonResponse(413, {
+    error:
+      `the export is larger than ${MAX_BUFFERED_EXPORT_BYTES / 1024 / 1024} MiB, the most this API returns at once: ` +
+      'narrow since/until or the filters, page through GET /events, or query older months in the archive (Athena)',
+  });
+}
+
+async function postView({ deps, principal, event }: RouteContext): Promise<QueryApiResult> {
+  const outcome = await saveView(deps.views, principal, requestBody(event));
+  if (outcome.ok) return jsonResponse(201, outcome.value);
+  if ('conflict' in outcome) return jsonResponse(409, { error: outcome.message });
+  return badRequest(outcome.parameter, outcome.message);
+}
+
+async function removeView({ deps, principal, event }: RouteContext): Promise<QueryApiResult> {
+  const name = event.pathParameters?.['name'] ?? '';
+  return (await deleteView(deps.views, principal, name))
+    ? { statusCode: 204, body: '' }
+    : jsonResponse(404, { error: `no saved view named "${name}"` });
+}
+
+/** Each route: parse → domain function → response. */
+export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<QueryApiResult>> = {
+  'GET /events': async ({ deps, read }) => respond(await readEvents(deps, read), (page) => jsonResponse(200, page)),
+  'GET /entities/{type}/{id}/events': entityHistory,
+  'GET /stats': async ({ deps, read }) => respond(await readStats(deps, read), (stats) => jsonResponse(200, stats)),
+  'GET /events/export': exportRoute,
+  'GET /reports': async ({ deps, read }) =>
+    respond(await buildReport(deps, read), ({ html }) => ({
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      },
+      body: html,
+    })),
+  'GET /views': async ({ deps, principal }) => jsonResponse(200, { views: await listViews(deps.views, principal) }),
+  'POST /views': postView,
+  'DELETE /views/{name}': removeView,
+  'GET /openapi.json': async () => jsonResponse(200, openApiDocument()),
+};

@@ -1,0 +1,51 @@
+import type { Principal, Role } from './principal.ts';
+
+/** Every route of the query API, as API Gateway declares it. */
+export const QUERY_ROUTES = [
+  'GET /events',
+  'GET /entities/{type}/{id}/events',
+  'GET /stats',
+  'GET /events/export',
+  'GET /reports',
+  'GET /views',
+  'POST /views',
+  'DELETE /views/{name}',
+  'GET /openapi.json',
+] as const;
+export type QueryRoute = (typeof QUERY_ROUTES)[number];
+
+const READ: readonly QueryRoute[] = [
+  'GET /events',
+  'GET /entities/{type}/{id}/events',
+  'GET /stats',
+  'GET /views',
+  'POST /views',
+  'DELETE /views/{name}',
+  'GET /openapi.json',
+];
+
+/**
+ * The one place that decides route × role. Auditors and admins read everything, export and report; operators read
+ * (a narrowed view, see `hiddenTypePrefixes`) but neither export nor report; devices publish over MQTT only.
+ */
+const ALLOWED: Record<Role, readonly QueryRoute[]> = {
+  admin: QUERY_ROUTES,
+  auditor: QUERY_ROUTES,
+  operator: READ,
+  device: [],
+};
+
+export function mayAccess(principal: Principal, route: QueryRoute): boolean {
+  return principal.roles.some((role) => ALLOWED[role].includes(route));
+}
+
+/**
+ * Event types a principal may not see, enforced in SQL. Operators run the floor: they see what machines and people did
+ * to machines, but not who logged in, whose role changed (user.*) or who read the audit log (audit.*).
+ */
+export const OPERATOR_HIDDEN_TYPE_PREFIXES = ['audit.', 'user.'] as const;
+
+export function hiddenTypePrefixes(principal: Principal): readonly string[] {
+  const seesAll = principal.roles.some((role) => role === 'admin' || role === 'auditor');
+  return seesAll ? [] : OPERATOR_HIDDEN_TYPE_PREFIXES;
+}

@@ -1,0 +1,34 @@
+/**
+ * Every PostgreSQL advisory lock the trail takes, in the two-key form `pg_advisory_lock(classid, objid)`, and what it
+ * guards. The classids spell "AUDT", "AUDU", "AUDV" (0x41554454 and up), so other applications sharing the database
+ * are unlikely to collide with them; add a new lock here, with the next classid, before using it anywhere.
+ */
+export interface AdvisoryLock {
+  readonly classid: number;
+  readonly objid: number;
+}
+
+export const ADVISORY_LOCKS = {
+  /**
+   * Held by a migration run for its whole duration (shared/adapters/postgres/migrate.ts), so concurrent runs (deploys, test
+   * files, `trail migrate`) take turns.
+   */
+  migrations: { classid: 1096107092, objid: 0 },
+  /**
+   * One creator per month partition: `audit_ensure_month_partition` takes it per transaction with objid = year × 12 +
+   * month, so writers racing for a new month wait, then find it attached. Written in the SQL of migration
+   * 003_month_partitions, which has shipped and may not change: test/contracts/advisory-locks.unit.test.ts checks
+   * that SQL still names this classid.
+   */
+  monthPartition: { classid: 1096107093 },
+  /**
+   * Held by a maintenance run (shared/adapters/postgres/maintenance/maintain.ts: `pg_try_advisory_lock`); a second run that finds it
+   * taken skips, a continuation that finds it taken throws so Lambda retries it.
+   */
+  maintenance: { classid: 1096107094, objid: 0 },
+} as const;
+
+/** The lock's keys as query parameters: `client.query('SELECT pg_advisory_lock($1, $2)', lockKeys(lock))`. */
+export function lockKeys(lock: AdvisoryLock): [number, number] {
+  return [lock.classid, lock.objid];
+}

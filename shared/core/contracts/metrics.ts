@@ -1,0 +1,63 @@
+/**
+ * The metrics contract between the functions, which emit EMF metrics through Powertools, and infra, whose alarms and
+ * dashboard read them. Every name is defined here once; neither side spells one out. Pure constants: no AWS imports.
+ * Checked by test/infra/stateless.unit.test.ts ('the metrics contract': the template reads only what is emitted) and
+ * test/contracts/single-definition.unit.test.ts (no source types a name out again).
+ */
+
+/**
+ * The CloudWatch namespace of every metric the functions emit. Infra sets it as each function's
+ * POWERTOOLS_METRICS_NAMESPACE (infra/constructs/audit-function.ts) and its alarms and dashboard read it;
+ * shared/apps/runtime/observability.ts falls back to it when that variable is unset (locally, in tests).
+ */
+export const METRICS_NAMESPACE = 'FleetAuditTrail';
+
+/**
+ * The writer's metrics (shared/core/writer/event-metrics.ts), each with one dimension and without Powertools' default
+ * `service` dimension: the CRITICAL alarm watches `Events{severity=CRITICAL}` (infra/constructs/writer.ts), the
+ * dashboard SEARCHes `EventsByType{type}` (infra/constructs/operations-dashboard.ts).
+ */
+export const EVENT_METRICS = {
+  bySeverity: { name: 'Events', dimension: 'severity' },
+  byType: { name: 'EventsByType', dimension: 'type' },
+} as const;
+
+/** What the IoT ingest function counts (functions/ingest-iot/handler.ts); no alarm reads them yet. */
+export const INGEST_METRICS = {
+  accepted: 'AcceptedEvents',
+  rejected: 'RejectedEvents',
+} as const;
+
+/**
+ * What a maintenance run emits once per run (shared/core/lifecycle/report.ts), with Powertools' default dimension only:
+ * `service` = MAINTENANCE_SERVICE. Infra's maintenance alarms and the dashboard's archive row read them
+ * (`Lifecycle.metric`, infra/constructs/lifecycle.ts).
+ */
+export const MAINTENANCE_METRICS = {
+  runs: 'MaintenanceRuns',
+  partitionsCreated: 'PartitionsCreated',
+  partitionsArchived: 'PartitionsArchived',
+  failures: 'MaintenanceFailures',
+  continuations: 'MaintenanceContinuations',
+  continuationsStopped: 'MaintenanceContinuationsStopped',
+} as const;
+export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTENANCE_METRICS];
+
+/**
+ * The maintenance function's service name: its folder under functions/, the POWERTOOLS_SERVICE_NAME infra gives it,
+ * and so the `service` dimension its metrics carry (infra/constructs/lifecycle.ts uses it for all three).
+ */
+export const MAINTENANCE_SERVICE = 'maintenance';
+
+/** Every metric name a function emits. */
+export type EmittedMetric =
+  | (typeof EVENT_METRICS)[keyof typeof EVENT_METRICS]['name']
+  | (typeof INGEST_METRICS)[keyof typeof INGEST_METRICS]
+  | MaintenanceMetric;
+
+/** Every metric name a function emits; infra may alarm on or chart only these in METRICS_NAMESPACE. */
+export const EMITTED_METRICS: readonly EmittedMetric[] = [
+  ...Object.values(EVENT_METRICS).map((metric) => metric.name),
+  ...Object.values(INGEST_METRICS),
+  ...Object.values(MAINTENANCE_METRICS),
+];

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { entityKey } from '../domain/entity.ts';
+import type { StoredEvent } from '../domain/event.ts';
+import type { QueueMessage } from '../ports/events.ts';
+
+/** SQS's message size limit is 256 KiB; leave room for attributes and framing. */
+export const MAX_MESSAGE_BYTES = 240 * 1024;
+
+/** The body of a queue message: the events of one entity, oldest first as they arrived. */
+export interface QueueMessageBody {
+  events: StoredEvent[];
+}
+
+/** Same events, same id: a redelivered request is dropped by SQS inside its 5-minute window (and by the PK after). */
+export function deduplicationIdFor(events: readonly StoredEvent[]): string {
+  const hash = createHash('sha256');
+  for (const event of events) hash.update(event.id).update('\n');
+  return hash.digest('hex');
+}
+
+/**
+ * Packs events into FIFO messages: one group per entity, several events per message up to the size limit,
+ * keeping each entity's events in request order.
+ */
+export function packEvents(events: readonly StoredEvent[], maxBytes = MAX_MESSAGE_BYTES): QueueMessage[] {
+  const byGroup = new Map<string, StoredEvent[]>();
+  for (const event of events) {
+    const key = entityKey(event.entity);
+    const group = byGroup.get(key);
+    if (group) group.push(event);
+    else byGroup.set(key, [event]);
+  }
+  const messages: QueueMessage[] = [];
+  for (const [groupId, groupEvents] of byGroup) {
+    let chunk: StoredEvent[] = [];
+    let chunkBytes = 0;
+    const flush = () => {
+      if (chunk.length === 0) return;
+      messages.push(toMessage(groupId, chunk));
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (const event of groupEvents) {
+      // +1 for the comma between array items; the envelope `{"events":[]}` is 13 bytes.
+      const bytes = Buffer.byteLength(JSON.stringify(event)) + 1;
+      if (chunkBytes + bytes + 13 > maxBytes) flush();
+      chunk.push(event);
+      chunkBytes += bytes;
+    }
+    flush();
+  }
+  return messages;
+}
+
+function toMessage(groupId: string, events: StoredEvent[]): QueueMessage {
+  const body: QueueMessageBody = { events };
+  return { groupId, deduplicationId: deduplicationIdFor(events), body: JSON.stringify(body) };
+}
+
+/** SendMessageBatch takes at most 10 entries and 256 KiB in all. */
+export const MAX_BATCH_ENTRIES = 10;
+export const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Orders messages into SendMessageBatch rounds with at most one message per group in a round, so a failed entry
+ * can be retried before anything later of its group is sent: per-entity order survives partial batch failures.
+ */
+export function planSendRounds(messages: readonly QueueMessage[]): QueueMessage[][] {
+  const queues = new Map<string, QueueMessage[]>();
+  for (const message of messages) {
+    const queue = queues.get(message.groupId);
+    if (queue) queue.push(message);
+    else queues.set(message.groupId, [message]);
+  }
+  const rounds: QueueMessage[][] = [];
+  let level = 0;
+  for (;;) {
+    const layer = [...queues.values()].map((queue) => queue[level]).filter((m): m is QueueMessage => m !== undefined);
+    if (layer.length === 0) break;
+    rounds.push(layer);
+    level++;
+  }
+  return rounds;
+}
+
+/** Splits one round into SendMessageBatch calls by entry count and total size. */
+export function chunkBatch(messages: readonly QueueMessage[]): QueueMessage[][] {
+  const batches: QueueMessage[][] = [];
+  let batch: QueueMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.body);
+    if (batch.length > 0 && (batch.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(message);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}

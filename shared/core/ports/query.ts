@@ -1,0 +1,60 @@
+import type { StoredEvent } from '../domain/event.ts';
+import type { Principal } from '../access/principal.ts';
+import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
+import type { FilterParams } from '../query/params.ts';
+
+export interface EventPageResult {
+  events: StoredEvent[];
+  hasMore: boolean;
+}
+
+export interface StatsRow {
+  bucket: string;
+  key: string;
+  count: number;
+}
+
+export interface CountRow {
+  key: string;
+  count: number;
+}
+
+/** The read side the query API needs. */
+export interface QueryStore {
+  page(filter: EventQueryFilter, page: PageRequest): Promise<EventPageResult>;
+  /** At most `maxRows + 1` rows: one more tells the caller the result was cut. */
+  stats(
+    filter: EventQueryFilter,
+    options: { interval: Interval; groupBy: Dimension; maxRows: number },
+  ): Promise<StatsRow[]>;
+  totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]>;
+}
+
+export interface SavedView {
+  name: string;
+  filters: FilterParams;
+  createdAt: string;
+}
+
+/** Saved views, always scoped to one user. */
+export interface SavedViewStore {
+  list(user: string): Promise<SavedView[]>;
+  /** false when the user already has a view of that name. */
+  create(user: string, name: string, filters: FilterParams): Promise<SavedView | false>;
+  /** false when there was no such view. */
+  remove(user: string, name: string): Promise<boolean>;
+}
+
+/** One read of the audit log: who, which route, with which filters, how many rows. */
+export interface Access {
+  principal: Principal;
+  route: string;
+  filters: Record<string, unknown>;
+  rows: number;
+  sourceIp?: string;
+}
+
+/** Records reads of the audit log (as `audit.accessed` events). Resolves once the record is on the queue. */
+export interface AccessAuditor {
+  record(access: Access): Promise<void>;
+}
