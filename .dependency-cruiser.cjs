@@ -37,6 +37,7 @@ module.exports = {
       from: { path: CORE },
       to: {
         dependencyTypes: ['core'],
+        dependencyTypesNot: ['type-only'],
         path: '^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|os|child_process|cluster|worker_threads|stream|stream/promises|readline|path|url|process)$',
       },
     },

@@ -8,8 +8,8 @@ import { to as copyTo } from 'pg-copy-streams';
 import { openDuckDb } from '../shared/adapters/duckdb/duckdb.ts';
 import { exportSlice, pgRowText, type RowKey } from '../shared/adapters/duckdb/export.ts';
 import { FileObjectStore } from '../shared/adapters/files/file-store.ts';
-import { formatMonth, type Month, partitionName } from '../shared/core/domain/month.ts';
 import { DEFAULT_ROWS_PER_FILE } from '../shared/adapters/postgres/maintenance/maintain.ts';
+import { formatMonth, type Month, partitionName } from '../shared/core/domain/month.ts';
 import { round } from './stats.ts';
 
 export interface ExportMeasurement {

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { StoredEvent } from '../shared/core/domain/event.ts';
 import { EVENT_COLUMNS, insertParameters } from '../shared/adapters/postgres/event-rows.ts';
+import type { StoredEvent } from '../shared/core/domain/event.ts';
 
 /** COPY text format: backslash, tab and line breaks escaped; NULL is \N. */
 export function copyField(value: unknown): string {

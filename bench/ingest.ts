@@ -1,9 +1,9 @@
 import type pg from 'pg';
+import { EVENT_COLUMNS, insertParameters } from '../shared/adapters/postgres/event-rows.ts';
+import { ensureMonthPartitions } from '../shared/adapters/postgres/partitions.ts';
 import type { EntityRef } from '../shared/core/domain/entity.ts';
 import type { StoredEvent } from '../shared/core/domain/event.ts';
 import { monthOf } from '../shared/core/domain/month.ts';
-import { EVENT_COLUMNS, insertParameters } from '../shared/adapters/postgres/event-rows.ts';
-import { ensureMonthPartitions } from '../shared/adapters/postgres/partitions.ts';
 import { copyEvents } from './copy.ts';
 import { pick, type Random, storedEvent } from './events.ts';
 import type { BenchDatabase } from './server.ts';

@@ -1,7 +1,7 @@
+import { ensureMonthPartitions } from '../shared/adapters/postgres/partitions.ts';
 import type { EntityRef } from '../shared/core/domain/entity.ts';
 import type { StoredEvent } from '../shared/core/domain/event.ts';
 import { monthOf, monthRange } from '../shared/core/domain/month.ts';
-import { ensureMonthPartitions } from '../shared/adapters/postgres/partitions.ts';
 import { copyEvents } from './copy.ts';
 import { createRandom, pick, type Random, storedEvent } from './events.ts';
 import type { BenchDatabase } from './server.ts';

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { FileObjectStore } from '../shared/adapters/files/file-store.ts';
-import type { EntityRef } from '../shared/core/domain/entity.ts';
-import type { StoredEvent } from '../shared/core/domain/event.ts';
-import { addMonths, type Month, monthBounds } from '../shared/core/domain/month.ts';
 import { runMaintenance } from '../shared/adapters/postgres/maintenance/maintain.ts';
 import { ensureMonthPartitions } from '../shared/adapters/postgres/partitions.ts';
 import { PgEventStore } from '../shared/adapters/postgres/pg-event-store.ts';
+import type { EntityRef } from '../shared/core/domain/entity.ts';
+import type { StoredEvent } from '../shared/core/domain/event.ts';
+import { addMonths, type Month, monthBounds } from '../shared/core/domain/month.ts';
 import { createFleet, createRandom, pick, type Random, storedEvent } from './events.ts';
 import { round } from './stats.ts';
 

@@ -1,8 +1,9 @@
 // In bench/, not shared/ (no product code uses it); the tests import it from here so `trail bench` never needs test/.
 import pg from 'pg';
-import { LOGIN_USERS, type LoginPasswords, loginUrl } from '../shared/adapters/postgres/login-users.ts';
+import { loginUrl } from '../shared/adapters/postgres/login-users.ts';
 import { migrate } from '../shared/adapters/postgres/migrate.ts';
 import { createPool } from '../shared/adapters/postgres/pool.ts';
+import { LOGIN_USERS, type LoginPasswords } from '../shared/core/contracts/database-users.ts';
 
 export interface ScratchDatabase {
   name: string;

@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { generatePassword, setLoginPasswords } from '../shared/adapters/postgres/login-users.ts';
 import { startEmbeddedPostgres } from '../shared/apps/local/embedded-postgres.ts';
-import { generatePassword, LOGIN_USERS, type LoginPasswords, setLoginPasswords } from '../shared/adapters/postgres/login-users.ts';
+import { LOGIN_USERS, type LoginPasswords } from '../shared/core/contracts/database-users.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 
 /** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */

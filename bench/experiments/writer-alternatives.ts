@@ -7,10 +7,10 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { EVENT_COLUMNS, INSERT_EVENTS_SQL, insertParameters } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { copyLines } from '../copy.ts';
 import { createFleet, createRandom } from '../events.ts';
 import {

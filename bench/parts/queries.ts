@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { buildEventPageQuery, buildStatsQuery, type SqlQuery } from '../../shared/adapters/postgres/event-query.ts';
+import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
+import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import type { EntityRef } from '../../shared/core/domain/entity.ts';
 import { uuidv7 } from '../../shared/core/domain/ids.ts';
 import { monthBounds, monthOf, monthRange } from '../../shared/core/domain/month.ts';
@@ -7,9 +10,6 @@ import { DEFAULT_PAGE_SIZE } from '../../shared/core/query/instant.ts';
 import { applyPageCursor, encodePageCursor } from '../../shared/core/query/page-cursor.ts';
 import { type FilterParams, resolveFilter } from '../../shared/core/query/params.ts';
 import { MAX_STATS_ROWS } from '../../shared/core/query/read.ts';
-import { buildEventPageQuery, buildStatsQuery, type SqlQuery } from '../../shared/adapters/postgres/event-query.ts';
-import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
-import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';
 import { LOAD_STREAMS, loadEvents } from '../load.ts';
 import type { BenchDatabase } from '../server.ts';

@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { createFleet, createRandom } from '../events.ts';
 import {
   type IngestMeasurement,

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { LOGIN_USERS, type LoginUser } from '../../shared/adapters/postgres/login-users.ts';
+import { LOGIN_USERS, type LoginUser } from '../../shared/core/contracts/database-users.ts';
 import type { FunctionNetwork } from './audit-function.ts';
 import type { Network } from './network.ts';
 

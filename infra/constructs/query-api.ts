@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
-import { LOGIN_USERS } from '../../shared/adapters/postgres/login-users.ts';
+import { LOGIN_USERS } from '../../shared/core/contracts/database-users.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';

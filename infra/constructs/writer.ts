@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { LOGIN_USERS } from '../../shared/core/contracts/database-users.ts';
 import { EVENT_METRICS, METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
-import { LOGIN_USERS } from '../../shared/adapters/postgres/login-users.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';

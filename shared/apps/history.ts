@@ -1,8 +1,8 @@
-import { bindNamedQuery, NAMED_QUERIES } from '../core/archive/named-queries.ts';
-import { type ArchiveQueryEngine, sqlTimestamp } from '../core/ports/archive-query.ts';
-import { monthBounds } from '../core/domain/month.ts';
-import type { Queryable } from '../adapters/postgres/partitions.ts';
 import { listMonthTables } from '../adapters/postgres/maintenance/partition-ddl.ts';
+import type { Queryable } from '../adapters/postgres/partitions.ts';
+import { bindNamedQuery, NAMED_QUERIES } from '../core/archive/named-queries.ts';
+import { monthBounds } from '../core/domain/month.ts';
+import { type ArchiveQueryEngine, sqlTimestamp } from '../core/ports/archive-query.ts';
 
 export interface HistoryRow {
   source: 'postgres' | 'archive';

@@ -1,14 +1,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
+import { hasAnyRole, principalFromClaims } from '../core/access/principal.ts';
 import type { EventCatalog } from '../core/domain/catalog.ts';
 import { acceptEvents } from '../core/ingest/accept.ts';
 import { parseEventsBody } from '../core/ingest/http-body.ts';
-import { hasAnyRole, principalFromClaims } from '../core/access/principal.ts';
 import { type Clock, type EventQueue, systemClock } from '../core/ports/events.ts';
-import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
 import { header, jsonResponse, requestBody } from './runtime/http.ts';
-import { lambdaHandler } from './runtime/lambda.ts';
 import { logger, tracer } from './runtime/observability.ts';
 
 export interface IngestHttpDeps {
@@ -68,8 +67,24 @@ export function createIngestHttpHandler({ queue, catalog, clock = systemClock }:
   };
 }
 
-export const handler = lambdaHandler(() => {
+/** The Lambda wiring, from the function's environment (functions/ingest-http/handler.ts). */
+export function ingestHttpFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
-  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
-  return createIngestHttpHandler({ queue: new SqsEventQueue(sqs, config.QUEUE_URL), catalog: catalogFromEnv() });
-});
+  return composeIngestHttp({
+    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    queueUrl: config.QUEUE_URL,
+    catalog: catalogFromEnv(),
+  });
+}
+
+/** What an ingest function is made of, wherever it runs (the Lambda wiring and the local stack). */
+export interface IngestWiring {
+  sqs: SQSClient;
+  queueUrl: string;
+  catalog: EventCatalog;
+}
+
+/** POST /events with its adapter: the SQS FIFO queue. */
+export function composeIngestHttp(wiring: IngestWiring) {
+  return createIngestHttpHandler({ queue: new SqsEventQueue(wiring.sqs, wiring.queueUrl), catalog: wiring.catalog });
+}

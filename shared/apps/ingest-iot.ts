@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { INGEST_METRICS } from '../core/contracts/metrics.ts';
 import type { EventCatalog } from '../core/domain/catalog.ts';
 import type { EventIssue } from '../core/domain/event.ts';
 import { acceptEvents } from '../core/ingest/accept.ts';
 import { readIotRuleEvent } from '../core/ingest/iot-message.ts';
 import type { EventQueue } from '../core/ports/events.ts';
-import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
+import type { IngestWiring } from './ingest-http.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
-import { lambdaHandler } from './runtime/lambda.ts';
 import { logger, metrics, tracer } from './runtime/observability.ts';
 
 export interface IngestIotDeps {
@@ -53,8 +53,17 @@ export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
   };
 }
 
-export const handler = lambdaHandler(() => {
+/** The Lambda wiring, from the function's environment (functions/ingest-iot/handler.ts). */
+export function ingestIotFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
-  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
-  return createIngestIotHandler({ queue: new SqsEventQueue(sqs, config.QUEUE_URL), catalog: catalogFromEnv() });
-});
+  return composeIngestIot({
+    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    queueUrl: config.QUEUE_URL,
+    catalog: catalogFromEnv(),
+  });
+}
+
+/** The IoT rule's function with its adapter: the SQS FIFO queue. */
+export function composeIngestIot(wiring: IngestWiring) {
+  return createIngestIotHandler({ queue: new SqsEventQueue(wiring.sqs, wiring.queueUrl), catalog: wiring.catalog });
+}

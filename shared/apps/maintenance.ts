@@ -1,6 +1,8 @@
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { lifecycleConfigShape } from './maintenance/config.ts';
+import { lambdaContinuation } from '../adapters/lambda/lambda-continuation.ts';
+import { type MaintenanceDeps, runMaintenance } from '../adapters/postgres/maintenance/maintain.ts';
+import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 import {
   type ContinuationOutcome,
   continuationConfigShape,
@@ -8,18 +10,12 @@ import {
   continueMaintenance,
   type StartContinuation,
 } from '../core/lifecycle/continuation.ts';
-import { lambdaContinuation } from '../adapters/lambda/lambda-continuation.ts';
-import { type MaintenanceDeps, type MaintenanceResult, runMaintenance } from '../adapters/postgres/maintenance/maintain.ts';
-import {
-  describeMaintenance,
-  recordContinuationMetrics,
-  recordMaintenanceMetrics,
-} from '../core/lifecycle/report.ts';
+import { describeMaintenance, recordContinuationMetrics, recordMaintenanceMetrics } from '../core/lifecycle/report.ts';
+import type { MaintenanceResult } from '../core/lifecycle/result.ts';
+import { lifecycleConfigShape } from './maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from './maintenance/setup.ts';
 import { loadConfig } from './runtime/config.ts';
-import { lambdaHandler } from './runtime/lambda.ts';
 import { logger, metrics } from './runtime/observability.ts';
-import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 
 /** Work stops starting this long before Lambda's deadline, leaving time to record progress and flush metrics. */
 const SAFETY_MARGIN_MS = 90_000;
@@ -87,7 +83,8 @@ export function createMaintenanceHandler(
   };
 }
 
-export const handler = lambdaHandler(() => {
+/** The Lambda wiring, from the function's environment (functions/maintenance/handler.ts). */
+export function maintenanceFromEnvironment() {
   const config = loadConfig(maintenanceHandlerConfigShape);
   // The owner's session: maintenance creates, detaches and drops partitions.
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
@@ -95,4 +92,4 @@ export const handler = lambdaHandler(() => {
     { pool, store: archiveStore(config), startContinuation: lambdaContinuation() },
     config,
   );
-});
+}

@@ -1,12 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
-import { loadConfig } from './runtime/config.ts';
-import { lambdaHandler } from './runtime/lambda.ts';
-import { logger } from './runtime/observability.ts';
-import { loginSecretArns, readLoginPasswords } from '../adapters/secrets-manager/login-secrets.ts';
-import { type LoginPasswords, setLoginPasswords } from '../adapters/postgres/login-users.ts';
+import { setLoginPasswords } from '../adapters/postgres/login-users.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
+import { loginSecretArns, readLoginPasswords } from '../adapters/secrets-manager/login-secrets.ts';
+import type { LoginPasswords } from '../core/contracts/database-users.ts';
+import { loadConfig } from './runtime/config.ts';
+import { logger } from './runtime/observability.ts';
 
 export interface MigrateDeps {
   /** The owner's pool: migrations create and alter what the login users may touch. */
@@ -29,7 +29,8 @@ export function createMigrateHandler(deps: MigrateDeps) {
 }
 
 /** Runs at deploy (CDK Trigger): a failure fails the deployment. */
-export const handler = lambdaHandler(() => {
+/** The Lambda wiring, from the function's environment (functions/migrate/handler.ts). */
+export function migrateFromEnvironment() {
   const { DB_LOGIN_SECRETS } = loadConfig({ DB_LOGIN_SECRETS: loginSecretArns });
   const secrets = new SecretsManagerClient({});
   const migrateOnce = createMigrateHandler({
@@ -37,4 +38,4 @@ export const handler = lambdaHandler(() => {
     loginPasswords: () => readLoginPasswords(secrets, DB_LOGIN_SECRETS),
   });
   return migrateOnce;
-});
+}

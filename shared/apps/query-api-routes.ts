@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { QueryRoute } from '../core/access/policy.ts';
-import { entityRefSchema } from '../core/domain/entity.ts';
 import type { Principal } from '../core/access/principal.ts';
+import { entityRefSchema } from '../core/domain/entity.ts';
+import type { SavedViewStore } from '../core/ports/query.ts';
 import { collectExport, exportEvents } from '../core/query/export.ts';
 import { openApiDocument } from '../core/query/openapi.ts';
-import type { SavedViewStore } from '../core/ports/query.ts';
 import { type Outcome, type ReadDeps, type ReadRequest, readEvents, readStats } from '../core/query/read.ts';
 import { buildReport } from '../core/query/report.ts';
 import { deleteView, listViews, saveView } from '../core/query/views.ts';

@@ -1,19 +1,20 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
-import { principalFromClaims } from '../core/access/principal.ts';
-import { type Clock, systemClock } from '../core/ports/events.ts';
-import { QueueAccessAuditor } from '../core/query/access-auditor.ts';
-import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/query.ts';
-import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
-import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
-import { jsonResponse } from './runtime/http.ts';
-import { lambdaHandler } from './runtime/lambda.ts';
-import { tracer } from './runtime/observability.ts';
+import type pg from 'pg';
 import { PgQueryStore } from '../adapters/postgres/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 import { PgSavedViews } from '../adapters/postgres/saved-views.ts';
+import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
+import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
+import { principalFromClaims } from '../core/access/principal.ts';
+import { type Clock, systemClock } from '../core/ports/events.ts';
+import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/query.ts';
+import { QueueAccessAuditor } from '../core/query/access-auditor.ts';
+import type { IngestWiring } from './ingest-http.ts';
 import { type QueryApiResult, ROUTES } from './query-api-routes.ts';
+import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
+import { jsonResponse } from './runtime/http.ts';
+import { tracer } from './runtime/observability.ts';
 
 export type { QueryApiResult } from './query-api-routes.ts';
 
@@ -51,13 +52,31 @@ export function createQueryApiHandler({
   };
 }
 
-export const handler = lambdaHandler(() => {
+/** The Lambda wiring, from the function's environment (functions/query-api/handler.ts). */
+export function queryApiFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
-  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
-  const queue = new SqsEventQueue(tracer.captureAWSv3Client(new SQSClient({})), config.QUEUE_URL);
-  return createQueryApiHandler({
-    store: new PgQueryStore(pool),
-    views: new PgSavedViews(pool),
-    audit: new QueueAccessAuditor(queue, catalogFromEnv()),
+  return composeQueryApi({
+    pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
+    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    queueUrl: config.QUEUE_URL,
+    catalog: catalogFromEnv(),
   });
-});
+}
+
+/** What the query API is made of, wherever it runs (the Lambda wiring and the local stack). */
+export interface QueryApiWiring extends IngestWiring {
+  /** Logged in as audit_reader. */
+  pool: pg.Pool;
+  /** The local stack streams exports; API Gateway cannot. */
+  streamExports?: boolean;
+}
+
+/** The query API with its adapters: PostgreSQL reads and saved views, reads audited through the queue. */
+export function composeQueryApi(wiring: QueryApiWiring) {
+  return createQueryApiHandler({
+    store: new PgQueryStore(wiring.pool),
+    views: new PgSavedViews(wiring.pool),
+    audit: new QueueAccessAuditor(new SqsEventQueue(wiring.sqs, wiring.queueUrl), wiring.catalog),
+    streamExports: wiring.streamExports ?? false,
+  });
+}

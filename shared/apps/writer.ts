@@ -1,19 +1,20 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type pg from 'pg';
 import { z } from 'zod';
 import { IotAlertPublisher } from '../adapters/iot/iot-publisher.ts';
-import { type AlertPublisher, publishCriticalAlerts } from '../core/writer/publish-critical.ts';
-import { CRITICAL_ALERT_TOPIC } from '../core/contracts/alerts.ts';
-import type { DeadLetterQueue, EventWriter } from '../core/ports/events.ts';
-import { SqsDeadLetterQueue } from '../adapters/sqs/sqs-queue.ts';
-import { deadLetterQueueUrl, loadConfig } from './runtime/config.ts';
-import { lambdaHandler } from './runtime/lambda.ts';
-import { logger, metrics, tracer } from './runtime/observability.ts';
 import { PgEventStore } from '../adapters/postgres/pg-event-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
-import { emitEventMetrics } from '../core/writer/event-metrics.ts';
+import { SqsDeadLetterQueue } from '../adapters/sqs/sqs-queue.ts';
+import { CRITICAL_ALERT_TOPIC } from '../core/contracts/alerts.ts';
+import type { AlertPublisher } from '../core/ports/alerts.ts';
+import type { DeadLetterQueue, EventWriter } from '../core/ports/events.ts';
+import { publishCriticalAlerts } from '../core/writer/publish-critical.ts';
 import { writeBatch } from '../core/writer/write-batch.ts';
+import { deadLetterQueueUrl, loadConfig } from './runtime/config.ts';
+import { emitEventMetrics } from './runtime/event-metrics.ts';
+import { logger, metrics, tracer } from './runtime/observability.ts';
 
 export interface WriterDeps {
   store: EventWriter;
@@ -49,17 +50,37 @@ export function createWriterHandler(deps: WriterDeps) {
   };
 }
 
-export const handler = lambdaHandler(() => {
+/** The Lambda wiring, from the function's environment (functions/writer/handler.ts). */
+export function writerFromEnvironment() {
   const config = loadConfig({
     DLQ_URL: deadLetterQueueUrl,
     ALERT_TOPIC: z.string().min(1).default(CRITICAL_ALERT_TOPIC).describe('IoT topic CRITICAL events are published on'),
   });
-  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
-  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
-  return createWriterHandler({
-    store: new PgEventStore(pool),
-    deadLetters: new SqsDeadLetterQueue(sqs, config.DLQ_URL),
+  return composeWriter({
+    pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
+    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    deadLetterQueueUrl: config.DLQ_URL,
     alerts: IotAlertPublisher.fromEnvironment(),
     alertTopic: config.ALERT_TOPIC,
   });
-});
+}
+
+/** What the writer is made of, wherever it runs: the Lambda wiring above and the local stack both pass these. */
+export interface WriterWiring {
+  /** Logged in as audit_writer. */
+  pool: pg.Pool;
+  sqs: SQSClient;
+  deadLetterQueueUrl: string;
+  alerts?: AlertPublisher;
+  alertTopic?: string;
+}
+
+/** The writer with its adapters: the PostgreSQL store and the SQS dead-letter queue. */
+export function composeWriter(wiring: WriterWiring) {
+  return createWriterHandler({
+    store: new PgEventStore(wiring.pool),
+    deadLetters: new SqsDeadLetterQueue(wiring.sqs, wiring.deadLetterQueueUrl),
+    ...(wiring.alerts && { alerts: wiring.alerts }),
+    ...(wiring.alertTopic && { alertTopic: wiring.alertTopic }),
+  });
+}

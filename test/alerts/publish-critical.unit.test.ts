@@ -2,10 +2,11 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IotAlertPublisher } from '../../shared/adapters/iot/iot-publisher.ts';
-import { type AlertPublisher, publishCriticalAlerts } from '../../shared/core/writer/publish-critical.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
+import type { AlertPublisher } from '../../shared/core/ports/alerts.ts';
+import { publishCriticalAlerts } from '../../shared/core/writer/publish-critical.ts';
 
 function storedEvent(id: string, severity: Severity): StoredEvent {
   return {

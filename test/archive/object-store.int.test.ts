@@ -7,9 +7,9 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
-import type { ObjectStore } from '../../shared/core/ports/object-store.ts';
 import { S3ObjectStore } from '../../shared/adapters/s3/s3-store.ts';
 import { objectStoreFromUrl } from '../../shared/apps/archive/store-from-url.ts';
+import type { ObjectStore } from '../../shared/core/ports/object-store.ts';
 
 const read = async (store: ObjectStore, key: string) => Buffer.concat(await (await store.get(key)).toArray());
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { copyField, copyLines } from '../../bench/copy.ts';
 import { createFleet, createRandom, storedEvent } from '../../bench/events.ts';
-import { storedEventSchema } from '../../shared/core/domain/event.ts';
 import { EVENT_COLUMNS } from '../../shared/adapters/postgres/event-rows.ts';
+import { storedEventSchema } from '../../shared/core/domain/event.ts';
 
 describe('COPY text format', () => {
   it('escapes backslash, tab and line breaks, and writes NULL as \\N', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ADVISORY_LOCKS } from '../../shared/core/contracts/advisory-locks.ts';
 import { MIGRATIONS } from '../../shared/adapters/postgres/migrations/index.ts';
+import { ADVISORY_LOCKS } from '../../shared/core/contracts/advisory-locks.ts';
 
 /** The classids every migration's SQL passes to a pg_advisory_* function, by migration. */
 function lockedInMigrations(): Record<string, number[]> {

@@ -1,8 +1,8 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../shared/apps/local/stack.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
-import type { LocalStack } from '../../shared/apps/local/stack.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStack } from '../support/local-stack.ts';
 

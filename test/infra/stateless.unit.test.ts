@@ -5,6 +5,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RULE_SQL } from '../../infra/constructs/iot-ingest.ts';
+import { emitEventMetrics } from '../../shared/apps/runtime/event-metrics.ts';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { archiveKeyPrefix } from '../../shared/core/archive/schema.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
@@ -18,9 +19,8 @@ import {
 import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/core/contracts/queue.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/core/lifecycle/continuation.ts';
-import type { MaintenanceResult } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/core/lifecycle/report.ts';
-import { emitEventMetrics } from '../../shared/core/writer/event-metrics.ts';
+import type { MaintenanceResult } from '../../shared/core/lifecycle/result.ts';
 import {
   assetDirectory,
   auditFunctions,

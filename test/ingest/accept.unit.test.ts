@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import { type IngestContext, storedEventSchema } from '../../shared/core/domain/event.ts';
 import { acceptEvents } from '../../shared/core/ingest/accept.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 import { deduplicationIdFor, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
+import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 
 /** An in-memory queue that records what it is given, and can be told to fail. */
 function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage[]; calls: number } {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import { type StoredEvent, storedEventSchema } from '../../shared/core/domain/event.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
+import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 
 /** An in-memory queue that records what it is given, and can be told to fail. */
 function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage[]; events(): StoredEvent[] } {

@@ -1,14 +1,14 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { lambdaContinuation } from '../../shared/adapters/lambda/lambda-continuation.ts';
 import {
   type ContinuationEvent,
   continuationOf,
   continueMaintenance,
   type StartContinuation,
 } from '../../shared/core/lifecycle/continuation.ts';
-import { lambdaContinuation } from '../../shared/adapters/lambda/lambda-continuation.ts';
-import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/adapters/postgres/maintenance/maintain.ts';
+import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/core/lifecycle/result.ts';
 
 const NOW = new Date('2024-06-01T04:45:00Z');
 const run = (status: MaintenanceResult['status']): MaintenanceResult => ({ ...emptyMaintenanceResult(NOW), status });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
-import { formatMonth, type Month, monthRange } from '../../shared/core/domain/month.ts';
 import type { CrashPoint } from '../../shared/adapters/postgres/maintenance/archive-month.ts';
-import { type MaintenanceResult, runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
+import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
+import { formatMonth, type Month, monthRange } from '../../shared/core/domain/month.ts';
+import type { MaintenanceResult } from '../../shared/core/lifecycle/result.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvents, monthEvents, partitionNames } from './fixture.ts';
 

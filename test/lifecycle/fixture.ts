@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { ensureMonthPartitions } from '../../shared/adapters/postgres/partitions.ts';
+import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { type Month, monthBounds, monthOf } from '../../shared/core/domain/month.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
-import { ensureMonthPartitions } from '../../shared/adapters/postgres/partitions.ts';
-import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 
 const KINDS: { type: string; severity: Severity; entity: string; payload: Record<string, unknown> }[] = [
   { type: 'robot.online', severity: 'INFO', entity: 'robot', payload: { reason: 'boot' } },

@@ -3,20 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
+import { startMaintenanceScheduler } from '../../shared/apps/local/scheduler.ts';
 import {
   createMaintenanceHandler,
   type MaintenanceHandlerConfig,
   type MaintenanceInvocationResult,
   maintenanceHandlerConfigShape,
 } from '../../shared/apps/maintenance.ts';
-import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
-import type { ObjectBody } from '../../shared/core/ports/object-store.ts';
-import { ADVISORY_LOCKS, lockKeys } from '../../shared/core/contracts/advisory-locks.ts';
-import type { ContinuationEvent, StartContinuation } from '../../shared/core/lifecycle/continuation.ts';
-import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/adapters/postgres/maintenance/maintain.ts';
-import { startMaintenanceScheduler } from '../../shared/apps/local/scheduler.ts';
 import { loadConfig } from '../../shared/apps/runtime/config.ts';
 import { logger, metrics } from '../../shared/apps/runtime/observability.ts';
+import { ADVISORY_LOCKS, lockKeys } from '../../shared/core/contracts/advisory-locks.ts';
+import type { ContinuationEvent, StartContinuation } from '../../shared/core/lifecycle/continuation.ts';
+import { emptyMaintenanceResult, type MaintenanceResult } from '../../shared/core/lifecycle/result.ts';
+import type { ObjectBody } from '../../shared/core/ports/object-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvents, monthEvents, partitionNames } from './fixture.ts';
 

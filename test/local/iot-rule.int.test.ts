@@ -1,6 +1,5 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IotRuleEvent, iotRuleEventSchema, readIotRuleEvent } from '../../shared/core/ingest/iot-message.ts';
 import {
   type EmbeddedBroker,
   iotRuleEventFor,
@@ -8,6 +7,7 @@ import {
   startIotRuleOnBroker,
   startIotRuleSubscriber,
 } from '../../shared/apps/local/mqtt.ts';
+import { type IotRuleEvent, iotRuleEventSchema, readIotRuleEvent } from '../../shared/core/ingest/iot-message.ts';
 
 const event = { type: 'robot.online', entity: { type: 'robot', id: 'r-17' }, payload: { reason: 'boot' } };
 const json = Buffer.from(JSON.stringify(event));

@@ -11,9 +11,9 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
 import { restoreSpool, spoolQueue } from '../../shared/apps/local/spool.ts';
 import { SqsEventSource } from '../../shared/apps/local/sqs-event-source.ts';
-import { SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
 
 let server: Awaited<ReturnType<typeof startFauxqs>>;
 let client: SQSClient;

@@ -1,13 +1,13 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type pg from 'pg';
+import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
+import { PgSavedViews } from '../../shared/adapters/postgres/saved-views.ts';
 import { createQueryApiHandler, type QueryApiResult } from '../../shared/apps/query-api.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 import { QueueAccessAuditor } from '../../shared/core/query/access-auditor.ts';
-import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
-import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
-import { PgSavedViews } from '../../shared/adapters/postgres/saved-views.ts';
 
 /** A queue that keeps what is sent: the audit records the API puts on it. */
 export class CapturingQueue implements EventQueue {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EventQueryFilter } from '../../shared/core/query/filter.ts';
 import { buildEventPageQuery, buildStatsQuery, buildTotalsQuery } from '../../shared/adapters/postgres/event-query.ts';
+import type { EventQueryFilter } from '../../shared/core/query/filter.ts';
 
 const window = { since: new Date('2026-05-01T00:00:00Z'), until: new Date('2026-05-08T00:00:00Z') };
 const HOSTILE = "x'); DROP TABLE events; --";

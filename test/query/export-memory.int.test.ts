@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalApi, startLocalApi } from '../../shared/apps/local/http-server.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import { type LocalApi, startLocalApi } from '../../shared/apps/local/http-server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { queryApi } from './api-support.ts';
 import { NOW } from './fixture.ts';

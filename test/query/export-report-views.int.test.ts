@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { queryApi } from './api-support.ts';
 import { fixture, NOW } from './fixture.ts';

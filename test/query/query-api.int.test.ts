@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { queryApi } from './api-support.ts';
 import { fixture, ids, NOW } from './fixture.ts';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueMessage } from '../../shared/core/ports/events.ts';
 import {
   chunkBatch,
   deduplicationIdFor,
@@ -10,6 +9,7 @@ import {
   planSendRounds,
   type QueueMessageBody,
 } from '../../shared/core/ingest/packing.ts';
+import type { QueueMessage } from '../../shared/core/ports/events.ts';
 import { eventAbout } from '../support/events.ts';
 
 const event = (entity: string, payload: Record<string, unknown> = {}) => eventAbout(entity, { payload });

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packEvents, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
+import { packEvents, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 import { eventAbout } from '../support/events.ts';
 
 let server: FauxqsServer;

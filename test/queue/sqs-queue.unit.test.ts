@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QueueMessage } from '../../shared/core/ports/events.ts';
 import { QueueSendError, SqsDeadLetterQueue, SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
+import type { QueueMessage } from '../../shared/core/ports/events.ts';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/audit-events.fifo';
 const sqs = mockClient(SQSClient);

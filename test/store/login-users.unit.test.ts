@@ -2,8 +2,8 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { localLoginPasswords } from '../../shared/apps/local/login-passwords.ts';
 import { generatePassword, loginUrl, scramVerifier } from '../../shared/adapters/postgres/login-users.ts';
+import { localLoginPasswords } from '../../shared/apps/local/login-passwords.ts';
 
 describe('scramVerifier', () => {
   it('is what PostgreSQL 17 stores for the same password and salt', () => {

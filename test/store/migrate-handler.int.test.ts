@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createMigrateHandler } from '../../shared/apps/migrate.ts';
 import { MIGRATIONS } from '../../shared/adapters/postgres/migrations/index.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import { createMigrateHandler } from '../../shared/apps/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('migrate function', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
-import type { EventQueryFilter, PageRequest, SortOrder } from '../../shared/core/query/filter.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import type { EventQueryFilter, PageRequest, SortOrder } from '../../shared/core/query/filter.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../shared/apps/local/embedded-postgres.ts';
-import type { LoginPasswords } from '../../shared/adapters/postgres/login-users.ts';
+import type { LoginPasswords } from '../../shared/core/contracts/database-users.ts';
 import { provisionManagedOwner } from './managed-owner.ts';
 
 declare module 'vitest' {

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createScratchDatabase, withClient } from '../../bench/scratch-database.ts';
-import {
-  generatePassword,
-  LOGIN_USERS,
-  type LoginPasswords,
-  setLoginPasswords,
-} from '../../shared/adapters/postgres/login-users.ts';
+import { generatePassword, setLoginPasswords } from '../../shared/adapters/postgres/login-users.ts';
+import { LOGIN_USERS, type LoginPasswords } from '../../shared/core/contracts/database-users.ts';
 
 /** The tests' database owner: the name the deployed owner has (infra/constructs/event-database.ts). */
 export const TEST_OWNER = 'audit_owner';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countBy, emitEventMetrics } from '../../shared/core/writer/event-metrics.ts';
+import { countBy, emitEventMetrics } from '../../shared/apps/runtime/event-metrics.ts';
 import { eventAbout } from '../support/events.ts';
 import { recordingMetrics } from '../support/metrics.ts';
 

@@ -1,10 +1,10 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createWriterHandler } from '../../shared/apps/writer.ts';
-import type { AlertPublisher } from '../../shared/core/writer/publish-critical.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
-import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
 import { packEvents } from '../../shared/core/ingest/packing.ts';
+import type { AlertPublisher } from '../../shared/core/ports/alerts.ts';
+import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
 import { eventAbout } from '../support/events.ts';
 import { recordingMetrics } from '../support/metrics.ts';
 import { sqsRecord } from '../support/sqs-records.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
-import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
 import { deduplicationIdFor } from '../../shared/core/ingest/packing.ts';
+import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
 import { type QueueRecord, writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { eventAbout } from '../support/events.ts';
 

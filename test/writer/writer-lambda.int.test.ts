@@ -2,8 +2,8 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import { localContext } from '../../shared/apps/local/lambda-context.ts';
+import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import { packEvents } from '../../shared/core/ingest/packing.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
@@ -25,7 +25,7 @@ beforeAll(async () => {
     ALERT_TOPIC: CRITICAL_ALERT_TOPIC,
     AWS_REGION: 'eu-west-1',
   });
-  ({ handler } = await import('../../shared/apps/writer.ts'));
+  ({ handler } = await import('../../functions/writer/handler.ts'));
 });
 
 afterAll(async () => {

@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { duckLiteral } from './duckdb.ts';
 import { ARCHIVE_COLUMNS, DUCKDB_TYPES } from '../../core/archive/schema.ts';
+import { duckLiteral } from './duckdb.ts';
 
 /** The (occurred_at, id) key of a row: where an export slice ends and the next one starts. */
 export interface RowKey {

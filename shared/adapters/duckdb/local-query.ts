@@ -1,9 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBTimestampTZValue } from '@duckdb/node-api';
-import { duckLiteral, openDuckDb } from './duckdb.ts';
+import {
+  ARCHIVE_COLUMNS,
+  ARCHIVE_PARTITION_KEYS,
+  ARCHIVE_ROOT_PREFIX,
+  ARCHIVE_TABLE,
+  DUCKDB_TYPES,
+} from '../../core/archive/schema.ts';
 import type { ArchiveQueryEngine, ArchiveQueryResult } from '../../core/ports/archive-query.ts';
-import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_KEYS, ARCHIVE_ROOT_PREFIX, ARCHIVE_TABLE, DUCKDB_TYPES } from '../../core/archive/schema.ts';
+import { duckLiteral, openDuckDb } from './duckdb.ts';
 
 /**
  * DuckDB over a local archive folder, with a view named and shaped like the Glue table: the archive's columns plus

@@ -6,11 +6,11 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pg from 'pg';
+import type { ArchiveManifest, ManifestFile } from '../../core/archive/manifest.ts';
+import { ARCHIVE_COLUMNS, ARCHIVE_SCHEMA_VERSION, DUCKDB_TYPES } from '../../core/archive/schema.ts';
+import type { ObjectStore } from '../../core/ports/object-store.ts';
 import { duckLiteral } from './duckdb.ts';
 import { duckRowText, pgRowText } from './export.ts';
-import type { ArchiveManifest, ManifestFile } from '../../core/archive/manifest.ts';
-import type { ObjectStore } from '../../core/ports/object-store.ts';
-import { ARCHIVE_COLUMNS, ARCHIVE_SCHEMA_VERSION, DUCKDB_TYPES } from '../../core/archive/schema.ts';
 
 export interface VerifyInput {
   store: ObjectStore;

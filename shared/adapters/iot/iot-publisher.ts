@@ -1,5 +1,5 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import type { AlertPublisher } from '../../core/writer/publish-critical.ts';
+import type { AlertPublisher } from '../../core/ports/alerts.ts';
 
 /** Publishes alerts through AWS IoT Core's data plane (HTTPS), QoS 1 so subscribers get them at least once. */
 export class IotAlertPublisher implements AlertPublisher {

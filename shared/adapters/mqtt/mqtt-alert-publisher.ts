@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { AlertPublisher } from '../../core/writer/publish-critical.ts';
+import type { AlertPublisher } from '../../core/ports/alerts.ts';
 
 /** The local counterpart of IoT Core's data plane: publishes alerts on the local broker, QoS 1. */
 export class MqttAlertPublisher implements AlertPublisher {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
 import type { CountRow, EventPageResult, QueryStore, StatsRow } from '../../core/ports/query.ts';
+import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
 import { buildEventPageQuery, buildStatsQuery, buildTotalsQuery } from './event-query.ts';
 import { type EventRow, rowToEvent } from './event-rows.ts';
 

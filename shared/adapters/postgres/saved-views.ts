@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { FilterParams } from '../../core/query/params.ts';
 import type { SavedView, SavedViewStore } from '../../core/ports/query.ts';
+import type { FilterParams } from '../../core/query/params.ts';
 
 interface ViewRow {
   name: string;

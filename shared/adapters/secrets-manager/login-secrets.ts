@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { LOGIN_USERS, type LoginPasswords, type LoginUser } from '../postgres/login-users.ts';
+import { LOGIN_USERS, type LoginPasswords, type LoginUser } from '../../core/contracts/database-users.ts';
 
 /** `DB_LOGIN_SECRETS`: each login user's Secrets Manager secret, as the migrate function's environment names them. */
 export const loginSecretArns = z

@@ -4,8 +4,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetterQueue, EventQueue, QueueMessage } from '../../core/ports/events.ts';
 import { chunkBatch, planSendRounds } from '../../core/ingest/packing.ts';
+import type { DeadLetterQueue, EventQueue, QueueMessage } from '../../core/ports/events.ts';
 
 export class QueueSendError extends Error {
   constructor(

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaArchiveQuery } from '../../adapters/athena/athena-query.ts';
-import { FileObjectStore } from '../../adapters/files/file-store.ts';
 import { openLocalArchiveQuery } from '../../adapters/duckdb/local-query.ts';
+import { FileObjectStore } from '../../adapters/files/file-store.ts';
 import type { ArchiveQueryEngine } from '../../core/ports/archive-query.ts';
 import { objectStoreFromUrl } from './store-from-url.ts';
 

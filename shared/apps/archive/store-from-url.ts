@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FileObjectStore } from '../../adapters/files/file-store.ts';
-import type { ObjectStore } from '../../core/ports/object-store.ts';
 import { S3ObjectStore, type S3StoreOptions } from '../../adapters/s3/s3-store.ts';
+import type { ObjectStore } from '../../core/ports/object-store.ts';
 
 /**
  * `ARCHIVE_URL` → its store: `s3://bucket/prefix` (needs an S3 client), `file:///abs/path`, `file://relative/path`

@@ -1,10 +1,15 @@
-import { archiveQueryEngine } from '../archive/engine.ts';
-import { bindNamedQuery, NAMED_QUERIES, type NamedQuery, type NamedQueryName } from '../../core/archive/named-queries.ts';
-import { type ArchiveQueryResult, sqlTimestamp } from '../../core/ports/archive-query.ts';
 import { listArchiveSteps } from '../../adapters/postgres/maintenance/archive-state.ts';
+import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
+import {
+  bindNamedQuery,
+  NAMED_QUERIES,
+  type NamedQuery,
+  type NamedQueryName,
+} from '../../core/archive/named-queries.ts';
+import { type ArchiveQueryResult, sqlTimestamp } from '../../core/ports/archive-query.ts';
+import { archiveQueryEngine } from '../archive/engine.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { loadConfig } from '../runtime/config.ts';
-import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
 
 export interface OutputOptions {
   /** One JSON object per row instead of a tab-separated table. */

@@ -1,9 +1,9 @@
-import { archiveQueryEngine } from '../archive/engine.ts';
-import type { EntityRef } from '../../core/domain/entity.ts';
-import { lifecycleConfigShape } from '../maintenance/config.ts';
-import { entityHistory } from '../history.ts';
-import { loadConfig } from '../runtime/config.ts';
 import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
+import type { EntityRef } from '../../core/domain/entity.ts';
+import { archiveQueryEngine } from '../archive/engine.ts';
+import { entityHistory } from '../history.ts';
+import { lifecycleConfigShape } from '../maintenance/config.ts';
+import { loadConfig } from '../runtime/config.ts';
 
 export interface HistoryOptions {
   entity: EntityRef;

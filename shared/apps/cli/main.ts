@@ -1,8 +1,8 @@
 import { Command, CommanderError, type ErrorOptions, type HelpContext, Option } from 'commander';
 import type { z } from 'zod';
 import { NAMED_QUERIES, type NamedQuery, type NamedQueryName } from '../../core/archive/named-queries.ts';
-import { DEFAULT_DEV_TOKEN } from '../local/tokens.ts';
 import { reportQuerySchema } from '../../core/query/params.ts';
+import { DEFAULT_DEV_TOKEN } from '../local/tokens.ts';
 import type { OutputOptions } from './archive.ts';
 import type { HistoryOptions } from './history.ts';
 import type { MaintainOptions } from './maintain.ts';

@@ -1,9 +1,9 @@
-import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { runMaintenance } from '../../adapters/postgres/maintenance/maintain.ts';
+import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
+import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
 import { loadConfig } from '../runtime/config.ts';
-import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
 import { progressBar } from './progress.ts';
 
 export interface MaintainOptions {

@@ -1,5 +1,3 @@
-import type { Progress } from '../../adapters/postgres/maintenance/archive-month.ts';
-
 /** A one-line progress bar redrawn in place; nothing at all when the stream is not a terminal. */
 export function progressBar(stream: NodeJS.WriteStream = process.stdout) {
   let drawn = false;
@@ -20,3 +18,5 @@ export function progressBar(stream: NodeJS.WriteStream = process.stdout) {
     },
   };
 }
+
+import type { Progress } from '../../core/lifecycle/result.ts';

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { generatePassword, LOGIN_USERS, type LoginPasswords } from '../../adapters/postgres/login-users.ts';
+import { generatePassword } from '../../adapters/postgres/login-users.ts';
+import { LOGIN_USERS, type LoginPasswords } from '../../core/contracts/database-users.ts';
 
 const savedPasswords = z.object({
   [LOGIN_USERS.writer]: z.string().min(16),

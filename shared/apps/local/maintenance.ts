@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { loadConfig } from '../runtime/config.ts';
-import { createPool } from '../../adapters/postgres/pool.ts';
-import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { runMaintenance } from '../../adapters/postgres/maintenance/maintain.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
-import { startMaintenanceScheduler } from './scheduler.ts';
+import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { startMaintenanceScheduler } from './scheduler.ts';
 
 /**
  * The local stack's maintenance: at start and then hourly (as EventBridge does on AWS), as the schema owner, archiving

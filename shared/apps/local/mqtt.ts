@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
-import { IOT_TOPIC_FILTER, type IotRuleEvent, matchesRuleTopic, thingFromTopic } from '../../core/ingest/iot-message.ts';
+import {
+  IOT_TOPIC_FILTER,
+  type IotRuleEvent,
+  matchesRuleTopic,
+  thingFromTopic,
+} from '../../core/ingest/iot-message.ts';
 
 /** Client ids of the stack's own MQTT clients (rule subscriber, alert publisher). */
 const INTERNAL_CLIENT_PREFIX = 'trail-';

@@ -1,5 +1,3 @@
-import type { MaintenanceResult } from '../../adapters/postgres/maintenance/maintain.ts';
-
 export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
@@ -36,3 +34,5 @@ export function startMaintenanceScheduler(options: {
     },
   };
 }
+
+import type { MaintenanceResult } from '../../core/lifecycle/result.ts';

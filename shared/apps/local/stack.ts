@@ -2,30 +2,27 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import mqtt from 'mqtt';
-import { createIngestHttpHandler } from '../ingest-http.ts';
-import { createIngestIotHandler } from '../ingest-iot.ts';
-import { createQueryApiHandler } from '../query-api.ts';
-import { createWriterHandler } from '../writer.ts';
-import { QUERY_ROUTES } from '../../core/access/policy.ts';
-import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
-import { startLocalMaintenance } from './maintenance.ts';
-import { QueueAccessAuditor } from '../../core/query/access-auditor.ts';
+import { MqttAlertPublisher } from '../../adapters/mqtt/mqtt-alert-publisher.ts';
+import { loginUrl, setLoginPasswords } from '../../adapters/postgres/login-users.ts';
+import { migrate } from '../../adapters/postgres/migrate.ts';
+import { createPool } from '../../adapters/postgres/pool.ts';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../adapters/sqs/sqs-queue.ts';
+import { QUERY_ROUTES } from '../../core/access/policy.ts';
+import { LOGIN_USERS, type LoginUser } from '../../core/contracts/database-users.ts';
+import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
+import { composeIngestHttp } from '../ingest-http.ts';
+import { composeIngestIot } from '../ingest-iot.ts';
+import { composeQueryApi } from '../query-api.ts';
 import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
-import { LOGIN_USERS, type LoginUser, loginUrl, setLoginPasswords } from '../../adapters/postgres/login-users.ts';
-import { migrate } from '../../adapters/postgres/migrate.ts';
-import { PgEventStore } from '../../adapters/postgres/pg-event-store.ts';
-import { PgQueryStore } from '../../adapters/postgres/pg-query-store.ts';
-import { createPool } from '../../adapters/postgres/pool.ts';
-import { PgSavedViews } from '../../adapters/postgres/saved-views.ts';
+import { composeWriter } from '../writer.ts';
 import { type LocalConfig, loadLocalConfig } from './config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { localContext } from './lambda-context.ts';
 import { localLoginPasswords } from './login-passwords.ts';
+import { startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
-import { MqttAlertPublisher } from '../../adapters/mqtt/mqtt-alert-publisher.ts';
 import { restoreSpool, spoolQueue } from './spool.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
@@ -137,11 +134,13 @@ export async function startLocalStack(
     });
     cleanups.push(() => alertClient.endAsync());
 
-    const writer = asLambda<SQSEvent, Awaited<ReturnType<ReturnType<typeof createWriterHandler>>>>(
+    // Each function is composed as its Lambda wiring composes it (shared/apps/*.ts), with the local clients.
+    const writer = asLambda<SQSEvent, Awaited<ReturnType<ReturnType<typeof composeWriter>>>>(
       'writer',
-      createWriterHandler({
-        store: new PgEventStore(writerPool),
-        deadLetters,
+      composeWriter({
+        pool: writerPool,
+        sqs: queues.client,
+        deadLetterQueueUrl: queues.deadLetterQueueUrl,
         alerts: new MqttAlertPublisher(alertClient),
       }),
     );
@@ -161,7 +160,8 @@ export async function startLocalStack(
       if (left || dead) log(`saved ${left} queued and ${dead} dead-letter messages to ${dataDir} for the next start`);
     });
 
-    const ingestIot = asLambda('ingest-iot', createIngestIotHandler({ queue, catalog }));
+    const ingestWiring = { sqs: queues.client, queueUrl: queues.queueUrl, catalog };
+    const ingestIot = asLambda('ingest-iot', composeIngestIot(ingestWiring));
     // The handler's refusals are logged here, as CloudWatch would show them on AWS.
     const invokeIngestIot = async (event: IotRuleEvent) => {
       const result = await ingestIot(event);
@@ -177,17 +177,9 @@ export async function startLocalStack(
     cleanups.push(() => rule.stop());
 
     const tokens = parseLocalTokens(config.LOCAL_TOKENS);
-    const queryApi = asLambda(
-      'query-api',
-      createQueryApiHandler({
-        store: new PgQueryStore(readerPool),
-        views: new PgSavedViews(readerPool),
-        audit: new QueueAccessAuditor(queue, catalog),
-        streamExports: true,
-      }),
-    );
+    const queryApi = asLambda('query-api', composeQueryApi({ ...ingestWiring, pool: readerPool, streamExports: true }));
     const routes: Record<string, ApiHandler> = {
-      'POST /events': asLambda('ingest-http', createIngestHttpHandler({ queue, catalog })),
+      'POST /events': asLambda('ingest-http', composeIngestHttp(ingestWiring)),
       ...Object.fromEntries(QUERY_ROUTES.map((route) => [route, queryApi])),
     };
     const api = await startLocalApi({ port: config.PORT, tokens, routes, staticDir: WEB_DIR });

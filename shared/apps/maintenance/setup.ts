@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
+import type { MaintenanceOptions } from '../../adapters/postgres/maintenance/maintain.ts';
 import type { ObjectStore } from '../../core/ports/object-store.ts';
 import { objectStoreFromUrl } from '../archive/store-from-url.ts';
 import type { lifecycleConfigShape } from './config.ts';
-import type { MaintenanceOptions } from '../../adapters/postgres/maintenance/maintain.ts';
 
 export type LifecycleConfig = z.infer<z.ZodObject<typeof lifecycleConfigShape>>;
 

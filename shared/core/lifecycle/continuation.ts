@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MaintenanceResult } from '../../adapters/postgres/maintenance/maintain.ts';
+import type { MaintenanceResult } from './result.ts';
 
 /**
  * A paused maintenance run continues in a new invocation of the same function minutes later, instead of on the next

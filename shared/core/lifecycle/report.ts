@@ -1,7 +1,7 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MAINTENANCE_METRICS } from '../contracts/metrics.ts';
 import type { ContinuationOutcome } from './continuation.ts';
-import type { MaintenanceResult } from '../../adapters/postgres/maintenance/maintain.ts';
+import type { MaintenanceResult } from './result.ts';
 
 /** The run in a few lines a person reads: what was created, archived, dropped, skipped, and how long it took. */
 export function describeMaintenance(result: MaintenanceResult): string[] {

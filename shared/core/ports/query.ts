@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../domain/event.ts';
 import type { Principal } from '../access/principal.ts';
+import type { StoredEvent } from '../domain/event.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
 import type { FilterParams } from '../query/params.ts';
 

@@ -1,7 +1,7 @@
+import type { QueryStore } from '../ports/query.ts';
 import { EXPORT_WRITERS, type ExportWriter, exportFileName } from './export-format.ts';
 import type { EventQueryFilter, SortOrder } from './filter.ts';
 import { exportQuerySchema } from './params.ts';
-import type { QueryStore } from '../ports/query.ts';
 import { accessOf, type Outcome, type ReadDeps, type ReadRequest, readerFilter } from './read.ts';
 
 /** Rows read per query while exporting: memory stays bounded by one page, whatever the export's size. */

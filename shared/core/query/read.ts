@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { hiddenTypePrefixes } from '../access/policy.ts';
+import type { Principal } from '../access/principal.ts';
 import type { EntityRef } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
-import type { Principal } from '../access/principal.ts';
 import type { Clock } from '../ports/events.ts';
+import type { AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
 import { type EventQueryFilter, INTERVAL_MS } from './filter.ts';
 import { applyPageCursor, encodePageCursor } from './page-cursor.ts';
 import {
@@ -14,7 +15,6 @@ import {
   resolveFilter,
   statsQuerySchema,
 } from './params.ts';
-import type { AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
 
 export interface ReadDeps {
   store: QueryStore;

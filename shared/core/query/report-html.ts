@@ -1,8 +1,8 @@
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
+import type { CountRow, StatsRow } from '../ports/query.ts';
 import { INTERVAL_MS, type Interval } from './filter.ts';
 import { html, type SafeHtml } from './html.ts';
-import type { CountRow, StatsRow } from '../ports/query.ts';
 import type { Window } from './read.ts';
 import { SEVERITY_COLOURS, severityChartSvg } from './svg-chart.ts';
 

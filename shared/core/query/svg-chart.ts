@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../domain/severity.ts';
-import { html, type SafeHtml } from './html.ts';
 import type { StatsRow } from '../ports/query.ts';
+import { html, type SafeHtml } from './html.ts';
 
 /** Severity colours shared by the report and the web UI; each has at least 4.5:1 contrast on white. */
 export const SEVERITY_COLOURS: Record<string, string> = {

@@ -1,6 +1,6 @@
 import type { Principal } from '../access/principal.ts';
-import { resolveFilter, savedViewInputSchema } from './params.ts';
 import type { SavedView, SavedViewStore } from '../ports/query.ts';
+import { resolveFilter, savedViewInputSchema } from './params.ts';
 import type { Outcome } from './read.ts';
 
 export type SaveOutcome = Outcome<SavedView> | { ok: false; conflict: true; message: string };

@@ -1,10 +1,6 @@
 import { CRITICAL_ALERT_TOPIC } from '../contracts/alerts.ts';
 import type { StoredEvent } from '../domain/event.ts';
-
-/** Publishes one message on a topic: IoT Core in AWS, the local MQTT broker on a laptop. */
-export interface AlertPublisher {
-  publish(topic: string, payload: string): Promise<void>;
-}
+import type { AlertPublisher } from '../ports/alerts.ts';
 
 /**
  * Publishes each CRITICAL event, in order, as its JSON. Every event is attempted even when one fails;

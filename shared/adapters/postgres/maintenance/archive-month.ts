@@ -2,16 +2,15 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pg from 'pg';
-import { exportSlice } from '../../duckdb/export.ts';
 import { buildManifest } from '../../../core/archive/manifest.ts';
-import type { ObjectStore } from '../../../core/ports/object-store.ts';
 import { archiveFileKey, archiveManifestKey } from '../../../core/archive/schema.ts';
-import { verifyArchive } from '../../duckdb/verify.ts';
 import { formatMonth, type Month, partitionName } from '../../../core/domain/month.ts';
+import { ARCHIVE_STEPS, type ArchiveStep, type Progress, type StepReport } from '../../../core/lifecycle/result.ts';
+import type { ObjectStore } from '../../../core/ports/object-store.ts';
+import { exportSlice } from '../../duckdb/export.ts';
+import { verifyArchive } from '../../duckdb/verify.ts';
 import {
-  ARCHIVE_STEPS,
   type ArchivedFile,
-  type ArchiveStep,
   failStep,
   finishStep,
   readMonthState,
@@ -23,13 +22,6 @@ import { detachPartition, dropDetachedPartition, freezePartition, listMonthTable
 
 /** Where a test may make the archival die: after a step's work, before or after it is recorded; after each file. */
 export type CrashPoint = `${ArchiveStep}:done` | `${ArchiveStep}:recorded` | 'export:file';
-
-export interface Progress {
-  month: string;
-  step: ArchiveStep;
-  done: number;
-  total: number;
-}
 
 export interface ArchiveMonthDeps {
   /** A dedicated session in autocommit mode: DETACH … CONCURRENTLY cannot run inside a transaction block. */
@@ -44,13 +36,6 @@ export interface ArchiveMonthDeps {
   log: (message: string, details?: Record<string, unknown>) => void;
   onProgress?: (progress: Progress) => void;
   crash?: (point: CrashPoint, month: Month) => void | Promise<void>;
-}
-
-export interface StepReport {
-  month: string;
-  generation: number;
-  step: ArchiveStep;
-  ms: number;
 }
 
 export type ArchiveMonthOutcome =

@@ -1,10 +1,7 @@
-import type { RowKey } from '../../duckdb/export.ts';
 import { formatMonth, type Month } from '../../../core/domain/month.ts';
+import type { ArchiveStep } from '../../../core/lifecycle/result.ts';
+import type { RowKey } from '../../duckdb/export.ts';
 import type { Queryable } from '../partitions.ts';
-
-/** The steps of archiving one month, in order. */
-export const ARCHIVE_STEPS = ['export', 'manifest', 'verify', 'detach', 'drop'] as const;
-export type ArchiveStep = (typeof ARCHIVE_STEPS)[number];
 
 /** One archived file, as the export step records it and the manifest lists it. */
 export interface ArchivedFile {

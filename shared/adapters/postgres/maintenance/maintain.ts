@@ -2,22 +2,17 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
-import { openDuckDb } from '../../duckdb/duckdb.ts';
-import type { ObjectStore } from '../../../core/ports/object-store.ts';
 import { ADVISORY_LOCKS, lockKeys } from '../../../core/contracts/advisory-locks.ts';
 import { compareMonths, formatMonth, type Month } from '../../../core/domain/month.ts';
+import { emptyMaintenanceResult, type MaintenanceResult, type Progress } from '../../../core/lifecycle/result.ts';
+import { isExpired, monthsToEnsure } from '../../../core/lifecycle/retention.ts';
+import type { ObjectStore } from '../../../core/ports/object-store.ts';
+import { openDuckDb } from '../../duckdb/duckdb.ts';
 import { ensureMonthPartitions } from '../partitions.ts';
-import {
-  type ArchiveMonthDeps,
-  archiveMonth,
-  type CrashPoint,
-  type Progress,
-  type StepReport,
-} from './archive-month.ts';
+import { type ArchiveMonthDeps, archiveMonth, type CrashPoint } from './archive-month.ts';
 import { readMonthState, unfinishedMonths } from './archive-state.ts';
 import { DEFAULT_LOCK_RETRY, type LockRetryOptions, withLockRetry } from './lock-retry.ts';
 import { listMonthTables } from './partition-ddl.ts';
-import { isExpired, monthsToEnsure } from '../../../core/lifecycle/retention.ts';
 
 /** Held by a maintenance run; a second run that finds it taken skips. */
 const MAINTENANCE_LOCK = lockKeys(ADVISORY_LOCKS.maintenance);
@@ -44,34 +39,7 @@ export interface MaintenanceDeps {
   store: ObjectStore;
 }
 
-export interface MaintenanceResult {
-  /** `paused`: out of time, the next run resumes; `skipped`: another run holds the lock and does the work. */
-  status: 'done' | 'paused' | 'skipped' | 'failed';
-  now: string;
-  created: { month: string; ms: number }[];
-  archived: { month: string; generation: number; rows: number; files: number; ms: number }[];
-  dropped: string[];
-  skipped: { what: string; reason: string }[];
-  steps: StepReport[];
-  durationMs: number;
-  error?: string;
-}
-
 export const DEFAULT_ROWS_PER_FILE = 500_000;
-
-/** A run that has done nothing yet, as of `now`. */
-export function emptyMaintenanceResult(now: Date): MaintenanceResult {
-  return {
-    status: 'done',
-    now: now.toISOString(),
-    created: [],
-    archived: [],
-    dropped: [],
-    skipped: [],
-    steps: [],
-    durationMs: 0,
-  };
-}
 
 /**
  * One maintenance run: makes sure the coming months have partitions (catching up any gap), then archives every

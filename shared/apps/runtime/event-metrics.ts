@@ -1,6 +1,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EVENT_METRICS } from '../contracts/metrics.ts';
-import type { StoredEvent } from '../domain/event.ts';
+import { EVENT_METRICS } from '../../core/contracts/metrics.ts';
+import type { StoredEvent } from '../../core/domain/event.ts';
 
 /** Counts events by a key (severity, type). */
 export function countBy<K>(events: readonly StoredEvent[], key: (event: StoredEvent) => K): Map<K, number> {
