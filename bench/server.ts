@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { generatePassword, setLoginPasswords } from '../shared/adapters/postgres/login-users.ts';
 import { startEmbeddedPostgres } from '../shared/apps/local/embedded-postgres.ts';
 import { LOGIN_USERS, type LoginPasswords } from '../shared/core/contracts/database-users.ts';
-import { createScratchDatabase } from './scratch-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-database.ts';
 
 /** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */
 export interface BenchServer {
@@ -20,15 +20,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export interface BenchDatabase {
-  name: string;
-  url: string;
-  /** Owner pool (the superuser), for loading and setup; measurements use the product's users where it has them. */
-  pool: pg.Pool;
-  writerUrl: string;
-  readerUrl: string;
-  drop(): Promise<void>;
-}
+/** A scratch database (owner pool for loading and setup; measurements log in as the product's users). */
+export type BenchDatabase = ScratchDatabase;
 
 export async function startBenchServer(env: NodeJS.ProcessEnv = process.env): Promise<BenchServer> {
   const configured = env['DATABASE_URL'];

@@ -6,13 +6,13 @@ import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import { EMITTED_METRICS, METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
 
 /**
- * The contract constants (shared/contracts/) are written out once: infra, the functions, the shared code and the local
+ * The contract constants (shared/core/contracts/) are written out once: infra, the functions, the shared code and the local
  * stack import them. This reads the sources for a copy typed out again, which would drift from the original unnoticed.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const CONTRACTS = 'shared/contracts/';
+const CONTRACTS = 'shared/core/contracts/';
 /** Shipped migrations may not be edited, so the lock id they were written with stays in their SQL. */
-const SHIPPED_MIGRATIONS = 'shared/store/migrations/';
+const SHIPPED_MIGRATIONS = 'shared/adapters/postgres/migrations/';
 
 const sources = ['infra', 'functions', 'shared', 'bench'].flatMap((dir) =>
   (readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }) as string[])
@@ -45,7 +45,7 @@ const NOT_METRIC_NAMES = [
   "infra/constructs/alarms.ts: 'MaintenanceContinuationsStopped',",
 ];
 
-describe('contract constants are defined once, in shared/contracts/', () => {
+describe('contract constants are defined once, in shared/core/contracts/', () => {
   it('reads some sources', () => {
     expect(sources.map((source) => source.file)).toContain('infra/constructs/writer.ts');
   });

@@ -89,6 +89,11 @@ const sqsActionsByQueue = (service: string) => {
   }
   return byQueue;
 };
+/** The role statement of a function that allows `action`. */
+const statementAllowing = (service: string, action: string) =>
+  roleStatements(service).find((statement: { Action: string | string[] }) =>
+    [statement.Action].flat().includes(action),
+  );
 const actionsOf = (service: string) =>
   roleStatements(service)
     .flatMap((statement: { Action: string | string[] }) => [statement.Action].flat())
@@ -265,9 +270,7 @@ describe('functions', () => {
       'xray:PutTraceSegments',
     ]);
     // The two login users' secrets, the ones DB_LOGIN_SECRETS names; not the owner's.
-    const read = roleStatements('migrate').find((statement: { Action: string[] }) =>
-      [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
-    );
+    const read = statementAllowing('migrate', 'secretsmanager:GetSecretValue');
     expect([read.Resource].flat()).toHaveLength(2);
     for (const arn of [read.Resource].flat())
       expect(resolveJoin(env.DB_LOGIN_SECRETS)).toContain(JSON.stringify(JSON.stringify(arn)).slice(1, -1));
@@ -359,9 +362,7 @@ describe('lifecycle', () => {
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
     ]);
-    const objects = roleStatements('maintenance').find((statement: { Action: string[] }) =>
-      [statement.Action].flat().includes('s3:PutObject'),
-    );
+    const objects = statementAllowing('maintenance', 's3:PutObject');
     expect(JSON.stringify(objects.Resource)).toMatch(/"\/events\/\*"\]\]\}$/);
   });
 
