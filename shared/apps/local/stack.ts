@@ -58,7 +58,7 @@ export async function startLocalStack(
   config: LocalConfig = loadLocalConfig(),
   log: StackLog = console.log,
 ): Promise<LocalStack> {
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups: Cleanups = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error) => log(`shutdown step failed: ${String(error)}`));
@@ -68,71 +68,10 @@ export async function startLocalStack(
     const dataDir = resolve(config.DATA_DIR);
     mkdirSync(dataDir, { recursive: true });
 
-    let databaseUrl = config.DATABASE_URL;
-    if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({
-        dataDir: join(dataDir, 'pg'),
-        ...(config.PG_PORT && { port: config.PG_PORT }),
-      });
-      cleanups.push(() => pg.stop());
-      databaseUrl = pg.url;
-      log(`PostgreSQL (embedded) ${redact(databaseUrl)}, data in ${join(dataDir, 'pg')}`);
-    } else log(`PostgreSQL ${redact(databaseUrl)}`);
-
-    // The owner migrates and maintains; the writer and the query API log in as their own users, as on AWS.
-    const passwords = await localLoginPasswords(dataDir, {
-      writer: config.DB_WRITER_PASSWORD,
-      reader: config.DB_READER_PASSWORD,
-    });
-    const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
-    try {
-      const { applied } = await migrate(ownerPool);
-      log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
-      await setLoginPasswords(ownerPool, passwords);
-    } finally {
-      await ownerPool.end();
-    }
-    const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
-    cleanups.push(() => maintenance.stop());
-
-    const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
-    const writerPool = createPool({ connectionString: loginAs(LOGIN_USERS.writer), max: 4 });
-    const readerPool = createPool({ connectionString: loginAs(LOGIN_USERS.reader), max: 4 });
-    cleanups.push(
-      () => writerPool.end(),
-      () => readerPool.end(),
-    );
-
-    const queues = await startLocalQueues();
-    cleanups.push(() => queues.stop());
-    const queue = new SqsEventQueue(queues.client, queues.queueUrl);
-    const deadLetters = new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl);
-    const spoolFile = join(dataDir, 'queue-spool.ndjson');
-    const deadLetterFile = join(dataDir, 'dead-letters.ndjson');
-    const restored = await restoreSpool(spoolFile, (messages) => queue.send(messages));
-    const restoredDead = await restoreSpool(deadLetterFile, async (messages) => {
-      for (const m of messages) await deadLetters.sendPoison({ ...m, reason: m.reason ?? 'restored from spool' });
-    });
-    log(
-      `SQS endpoint ${queues.endpoint} (FIFO queue + DLQ)${restored || restoredDead ? `; restored ${restored} queued and ${restoredDead} dead-letter messages from the last run` : ''}`,
-    );
-
+    const { databaseUrl, writerPool, readerPool } = await startDatabase(config, dataDir, log, cleanups);
+    const { queues, spoolFile, deadLetterFile } = await startQueues(dataDir, log, cleanups);
     const catalog = catalogFromEnv();
-    let mqttUrl = config.MQTT_URL;
-    let broker: EmbeddedBroker | undefined;
-    if (!mqttUrl) {
-      const embedded = await startEmbeddedBroker(config.MQTT_PORT);
-      cleanups.push(() => embedded.stop());
-      broker = embedded;
-      mqttUrl = embedded.url;
-      log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
-    } else log(`MQTT broker ${mqttUrl}`);
-    // Alerts go out on the local broker, as IoT Core's data plane does on AWS.
-    const alertClient = await mqtt.connectAsync(mqttUrl, {
-      clientId: `trail-alerts-${process.pid}`,
-      protocolVersion: 4,
-    });
-    cleanups.push(() => alertClient.endAsync());
+    const { mqttUrl, broker, alertClient } = await startMqtt(config, log, cleanups);
 
     // Each function is composed as its Lambda wiring composes it (shared/apps/*.ts), with the local clients.
     const writer = asLambda<SQSEvent, Awaited<ReturnType<ReturnType<typeof composeWriter>>>>(
@@ -201,6 +140,88 @@ export async function startLocalStack(
     await stopAll();
     throw error;
   }
+}
+
+type Cleanups = (() => Promise<unknown>)[];
+
+/** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, and the writer's and reader's own pools. */
+async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
+  let databaseUrl: string | undefined = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dataDir, 'pg'),
+      ...(config.PG_PORT && { port: config.PG_PORT }),
+    });
+    cleanups.push(() => pg.stop());
+    databaseUrl = pg.url;
+    log(`PostgreSQL (embedded) ${redact(databaseUrl)}, data in ${join(dataDir, 'pg')}`);
+  } else log(`PostgreSQL ${redact(databaseUrl)}`);
+
+  // The owner migrates and maintains; the writer and the query API log in as their own users, as on AWS.
+  const passwords = await localLoginPasswords(dataDir, {
+    writer: config.DB_WRITER_PASSWORD,
+    reader: config.DB_READER_PASSWORD,
+  });
+  const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
+  try {
+    const { applied } = await migrate(ownerPool);
+    log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+    await setLoginPasswords(ownerPool, passwords);
+  } finally {
+    await ownerPool.end();
+  }
+  const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
+  cleanups.push(() => maintenance.stop());
+
+  const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
+  const writerPool = createPool({ connectionString: loginAs(LOGIN_USERS.writer), max: 4 });
+  const readerPool = createPool({ connectionString: loginAs(LOGIN_USERS.reader), max: 4 });
+  cleanups.push(
+    () => writerPool.end(),
+    () => readerPool.end(),
+  );
+
+  return { databaseUrl, writerPool, readerPool };
+}
+
+/** The SQS endpoint (FIFO queue and DLQ), with what the last run saved put back on it. */
+async function startQueues(dataDir: string, log: StackLog, cleanups: Cleanups) {
+  const queues = await startLocalQueues();
+  cleanups.push(() => queues.stop());
+  const queue = new SqsEventQueue(queues.client, queues.queueUrl);
+  const deadLetters = new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl);
+  const spoolFile = join(dataDir, 'queue-spool.ndjson');
+  const deadLetterFile = join(dataDir, 'dead-letters.ndjson');
+  const restored = await restoreSpool(spoolFile, (messages) => queue.send(messages));
+  const restoredDead = await restoreSpool(deadLetterFile, async (messages) => {
+    for (const m of messages) await deadLetters.sendPoison({ ...m, reason: m.reason ?? 'restored from spool' });
+  });
+  log(
+    `SQS endpoint ${queues.endpoint} (FIFO queue + DLQ)${restored || restoredDead ? `; restored ${restored} queued and ${restoredDead} dead-letter messages from the last run` : ''}`,
+  );
+
+  return { queues, spoolFile, deadLetterFile };
+}
+
+/** The MQTT broker (embedded unless MQTT_URL) and the client alerts go out on. */
+async function startMqtt(config: LocalConfig, log: StackLog, cleanups: Cleanups) {
+  let mqttUrl = config.MQTT_URL;
+  let broker: EmbeddedBroker | undefined;
+  if (!mqttUrl) {
+    const embedded = await startEmbeddedBroker(config.MQTT_PORT);
+    cleanups.push(() => embedded.stop());
+    broker = embedded;
+    mqttUrl = embedded.url;
+    log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
+  } else log(`MQTT broker ${mqttUrl}`);
+  // Alerts go out on the local broker, as IoT Core's data plane does on AWS.
+  const alertClient = await mqtt.connectAsync(mqttUrl, {
+    clientId: `trail-alerts-${process.pid}`,
+    protocolVersion: 4,
+  });
+  cleanups.push(() => alertClient.endAsync());
+
+  return { mqttUrl, broker, alertClient };
 }
 
 function redact(url: string): string {
