@@ -22,6 +22,9 @@ export async function provisionManagedOwner(
     const exists = await admin.query('SELECT FROM pg_roles WHERE rolname = $1', [TEST_OWNER]);
     await admin.query(`${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${TEST_OWNER} ${attributes}`);
     await admin.query(`GRANT pg_signal_backend TO ${TEST_OWNER}`);
+    // The owner creates its databases from this one; as on RDS, where the master user may connect to `postgres`.
+    const { database } = (await admin.query<{ database: string }>('SELECT current_database() AS database')).rows[0]!;
+    await admin.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${TEST_OWNER}`);
     await adoptExistingLoginUsers(admin);
   });
   const url = new URL(adminUrl);
