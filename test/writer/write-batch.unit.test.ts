@@ -374,6 +374,21 @@ describe('writeBatch: a record the store refuses is retried event by event; only
     expect(parked.map((p) => p.deduplicationId)).toEqual(['m1:0']);
   });
 
+  it.each(['55000', '55P03', '40001', '40P01', '08006', '57P01'])(
+    'a transient error (%s) on a record of several events fails it and its entity, dead-letters nothing',
+    async (code) => {
+      const a1 = event('robot:a');
+      const a2 = event('robot:a');
+      const later = event('robot:a');
+      const { store, rows } = fakeStore(failing(new Set([a2.id]), () => new PgError('try again', code)));
+      const { deadLetters, parked } = fakeDeadLetters();
+      const outcome = await writeBatch([record('m1', [a1, a2]), record('m2', [later])], { store, deadLetters });
+      expect(outcome.failedMessageIds).toEqual(['m1', 'm2']);
+      expect(parked).toEqual([]);
+      expect(rows).toEqual([]);
+    },
+  );
+
   it('dead-letters each refused event as its own message, in order', async () => {
     const events = [event('robot:a'), event('robot:a'), event('robot:a'), event('robot:a')];
     const { store, rows } = fakeStore(failing(new Set([events[0]!.id, events[2]!.id]), () => refused('22021')));
