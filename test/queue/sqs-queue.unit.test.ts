@@ -197,6 +197,25 @@ describe('SqsDeadLetterQueue.sendPoison', () => {
     });
   });
 
+  it('sends the original message id as the originalMessageId attribute', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-2' });
+    await new SqsDeadLetterQueue(client, 'https://dlq.example/q.fifo').sendPoison({
+      groupId: 'robot:r-1',
+      deduplicationId: 'm-1:1',
+      body: '{"format":"trail.dead-letter/1"}',
+      reason: 'the store refused the event: bad (22P05)',
+      originalMessageId: 'm-1',
+    });
+    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input).toMatchObject({
+      MessageGroupId: 'robot:r-1',
+      MessageDeduplicationId: 'm-1:1',
+      MessageAttributes: {
+        reason: { DataType: 'String', StringValue: 'the store refused the event: bad (22P05)' },
+        originalMessageId: { DataType: 'String', StringValue: 'm-1' },
+      },
+    });
+  });
+
   it('truncates a very long reason', async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     await new SqsDeadLetterQueue(client, 'https://dlq.example/q.fifo').sendPoison({

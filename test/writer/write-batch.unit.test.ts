@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
 import { deduplicationIdFor } from '../../shared/core/ingest/packing.ts';
-import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
+import type { DeadLetterMessage, DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
+import { DEAD_LETTER_FORMAT, readDeadLetter } from '../../shared/core/writer/dead-letter.ts';
 import { type QueueRecord, writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { eventAbout } from '../support/events.ts';
 
@@ -27,6 +28,7 @@ class PgError extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    readonly constraint?: string,
   ) {
     super(message);
   }
@@ -56,7 +58,7 @@ function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined =
 }
 
 function fakeDeadLetters(failWith?: Error) {
-  const parked: { groupId: string; deduplicationId: string; body: string; reason: string }[] = [];
+  const parked: DeadLetterMessage[] = [];
   const deadLetters: DeadLetterQueue = {
     async sendPoison(message) {
       if (failWith) throw failWith;
@@ -116,7 +118,13 @@ describe('writeBatch: messages that can never be written go to the DLQ', () => {
     expect(outcome.failedMessageIds).toEqual([]);
     expect(outcome.poisoned).toEqual([{ messageId: 'm1', reason: expect.stringMatching(reason) }]);
     expect(parked).toEqual([
-      { groupId: 'robot:a', deduplicationId: 'dedup-m1', body, reason: expect.stringMatching(reason) },
+      {
+        groupId: 'robot:a',
+        deduplicationId: 'dedup-m1',
+        body,
+        reason: expect.stringMatching(reason),
+        originalMessageId: 'm1',
+      },
     ]);
     expect(calls).toEqual([[good]]);
     expect(outcome.stored).toEqual([good]);
@@ -206,15 +214,20 @@ describe('writeBatch: when the batch insert fails', () => {
       expect(outcome.failedMessageIds).toEqual([]);
       expect(outcome.stored).toEqual([a1, b1, a3]);
       expect(rows).toEqual([a1, b1, a3]);
-      expect(outcome.poisoned).toEqual([{ messageId: 'a2', reason: expect.stringContaining(code) }]);
+      expect(outcome.poisoned).toEqual([
+        { messageId: 'a2', eventId: a2.id, eventIndex: 0, reason: expect.stringContaining(code) },
+      ]);
+      // The record held one event: that event is dead-lettered alone (the DLQ message format is dead-letter.ts's).
       expect(parked).toEqual([
         {
           groupId: poison.groupId,
-          deduplicationId: poison.deduplicationId,
-          body: poison.body,
+          deduplicationId: 'a2:0',
+          body: expect.any(String),
           reason: expect.stringMatching(/store refused.*invalid input syntax/),
+          originalMessageId: 'a2',
         },
       ]);
+      expect(readDeadLetter(parked[0]!.body)).toMatchObject({ kind: 'event', messageId: 'a2', event: a2 });
     },
   );
 
@@ -304,5 +317,207 @@ describe('writeBatch: redelivered events are stored once and reported as not ins
     failBatch = true;
     const retried = await writeBatch([record('m1', [old]), record('m4', [newer])], { store, deadLetters });
     expect(retried).toEqual({ failedMessageIds: [], stored: [old, newer], inserted: [newer], poisoned: [] });
+  });
+});
+
+describe('writeBatch: a record the store refuses is retried event by event; only refused events are dead-lettered', () => {
+  const refused = (code = '22P05') => new PgError('unsupported Unicode escape sequence', code);
+
+  it('stores the good events of the record in order and dead-letters only the refused one, with reason and message id', async () => {
+    const a1 = event('robot:a');
+    const bad = event('robot:a');
+    const a3 = event('robot:a');
+    const later = event('robot:a');
+    const { store, calls, rows } = fakeStore(failing(new Set([bad.id]), () => refused()));
+    const { deadLetters, parked } = fakeDeadLetters();
+    const packed = record('m1', [a1, bad, a3]);
+    const outcome = await writeBatch([packed, record('m2', [later])], { store, deadLetters });
+
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(rows).toEqual([a1, a3, later]);
+    expect(outcome.stored).toEqual([a1, a3, later]);
+    expect(outcome.inserted).toEqual([a1, a3, later]);
+    // The batch, then the record (refused), then its events one at a time, then the next record of the entity.
+    expect(calls).toEqual([[a1, bad, a3, later], [a1, bad, a3], [a1], [bad], [a3], [later]]);
+    expect(outcome.poisoned).toEqual([
+      { messageId: 'm1', eventId: bad.id, eventIndex: 1, reason: expect.stringContaining('22P05') },
+    ]);
+    expect(parked).toEqual([
+      {
+        groupId: 'robot:a',
+        deduplicationId: 'm1:1',
+        body: expect.any(String),
+        reason: 'the store refused the event: unsupported Unicode escape sequence (22P05)',
+        originalMessageId: 'm1',
+      },
+    ]);
+    expect(JSON.parse(parked[0]!.body)).toEqual({
+      format: DEAD_LETTER_FORMAT,
+      kind: 'event',
+      reason: 'the store refused the event: unsupported Unicode escape sequence (22P05)',
+      sqlState: '22P05',
+      messageId: 'm1',
+      groupId: 'robot:a',
+      eventIndex: 1,
+      event: bad,
+    });
+    expect(readDeadLetter(parked[0]!.body)).toEqual({ ...JSON.parse(parked[0]!.body), event: bad });
+  });
+
+  it('a refused record of one event is dead-lettered without asking the store again', async () => {
+    const bad = event('robot:a');
+    const { store, calls } = fakeStore(failing(new Set([bad.id]), () => refused()));
+    const { deadLetters, parked } = fakeDeadLetters();
+    await writeBatch([record('m1', [bad])], { store, deadLetters });
+    // The batch, then the record: not a third time for its only event.
+    expect(calls).toEqual([[bad], [bad]]);
+    expect(parked.map((p) => p.deduplicationId)).toEqual(['m1:0']);
+  });
+
+  it.each(['55000', '55P03', '40001', '40P01', '08006', '57P01'])(
+    'a transient error (%s) on a record of several events fails it and its entity, dead-letters nothing',
+    async (code) => {
+      const a1 = event('robot:a');
+      const a2 = event('robot:a');
+      const later = event('robot:a');
+      const { store, rows } = fakeStore(failing(new Set([a2.id]), () => new PgError('try again', code)));
+      const { deadLetters, parked } = fakeDeadLetters();
+      const outcome = await writeBatch([record('m1', [a1, a2]), record('m2', [later])], { store, deadLetters });
+      expect(outcome.failedMessageIds).toEqual(['m1', 'm2']);
+      expect(parked).toEqual([]);
+      expect(rows).toEqual([]);
+    },
+  );
+
+  it('dead-letters each refused event as its own message, in order', async () => {
+    const events = [event('robot:a'), event('robot:a'), event('robot:a'), event('robot:a')];
+    const { store, rows } = fakeStore(failing(new Set([events[0]!.id, events[2]!.id]), () => refused('22021')));
+    const { deadLetters, parked } = fakeDeadLetters();
+    const outcome = await writeBatch([record('m1', events)], { store, deadLetters });
+    expect(rows).toEqual([events[1], events[3]]);
+    expect(parked.map((p) => p.deduplicationId)).toEqual(['m1:0', 'm1:2']);
+    expect(parked.map((p) => (readDeadLetter(p.body) as { event: StoredEvent }).event.id)).toEqual([
+      events[0]!.id,
+      events[2]!.id,
+    ]);
+    expect(outcome.failedMessageIds).toEqual([]);
+  });
+
+  it('runs afterStored on the stored events of a partly refused record only', async () => {
+    const a1 = event('robot:a', 'CRITICAL');
+    const bad = event('robot:a', 'CRITICAL');
+    const { store } = fakeStore(failing(new Set([bad.id]), () => refused()));
+    const { deadLetters } = fakeDeadLetters();
+    const seen: StoredEvent[][] = [];
+    await writeBatch([record('m1', [a1, bad])], {
+      store,
+      deadLetters,
+      afterStored: async (events) => {
+        seen.push([...events]);
+      },
+    });
+    expect(seen).toEqual([[a1]]);
+  });
+
+  it('a failed CHECK naming its constraint (23514) is refused data; 23514 without one (no partition) is transient', async () => {
+    const a1 = event('robot:a');
+    const bad = event('robot:a');
+    const check = fakeStore(
+      failing(new Set([bad.id]), () => new PgError('violates check constraint', '23514', 'events_payload_check')),
+    );
+    const dlq = fakeDeadLetters();
+    const outcome = await writeBatch([record('m1', [a1, bad])], { store: check.store, deadLetters: dlq.deadLetters });
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(check.rows).toEqual([a1]);
+    expect(dlq.parked.map((p) => p.deduplicationId)).toEqual(['m1:1']);
+
+    const noPartition = fakeStore(failing(new Set([bad.id]), () => new PgError('no partition of relation', '23514')));
+    const empty = fakeDeadLetters();
+    const again = await writeBatch([record('m2', [a1, bad])], {
+      store: noPartition.store,
+      deadLetters: empty.deadLetters,
+    });
+    expect(again.failedMessageIds).toEqual(['m2']);
+    expect(empty.parked).toEqual([]);
+  });
+
+  it('a transient failure while retrying event by event fails the record (and the later records of its entity), dead-letters nothing after it', async () => {
+    const a1 = event('robot:a');
+    const bad = event('robot:a');
+    const a3 = event('robot:a');
+    const later = event('robot:a');
+    const other = event('sensor:b');
+    // The record is refused as a whole; retried alone, its second event hits a serialization failure.
+    const { store, calls, rows } = fakeStore((events) => {
+      if (!events.some((e) => e.id === bad.id)) return undefined;
+      return events.length > 1 ? refused() : new PgError('could not serialize access', '40001');
+    });
+    const { deadLetters, parked } = fakeDeadLetters();
+    const outcome = await writeBatch([record('m1', [a1, bad, a3]), record('m2', [other]), record('m3', [later])], {
+      store,
+      deadLetters,
+    });
+    expect(outcome.failedMessageIds).toEqual(['m1', 'm3']);
+    expect(parked).toEqual([]);
+    expect(outcome.poisoned).toEqual([]);
+    expect(rows).toEqual([a1, other]);
+    // a3 is never tried (it would jump ahead of the event SQS redelivers), nor is m3.
+    expect(calls.slice(2)).toEqual([[a1], [bad], [other]]);
+    // a1 is in the store and counted now; the record is redelivered, so it is not in `stored` yet.
+    expect(outcome.inserted).toEqual([a1, other]);
+    expect(outcome.stored).toEqual([other]);
+  });
+
+  it('a refused event the DLQ cannot take fails its record (SQS redelivers it); the good events are stored', async () => {
+    const a1 = event('robot:a');
+    const bad = event('robot:a');
+    const a3 = event('robot:a');
+    const { store, rows } = fakeStore(failing(new Set([bad.id]), () => refused()));
+    const { deadLetters } = fakeDeadLetters(new Error('DLQ throttled'));
+    const outcome = await writeBatch([record('m1', [a1, bad, a3])], { store, deadLetters });
+    expect(outcome.failedMessageIds).toEqual(['m1']);
+    expect(outcome.poisoned).toEqual([]);
+    expect(rows).toEqual([a1, a3]);
+  });
+
+  it('a redelivered partly refused record inserts (and counts) nothing new, and sends the same dead letter', async () => {
+    const a1 = event('robot:a');
+    const bad = event('robot:a');
+    const { store, rows } = fakeStore(failing(new Set([bad.id]), () => refused()));
+    const { deadLetters, parked } = fakeDeadLetters();
+    const records = [record('m1', [a1, bad])];
+    expect((await writeBatch(records, { store, deadLetters })).inserted).toEqual([a1]);
+    const again = await writeBatch(records, { store, deadLetters });
+    expect(again.inserted).toEqual([]);
+    expect(again.stored).toEqual([a1]);
+    expect(rows).toEqual([a1]);
+    // Same deduplication id: the FIFO DLQ drops the second within its 5-minute deduplication window.
+    expect(parked.map((p) => p.deduplicationId)).toEqual(['m1:1', 'm1:1']);
+  });
+});
+
+describe('readDeadLetter tells the three kinds of DLQ message apart', () => {
+  it('an event dead letter, an unparseable message parked whole, a message SQS redrove', () => {
+    const bad = event('robot:a');
+    const letter = {
+      format: DEAD_LETTER_FORMAT,
+      kind: 'event',
+      reason: 'the store refused the event: x (22P05)',
+      sqlState: '22P05',
+      messageId: 'm1',
+      groupId: 'robot:a',
+      eventIndex: 0,
+      event: bad,
+    };
+    expect(readDeadLetter(JSON.stringify(letter), { reason: 'r', originalMessageId: 'm1' })).toEqual(letter);
+    expect(readDeadLetter('not json', { reason: 'body is not JSON', originalMessageId: 'm2' })).toEqual({
+      kind: 'message',
+      body: 'not json',
+      reason: 'body is not JSON',
+      messageId: 'm2',
+    });
+    const raw = JSON.stringify({ events: [bad] });
+    expect(readDeadLetter(raw)).toEqual({ kind: 'redriven', body: raw });
+    expect(() => readDeadLetter(JSON.stringify({ ...letter, sqlState: undefined }))).toThrow();
   });
 });

@@ -9,6 +9,7 @@ import { type LocalQueues, startLocalQueues } from '../../shared/apps/local/sqs.
 import { createWriterHandler } from '../../shared/apps/writer.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { packEvents } from '../../shared/core/ingest/packing.ts';
+import { readDeadLetter } from '../../shared/core/writer/dead-letter.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 import { recordingMetrics } from '../support/metrics.ts';
@@ -120,6 +121,61 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
     expect(Messages[0]!.Body).toBe(poison.body);
     expect(Messages[0]!.Attributes?.MessageGroupId).toBe('robot:poison');
     expect(Messages[0]!.MessageAttributes?.reason?.StringValue).toMatch(/events\.0\.id/);
+  });
+
+  it('dead-letters only the event PostgreSQL refuses; the good events packed with it are stored in order', async () => {
+    // A DLQ of its own, so the messages the other tests parked are not counted.
+    const own = await startLocalQueues();
+    try {
+      const writer = createWriterHandler({
+        store: new PgEventStore(writerPool),
+        deadLetters: new SqsDeadLetterQueue(own.client, own.deadLetterQueueUrl),
+        metrics: recorded.metrics,
+      });
+      const entity = { type: 'robot', id: 'nul-between' };
+      const first = storedEvent({ entity, occurredAt: '2019-04-01T00:00:00.000Z' });
+      // Built as a stored event, past ingest's validation: jsonb has no \u0000, so PostgreSQL refuses it (22P05).
+      const bad = storedEvent({ entity, occurredAt: '2019-04-01T00:00:01.000Z', payload: { note: 'a\u0000b' } });
+      const third = storedEvent({ entity, occurredAt: '2019-04-01T00:00:02.000Z' });
+      const records = recordsFor([first, bad, third]);
+      expect(records).toHaveLength(1);
+      recorded.take();
+
+      expect((await writer({ Records: records })).batchItemFailures).toEqual([]);
+      const { rows } = await db.pool.query<{ id: string }>(
+        "SELECT id FROM events WHERE entity_id = 'nul-between' ORDER BY occurred_at",
+      );
+      expect(rows.map((r) => r.id)).toEqual([first.id, third.id]);
+      expect(recorded.take()).toEqual({ 'Events{severity=INFO}': 2, 'EventsByType{type=robot.online}': 2 });
+
+      const { Messages = [] } = await own.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: own.deadLetterQueueUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      expect(Messages).toHaveLength(1);
+      const [message] = Messages;
+      expect(message!.Attributes?.MessageGroupId).toBe('robot:nul-between');
+      expect(message!.Attributes?.MessageDeduplicationId).toBe(`${records[0]!.messageId}:1`);
+      expect(message!.MessageAttributes?.originalMessageId?.StringValue).toBe(records[0]!.messageId);
+      expect(message!.MessageAttributes?.reason?.StringValue).toMatch(/22P05/);
+      expect(readDeadLetter(message!.Body!)).toEqual({
+        format: 'trail.dead-letter/1',
+        kind: 'event',
+        reason: expect.stringMatching(/^the store refused the event: .*\(22P05\)$/),
+        sqlState: '22P05',
+        messageId: records[0]!.messageId,
+        groupId: 'robot:nul-between',
+        eventIndex: 1,
+        event: bad,
+      });
+    } finally {
+      await own.stop();
+    }
   });
 
   it('reports every record as failed when the database refuses writes, so SQS redelivers them', async () => {

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { chunkBatch, planSendRounds } from '../../core/ingest/packing.ts';
-import type { DeadLetterQueue, EventQueue, QueueMessage } from '../../core/ports/events.ts';
+import type { DeadLetterMessage, DeadLetterQueue, EventQueue, QueueMessage } from '../../core/ports/events.ts';
 
 export class QueueSendError extends Error {
   constructor(
@@ -78,21 +78,29 @@ export class SqsEventQueue implements EventQueue {
   }
 }
 
-/** The FIFO dead-letter queue; the writer parks messages it can never store there, with the reason. */
+/**
+ * The FIFO dead-letter queue; the writer parks what it can never store there (an event alone, or an unparseable
+ * message whole; core/writer/dead-letter.ts), in the original message group, with the reason.
+ */
 export class SqsDeadLetterQueue implements DeadLetterQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
   ) {}
 
-  async sendPoison(message: { groupId: string; deduplicationId: string; body: string; reason: string }): Promise<void> {
+  async sendPoison(message: DeadLetterMessage): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: message.body,
         MessageGroupId: message.groupId,
         MessageDeduplicationId: message.deduplicationId,
-        MessageAttributes: { reason: { DataType: 'String', StringValue: message.reason.slice(0, 1024) } },
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: message.reason.slice(0, 1024) },
+          ...(message.originalMessageId && {
+            originalMessageId: { DataType: 'String', StringValue: message.originalMessageId },
+          }),
+        },
       }),
     );
   }

@@ -16,6 +16,8 @@ export interface SpooledMessage {
   deduplicationId: string;
   body: string;
   reason?: string;
+  /** A dead letter's `originalMessageId` attribute. */
+  originalMessageId?: string;
 }
 
 /**
@@ -53,6 +55,9 @@ export async function spoolQueue(
         deduplicationId: m.Attributes?.MessageDeduplicationId ?? m.MessageId!,
         body: m.Body ?? '',
         ...(m.MessageAttributes?.reason?.StringValue && { reason: m.MessageAttributes.reason.StringValue }),
+        ...(m.MessageAttributes?.originalMessageId?.StringValue && {
+          originalMessageId: m.MessageAttributes.originalMessageId.StringValue,
+        }),
       };
       return `${JSON.stringify(spooled)}\n`;
     });

@@ -14,9 +14,17 @@ export interface EventQueue {
   send(messages: readonly QueueMessage[]): Promise<void>;
 }
 
-/** Where poison messages go, with the reason they could never be written. */
+/** A message for the dead-letter queue: what it holds is described in core/writer/dead-letter.ts. */
+export interface DeadLetterMessage extends QueueMessage {
+  /** Why it can never be written (sent as the `reason` message attribute). */
+  reason: string;
+  /** The SQS message id it came in (sent as the `originalMessageId` attribute); unknown for a restored spool. */
+  originalMessageId?: string;
+}
+
+/** Where what can never be written goes: a refused event alone, or a message that cannot be parsed, whole. */
 export interface DeadLetterQueue {
-  sendPoison(message: { groupId: string; deduplicationId: string; body: string; reason: string }): Promise<void>;
+  sendPoison(message: DeadLetterMessage): Promise<void>;
 }
 
 /** The append-only event store the writer fills. */

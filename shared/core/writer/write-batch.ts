@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type StoredEvent, storedEventSchema } from '../domain/event.ts';
-import type { DeadLetterQueue, EventWriter } from '../ports/events.ts';
+import type { DeadLetterMessage, DeadLetterQueue, EventWriter } from '../ports/events.ts';
+import { deadEventMessage, deadMessage } from './dead-letter.ts';
 
 /** One SQS FIFO record as the writer needs it. */
 export interface QueueRecord {
@@ -33,18 +34,23 @@ export interface WriteBatchOutcome {
    * Events metrics count, so a redelivered event is counted once.
    */
   inserted: StoredEvent[];
-  /** Records parked in the DLQ because they can never be stored. */
-  poisoned: { messageId: string; reason: string }[];
+  /**
+   * What was parked in the DLQ because it can never be stored: an event the store refused (with its id and index in
+   * the record; the record's other events were stored), or a record that cannot be parsed, whole.
+   */
+  poisoned: { messageId: string; reason: string; eventId?: string; eventIndex?: number }[];
 }
 
 const messageBodySchema = z.strictObject({ events: z.array(storedEventSchema).min(1) });
 
-type Parsed = { record: QueueRecord; events: StoredEvent[] };
+/** A record's events, parsed, and as received (what a dead letter carries). */
+type Parsed = { record: QueueRecord; events: StoredEvent[]; received: readonly unknown[] };
 
 /**
  * Writes one SQS FIFO batch. All events go in with one insert; when that fails, records are retried one by one in
  * order, and once a record of a group fails, every later record of that group is failed too, so each entity's
- * events are stored in order. Records that can never be stored go to the DLQ with the reason, not back to the queue.
+ * events are stored in order. What can never be stored goes to the DLQ with the reason, not back to the queue: a
+ * record that cannot be parsed whole; of a record the store refuses, only the events it refuses one at a time.
  */
 export async function writeBatch(records: readonly QueueRecord[], deps: WriteBatchDeps): Promise<WriteBatchOutcome> {
   const outcome: WriteBatchOutcome = { failedMessageIds: [], stored: [], inserted: [], poisoned: [] };
@@ -79,23 +85,93 @@ async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: Wr
       outcome.failedMessageIds.push(item.record.messageId);
       continue;
     }
+    let result: EventByEvent;
     try {
       outcome.inserted.push(...(await deps.store.insert(item.events)));
-      stored.push(item);
+      result = { status: 'stored', events: item.events };
     } catch (error) {
       if (isPermanentDataError(error)) {
-        await park(item.record, `the store refused the events: ${describe(error)}`, deps, outcome);
-        continue;
+        deps.log?.('warn', 'the store refused a record; retrying its events one at a time', {
+          messageId: item.record.messageId,
+          error: describe(error),
+        });
+        result = await insertEventByEvent(item, error, deps, outcome);
+      } else {
+        deps.log?.('error', 'record could not be stored; SQS will redeliver it', {
+          messageId: item.record.messageId,
+          error: describe(error),
+        });
+        result = { status: 'transient' };
       }
-      deps.log?.('error', 'record could not be stored; SQS will redeliver it', {
-        messageId: item.record.messageId,
-        error: describe(error),
-      });
-      blockedGroups.add(item.record.groupId);
-      outcome.failedMessageIds.push(item.record.messageId);
     }
+    if (result.status === 'stored') {
+      if (result.events.length > 0) stored.push({ ...item, events: result.events });
+      continue;
+    }
+    outcome.failedMessageIds.push(item.record.messageId);
+    // A transient failure keeps the entity's later events from jumping ahead. An event that could not be
+    // dead-lettered does not: it will never be stored, so the order of what is stored does not depend on it.
+    if (result.status === 'transient') blockedGroups.add(item.record.groupId);
   }
   return stored;
+}
+
+type EventByEvent =
+  /** Every event is stored or dead-lettered; `events` are the stored ones, in order. */
+  | { status: 'stored'; events: StoredEvent[] }
+  /** An event failed transiently: the events after it were not tried; SQS must redeliver the record. */
+  | { status: 'transient' }
+  /** A refused event could not be sent to the DLQ: SQS must redeliver the record. */
+  | { status: 'not-dead-lettered' };
+
+/**
+ * A record the store refused: its events one at a time, in order. Each event the store takes is stored; each it
+ * refuses goes to the DLQ alone, with the reason and the record's message id, so one bad event does not take the
+ * good ones packed with it. A transient failure stops there (the later events must not jump ahead of it).
+ */
+async function insertEventByEvent(
+  item: Parsed,
+  recordError: unknown,
+  deps: WriteBatchDeps,
+  outcome: WriteBatchOutcome,
+): Promise<EventByEvent> {
+  const storedEvents: StoredEvent[] = [];
+  let allDeadLettered = true;
+  for (const [index, event] of item.events.entries()) {
+    try {
+      // A record of one event was just refused as it is: no need to ask again.
+      if (item.events.length === 1) throw recordError;
+      outcome.inserted.push(...(await deps.store.insert([event])));
+      storedEvents.push(event);
+    } catch (error) {
+      if (!isPermanentDataError(error)) {
+        deps.log?.('error', 'event could not be stored; SQS will redeliver its record', {
+          messageId: item.record.messageId,
+          eventId: event.id,
+          error: describe(error),
+        });
+        return { status: 'transient' };
+      }
+      const dead = {
+        reason: `the store refused the event: ${describe(error)}`,
+        sqlState: (error as { code: string }).code,
+        messageId: item.record.messageId,
+        groupId: item.record.groupId,
+        eventIndex: index,
+        event: item.received[index] as StoredEvent,
+      };
+      const sent = await sendDeadLetter(deadEventMessage(dead), deps, {
+        messageId: dead.messageId,
+        eventId: event.id,
+        eventIndex: index,
+        reason: dead.reason,
+      });
+      if (sent)
+        outcome.poisoned.push({ messageId: dead.messageId, eventId: event.id, eventIndex: index, reason: dead.reason });
+      else allDeadLettered = false;
+    }
+  }
+  return allDeadLettered ? { status: 'stored', events: storedEvents } : { status: 'not-dead-lettered' };
 }
 
 async function runAfterStored(stored: Parsed[], deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<void> {
@@ -132,42 +208,46 @@ function parseRecord(record: QueueRecord): Parsed | string {
     const issue = body.error.issues[0];
     return `body is not a batch of valid events: ${issue?.path.join('.') || '(body)'}: ${issue?.message}`;
   }
-  return { record, events: body.data.events };
+  return { record, events: body.data.events, received: (json as { events: unknown[] }).events };
 }
 
+/** A record that cannot be parsed goes to the DLQ whole, with the reason; if it cannot, SQS redelivers it. */
 async function park(
   record: QueueRecord,
   reason: string,
   deps: WriteBatchDeps,
   outcome: WriteBatchOutcome,
 ): Promise<void> {
+  const sent = await sendDeadLetter(deadMessage({ ...record, reason }), deps, { messageId: record.messageId, reason });
+  if (sent) outcome.poisoned.push({ messageId: record.messageId, reason });
+  else outcome.failedMessageIds.push(record.messageId);
+}
+
+/** Sends one dead letter; false if the DLQ did not take it (the caller has SQS redeliver the record). */
+async function sendDeadLetter(
+  message: DeadLetterMessage,
+  deps: WriteBatchDeps,
+  details: Record<string, unknown>,
+): Promise<boolean> {
   try {
-    await deps.deadLetters.sendPoison({
-      groupId: record.groupId,
-      deduplicationId: record.deduplicationId,
-      body: record.body,
-      reason,
-    });
-    deps.log?.('error', 'message can never be stored; moved to the dead-letter queue', {
-      messageId: record.messageId,
-      reason,
-    });
-    outcome.poisoned.push({ messageId: record.messageId, reason });
+    await deps.deadLetters.sendPoison(message);
+    deps.log?.('error', 'can never be stored; moved to the dead-letter queue', details);
+    return true;
   } catch (error) {
     // Could not park it: let SQS redeliver; its redrive policy still moves it to the DLQ after maxReceiveCount.
-    deps.log?.('error', 'could not move a poison message to the DLQ', {
-      messageId: record.messageId,
-      reason,
-      error: describe(error),
-    });
-    outcome.failedMessageIds.push(record.messageId);
+    deps.log?.('error', 'could not move a poison message to the DLQ', { ...details, error: describe(error) });
+    return false;
   }
 }
 
-/** PostgreSQL data exceptions (class 22) and program limits (54) fail the same way on every retry. */
+/**
+ * What PostgreSQL refuses the same way on every retry: data exceptions (class 22), a failed CHECK constraint (23514
+ * naming its constraint; without one it is a missing partition, which the store creates) and program limits (54).
+ */
 function isPermanentDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('54'));
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  if (typeof code !== 'string') return false;
+  return code.startsWith('22') || code.startsWith('54') || (code === '23514' && typeof constraint === 'string');
 }
 
 function describe(error: unknown): string {
