@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { generatePassword, setLoginPasswords } from '../shared/adapters/postgres/login-users.ts';
 import { startEmbeddedPostgres } from '../shared/apps/local/embedded-postgres.ts';
 import { LOGIN_USERS, type LoginPasswords } from '../shared/core/contracts/database-users.ts';
