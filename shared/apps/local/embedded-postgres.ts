@@ -119,7 +119,7 @@ export async function assertReachableByPostgres(dataDir: string): Promise<void> 
   if (data)
     throw new Error(
       `embedded PostgreSQL runs as the OS user "postgres" when started as root, and that user cannot enter ${data} ` +
-        `(above DATA_DIR ${resolve(dataDir)}). Set DATA_DIR to a folder it can reach (e.g. /var/tmp/trail), or ${fix}.`,
+        `(on the way to its data, ${resolve(dataDir)}). Set DATA_DIR to a folder it can reach (e.g. /var/tmp/trail), or ${fix}.`,
     );
   const binaries = await postgresBinaries();
   const closed = binaries && (await firstClosedFolder(dirname(binaries)));
