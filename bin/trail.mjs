@@ -4,4 +4,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../shared/apps/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Everything the command started is stopped by now, but a library may leave a handle behind (after a failed
+// `trail start`, a MessagePort kept the process alive): give output a moment to flush, then exit regardless.
+setTimeout(() => process.exit(code), 1000).unref();

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -46,6 +47,33 @@ async function startTrail(env: Record<string, string>): Promise<Running> {
     exited.then((code) => reject(new Error(`exited with ${code} before ready:\n${output.join('')}`)));
   });
   return { child, httpUrl, output, exited };
+}
+
+/** Runs `trail start` expecting it to fail: its exit code, everything it printed, and how long it took. */
+async function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['bin/trail.mjs', 'start'], {
+    cwd: process.cwd(),
+    env: { ...process.env, PORT: '0', MQTT_PORT: '0', LOCAL_TOKENS: `${TOKEN}=ops:admin`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, output: output.join(''), ms: Date.now() - started };
+}
+
+/** A PostgreSQL URL nothing answers on: start-up must fail before it would connect. */
+const UNREACHABLE_DATABASE = 'postgres://nobody@127.0.0.1:1/none';
+
+/** Holds a port as another program would. */
+async function occupyPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
 }
 
 function postEvents(httpUrl: string, events: unknown[]) {
@@ -133,6 +161,94 @@ describe('trail start (npm start)', () => {
       } finally {
         second.child.kill('SIGINT');
         expect(await second.exited).toBe(0);
+      }
+    }, 120_000);
+  });
+});
+
+describe('trail start fails fast and clearly', () => {
+  it('a bad configuration: exit 1 with every bad variable named, and nothing started or created', async () => {
+    const dir = join(dataDir, 'bad-config');
+    const result = await failedStart({
+      DATABASE_URL: UNREACHABLE_DATABASE,
+      DATA_DIR: dir,
+      LOCAL_TOKENS: 'short=al:admin',
+      PORT: 'abc',
+      RETENTION_MONTHS: '-1',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('trail start: configuration error, nothing was started');
+    expect(result.output).toMatch(/LOCAL_TOKENS is invalid \("short=al:admin" is not token=user:role/);
+    expect(result.output).toMatch(/PORT is invalid \(.+\): HTTP port of the local API/);
+    expect(result.output).toMatch(/RETENTION_MONTHS is invalid/);
+    expect(result.output).not.toContain('[trail]'); // no service said it started
+    expect(result.ms).toBeLessThan(15_000);
+    expect(existsSync(dir)).toBe(false);
+  }, 30_000);
+
+  it.each(['PORT', 'MQTT_PORT'])(
+    '%s taken: exit 1 within seconds, naming the port and the variable',
+    async (name) => {
+      const { port, server } = await occupyPort();
+      try {
+        const result = await failedStart({
+          DATABASE_URL: UNREACHABLE_DATABASE,
+          DATA_DIR: join(dataDir, `taken-${name}`),
+          [name]: String(port),
+        });
+        expect(result.code).toBe(1);
+        expect(result.output).toContain(`trail start: ${name} ${port} is already in use`);
+        expect(result.output).toMatch(new RegExp(`[sS]et ${name} to a free port`));
+        expect(result.ms).toBeLessThan(15_000);
+        expect(existsSync(join(dataDir, `taken-${name}`, 'trail.pid'))).toBe(false);
+      } finally {
+        server.close();
+      }
+    },
+    30_000,
+  );
+
+  describe('one start per DATA_DIR', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase('e2e_start_lock');
+    });
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it('a second start in the same DATA_DIR exits 1 saying which process runs there; the first keeps running', async () => {
+      const dir = join(dataDir, 'locked');
+      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: dir, ...loginPasswordsEnv() });
+      try {
+        expect((await readFile(join(dir, 'trail.pid'), 'utf8')).trim()).toBe(String(first.child.pid));
+        const second = await failedStart({ DATABASE_URL: db.url, DATA_DIR: dir, ...loginPasswordsEnv() });
+        expect(second.code).toBe(1);
+        expect(second.output).toContain(`another trail start is running in ${dir} (pid ${first.child.pid})`);
+        expect(second.ms).toBeLessThan(15_000);
+        expect((await fetch(`${first.httpUrl}/health`)).status).toBe(200);
+        expect((await readFile(join(dir, 'trail.pid'), 'utf8')).trim()).toBe(String(first.child.pid));
+      } finally {
+        first.child.kill('SIGINT');
+        expect(await first.exited).toBe(0);
+      }
+      expect(existsSync(join(dir, 'trail.pid'))).toBe(false);
+    }, 120_000);
+
+    it('a stale lock (its process was killed) does not block the next start', async () => {
+      const dir = join(dataDir, 'stale');
+      const gone = spawn(process.execPath, ['-e', '']);
+      const gonePid = gone.pid!;
+      await new Promise((resolve) => gone.once('exit', resolve));
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'trail.pid'), `${gonePid}\n`);
+      const running = await startTrail({ DATABASE_URL: db.url, DATA_DIR: dir, ...loginPasswordsEnv() });
+      try {
+        expect((await readFile(join(dir, 'trail.pid'), 'utf8')).trim()).toBe(String(running.child.pid));
+        expect((await fetch(`${running.httpUrl}/health`)).status).toBe(200);
+      } finally {
+        running.child.kill('SIGINT');
+        expect(await running.exited).toBe(0);
       }
     }, 120_000);
   });

