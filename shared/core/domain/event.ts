@@ -3,6 +3,7 @@ import { type EventCatalog, eventTypeNameSchema } from './catalog.ts';
 import { entityIdSchema, entityRefSchema } from './entity.ts';
 import { uuidv7 } from './ids.ts';
 import { severityNumber, severitySchema } from './severity.ts';
+import { storableIssues } from './storable.ts';
 
 /** Largest serialized event accepted: keeps every event well inside one SQS message (256 KiB). */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -88,8 +89,14 @@ function formatPath(prefix: string, path: readonly PropertyKey[]): string {
   return [prefix, ...path.map(String)].filter(Boolean).join('.');
 }
 
-/** Validates one raw event; returns the stored form or the list of its problems. */
+/**
+ * Validates one raw event; returns the stored form or the list of its problems. What the store cannot hold (NUL, lone
+ * surrogates, non-characters, too deep, too long: core/domain/storable.ts) is refused first, before anything walks
+ * or serializes the event.
+ */
 export function validateEvent(raw: unknown, index: number, ctx: IngestContext): StoredEvent | EventIssue[] {
+  const unstorable = storableIssues(raw);
+  if (unstorable.length > 0) return unstorable.map((issue) => ({ index, ...issue }));
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const claimed = SERVER_STAMPED.filter((key) => key in raw);
     if (claimed.length > 0) {
@@ -162,6 +169,9 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     ...(input.spanId && { spanId: input.spanId }),
     ...(input.causationId && { causationId: input.causationId }),
   };
+  // The stamped identity comes from credentials and the connection, not the body: it must be storable too.
+  for (const issue of storableIssues({ actor: event.actor, source: event.source }))
+    issues.push({ index, path: issue.path, message: `${issue.message} (stamped from the credentials or connection)` });
   const bytes = Buffer.byteLength(JSON.stringify(event));
   if (bytes > MAX_EVENT_BYTES)
     issues.push({ index, path: '(event)', message: `is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` });
