@@ -77,7 +77,8 @@ function keySegment(key: string): string {
 }
 
 const join = (path: string, segment: string) => (path === '' ? segment.replace(/^\./, '') : `${path}${segment}`);
-const where = (path: string) => path || '(event)';
+/** The event itself is `(event)`, and `(event)[0]` when it is an array, `(event)["x\u0000"]` for an odd key. */
+const where = (path: string) => (path === '' || path.startsWith('[') ? `(event)${path}` : path);
 
 /**
  * Every reason the value (an event as parsed from JSON, or any part of one) cannot be stored, up to
