@@ -256,6 +256,24 @@ describe('storableIssues', () => {
     ]);
   });
 
+  it('refuses an identity the writer would refuse (a user name with a space), instead of accepting it', async () => {
+    const queue = recordingQueue();
+    const handle = createIngestHttpHandler({ queue, catalog: createCatalog() });
+    const request = post(JSON.stringify(ok));
+    request.requestContext.authorizer.jwt.claims['cognito:username'] = 'alice smith';
+    const response = await handle(request);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body as string).issues).toEqual([
+      {
+        index: 0,
+        path: 'actor.id',
+        message:
+          'entity id must be 1-128 characters with no whitespace and no ":" (stamped from the credentials or connection)',
+      },
+    ]);
+    expect(queue.messages).toEqual([]);
+  });
+
   it('shortens a long key in a path', () => {
     const key = `${'é'.repeat(100)}\u0000`;
     expect(storableIssues({ [key]: 1 })).toEqual([

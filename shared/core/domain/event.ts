@@ -47,6 +47,7 @@ export const sourceSchema = z.strictObject({
   ip: z.string().max(64).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
+const stampedIdentitySchema = z.strictObject({ actor: actorSchema, source: sourceSchema });
 
 /** An accepted event as it travels on the queue and is stored. Timestamps are UTC ISO strings. */
 export const storedEventSchema = z.strictObject({
@@ -169,8 +170,18 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     ...(input.spanId && { spanId: input.spanId }),
     ...(input.causationId && { causationId: input.causationId }),
   };
-  // The stamped identity comes from credentials and the connection, not the body: it must be storable too.
-  for (const issue of storableIssues({ actor: event.actor, source: event.source }))
+  // The stamped identity comes from credentials and the connection, not the body: it must be storable too, and be
+  // what the writer's schema takes (a user name with a space would be accepted here and dead-lettered there).
+  const stamped = { actor: event.actor, source: event.source };
+  const identityIssues = storableIssues(stamped);
+  if (identityIssues.length === 0) {
+    const identity = stampedIdentitySchema.safeParse(stamped);
+    if (!identity.success)
+      identityIssues.push(
+        ...identity.error.issues.map((issue) => ({ path: formatPath('', issue.path), message: issue.message })),
+      );
+  }
+  for (const issue of identityIssues)
     issues.push({ index, path: issue.path, message: `${issue.message} (stamped from the credentials or connection)` });
   const bytes = Buffer.byteLength(JSON.stringify(event));
   if (bytes > MAX_EVENT_BYTES)
