@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
+import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import { MAX_NESTING_DEPTH } from '../../shared/core/domain/storable.ts';
 import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
@@ -120,6 +121,9 @@ function post(body: string): APIGatewayProxyEventV2WithJWTAuthorizer {
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 }
 
+type Sent = { type: string; entity: { id: string }; related?: unknown[]; payload?: unknown };
+type Issue = { index: number; path: string; message: string };
+
 describe('storable or refused (property, real PostgreSQL)', () => {
   let db: TestDatabase;
   let store: PgEventStore;
@@ -129,79 +133,112 @@ describe('storable or refused (property, real PostgreSQL)', () => {
   });
   afterAll(() => db?.drop());
 
-  it('answers 202 or 400; what is accepted is stored and read back equal, what is refused says where and why', async () => {
+  /** A refusal names, for events of the request, where and why. */
+  function expectReasons(issues: readonly Issue[], count: number) {
+    expect(issues.length).toBeGreaterThan(0);
+    for (const issue of issues) {
+      expect(issue.index).toBeGreaterThanOrEqual(0);
+      expect(issue.index).toBeLessThan(count);
+      expect(issue.path).toMatch(/\S/);
+      expect(issue.message).toMatch(/\S/);
+    }
+  }
+
+  /** The writer's own path (parse each message as the writer does, insert through PgEventStore), then read back. */
+  async function expectStoredAsSent(messages: readonly QueueMessage[], ids: readonly string[], sent: readonly Sent[]) {
+    const poisoned: string[] = [];
+    const outcome = await writeBatch(
+      messages.map((message, i) => ({ messageId: String(i), ...message })),
+      { store, deadLetters: { sendPoison: async ({ reason }) => void poisoned.push(reason) } },
+    );
+    expect(poisoned).toEqual([]);
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(outcome.inserted.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(messages.flatMap((m) => (JSON.parse(m.body) as QueueMessageBody).events.map((e) => e.id)).sort()).toEqual(
+      [...ids].sort(),
+    );
+
+    const { rows } = await db.pool.query<{
+      id: string;
+      type: string;
+      entity_id: string;
+      related: string;
+      payload: string;
+    }>(
+      'SELECT id::text, type, entity_id, related::text AS related, payload::text AS payload FROM events WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    expect(rows).toHaveLength(sent.length);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    sent.forEach((input, i) => {
+      const row = byId.get(ids[i]!);
+      expect(row).toBeDefined();
+      expect(row!.type).toBe(input.type);
+      expect(row!.entity_id).toBe(input.entity.id);
+      expect(canonical(JSON.parse(row!.related))).toBe(canonical(input.related ?? []));
+      expect(canonical(JSON.parse(row!.payload))).toBe(canonical(input.payload ?? {}));
+    });
+  }
+
+  const recording = (messages: QueueMessage[]) => ({
+    send: async (batch: readonly QueueMessage[]) => void messages.push(...batch),
+  });
+
+  it('HTTP answers 202 or 400; what is accepted is stored and read back equal, what is refused says where and why', async () => {
     const outcomes = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 3 }), async (events) => {
         const body = JSON.stringify(events);
         // What the client means: its JSON as any reader parses it.
-        const sent = JSON.parse(body) as {
-          type: string;
-          entity: { id: string };
-          related?: unknown[];
-          payload?: unknown;
-        }[];
+        const sent = JSON.parse(body) as Sent[];
         const messages: QueueMessage[] = [];
-        const handle = createIngestHttpHandler({
-          queue: { send: async (batch) => void messages.push(...batch) },
-          catalog,
-          clock: () => RECEIVED_AT,
-        });
+        const handle = createIngestHttpHandler({ queue: recording(messages), catalog, clock: () => RECEIVED_AT });
         const response = await handle(post(body));
         const answer = JSON.parse(response.body as string);
         expect([202, 400]).toContain(response.statusCode);
-
         if (response.statusCode === 400) {
           outcomes.refused++;
           expect(messages).toEqual([]);
-          expect(answer.issues.length).toBeGreaterThan(0);
-          for (const issue of answer.issues) {
-            expect(issue.index).toBeGreaterThanOrEqual(0);
-            expect(issue.index).toBeLessThan(events.length);
-            expect(issue.path).toMatch(/\S/);
-            expect(issue.message).toMatch(/\S/);
-          }
+          expectReasons(answer.issues, events.length);
           return;
         }
         outcomes.accepted++;
-        // The writer's own path: parse each message as the writer does, insert through PgEventStore.
-        const poisoned: string[] = [];
-        const outcome = await writeBatch(
-          messages.map((message, i) => ({ messageId: String(i), ...message })),
-          { store, deadLetters: { sendPoison: async ({ reason }) => void poisoned.push(reason) } },
-        );
-        expect(poisoned).toEqual([]);
-        expect(outcome.failedMessageIds).toEqual([]);
-        const ids = answer.ids as string[];
-        expect(outcome.inserted.map((e) => e.id).sort()).toEqual([...ids].sort());
-        expect(
-          messages.flatMap((m) => (JSON.parse(m.body) as QueueMessageBody).events.map((e) => e.id)).sort(),
-        ).toEqual([...ids].sort());
-
-        const { rows } = await db.pool.query<{
-          id: string;
-          type: string;
-          entity_id: string;
-          related: string;
-          payload: string;
-        }>(
-          'SELECT id::text, type, entity_id, related::text AS related, payload::text AS payload FROM events WHERE id = ANY($1::uuid[])',
-          [ids],
-        );
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        sent.forEach((input, i) => {
-          const row = byId.get(ids[i]!);
-          expect(row).toBeDefined();
-          expect(row!.type).toBe(input.type);
-          expect(row!.entity_id).toBe(input.entity.id);
-          expect(canonical(JSON.parse(row!.related))).toBe(canonical(input.related ?? []));
-          expect(canonical(JSON.parse(row!.payload))).toBe(canonical(input.payload ?? {}));
-        });
+        await expectStoredAsSent(messages, answer.ids, sent);
       }),
       { seed: 20261201, numRuns: 250, endOnFailure: true },
     );
     // The generator reaches both sides, or the property proved little.
     expect(outcomes.accepted).toBeGreaterThan(25);
     expect(outcomes.refused).toBeGreaterThan(25);
+  });
+
+  it('MQTT accepts or rejects with reasons, never throws; what is accepted is stored and read back equal', async () => {
+    const outcomes = { accepted: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 3 }), async (events) => {
+        const text = JSON.stringify({ events });
+        const sent = (JSON.parse(text) as { events: Sent[] }).events;
+        const messages: QueueMessage[] = [];
+        const handle = createIngestIotHandler({ queue: recording(messages), catalog });
+        const result = await handle({
+          payload: Buffer.from(text).toString('base64'),
+          thing: 'r-17',
+          clientId: 'r-17-conn',
+          receivedAt: RECEIVED_AT.getTime(),
+        });
+        if ('rejected' in result) {
+          outcomes.refused++;
+          expect(messages).toEqual([]);
+          expect(result.rejected).toMatch(/\S/);
+          expectReasons(result.issues, events.length);
+          return;
+        }
+        outcomes.accepted++;
+        await expectStoredAsSent(messages, result.accepted, sent);
+      }),
+      { seed: 20261202, numRuns: 150, endOnFailure: true },
+    );
+    expect(outcomes.accepted).toBeGreaterThan(15);
+    expect(outcomes.refused).toBeGreaterThan(15);
   });
 });
