@@ -240,7 +240,17 @@ describe('validateEvent: refusals name the event, the field and the reason', () 
   });
 
   it('refuses an event larger than the size limit, and accepts one just under it', () => {
-    const big = (size: number) => input({ type: 'robot.online', payload: { blob: 'x'.repeat(size) } });
+    // Split over fields, each under the string limit, so that only the event's size is over.
+    const big = (size: number) =>
+      input({
+        type: 'robot.online',
+        payload: Object.fromEntries(
+          Array.from({ length: Math.ceil(size / 16_000) }, (_, i) => [
+            `blob${i}`,
+            'x'.repeat(Math.min(16_000, size - i * 16_000)),
+          ]),
+        ),
+      });
     const issues = refused(big(MAX_EVENT_BYTES));
     expect(issues).toEqual([
       { index: 0, path: '(event)', message: expect.stringContaining(`limit is ${MAX_EVENT_BYTES}`) },

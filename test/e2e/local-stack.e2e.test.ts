@@ -88,6 +88,26 @@ describe('local stack: HTTP ingest', () => {
     expect(Date.parse(event!.receivedAt)).toBeGreaterThan(Date.parse('2026-01-01'));
   });
 
+  it('stores emoji and other characters above U+FFFF end to end (fauxqs refuses them raw), and refuses the unstorable with 400', async () => {
+    const payload = { reason: 'boot 🚀', '👩‍🔧': ['\u{1D11E}', '\u{10FFFD}', 'é\uFFFD\u0001'] };
+    const response = await post(
+      JSON.stringify({ type: 'robot.online', entity: { type: 'robot', id: 'r-😀' }, payload }),
+    );
+    expect(response.status).toBe(202);
+    const [event] = await listUntil(`entity=${encodeURIComponent('robot:r-😀')}`, 1);
+    expect(event).toMatchObject({ entity: { type: 'robot', id: 'r-😀' }, payload });
+
+    const nul = await post('{"type":"robot.online","entity":{"type":"robot","id":"r-1"},"payload":{"x":"\\u0000"}}');
+    expect(nul.status).toBe(400);
+    expect(await nul.json()).toMatchObject({
+      issues: [{ index: 0, path: 'payload.x', message: expect.stringMatching(/NUL/) }],
+    });
+    const deep = await post(
+      `{"type":"robot.online","entity":{"type":"robot","id":"r-1"},"payload":{"d":${'['.repeat(6000)}${']'.repeat(6000)}}}`,
+    );
+    expect(deep.status).toBe(400);
+  });
+
   it('accepts a JSON array and NDJSON, keeping each entity in order, newest first on read', async () => {
     const events = Array.from({ length: 30 }, (_, i) => ({
       type: 'sensor.battery.low',

@@ -152,3 +152,22 @@ describe('page cursors', () => {
     expect(applyPageCursor(altered, filter, 'desc')).toMatchObject({ ok: false, message: /not a cursor/ });
   });
 });
+
+describe('values the audit trail cannot store', () => {
+  // Every read is audited with its parameters: a read whose audit event could not be stored is refused up front.
+  it.each([
+    ['q', 'a\u0000b', /U\+0000 \(NUL\) at character 1/],
+    ['q', 'x\ud800', /lone surrogate U\+D800/],
+    ['entity', 'robot:r\uffff', /non-character U\+FFFF/],
+  ])('refuses %s=%j with the reason', (parameter, value, message) => {
+    const result = parseParams(eventsQuerySchema, { [parameter]: value });
+    expect(result).toEqual({ ok: false, parameter, message: expect.stringMatching(message) });
+  });
+
+  it('reads emoji and control characters as given', () => {
+    expect(parseParams(eventsQuerySchema, { q: 'boot 🚀\u0001' })).toMatchObject({
+      ok: true,
+      value: { q: 'boot 🚀\u0001' },
+    });
+  });
+});

@@ -118,6 +118,20 @@ describe('SqsEventQueue against an SQS endpoint (fauxqs, real SQS client)', () =
     expect(robotOrder).toEqual(robotEvents.map((e) => e.id));
     expect(received.flatMap(eventIdsOf).sort()).toEqual(interleaved.map((e) => e.id).sort());
   });
+
+  it('carries characters above U+FFFF (emoji), which fauxqs refuses raw, as JSON escapes that parse back to them', async () => {
+    const queueUrl = await fifoQueue();
+    const payload = { reason: 'boot 🚀', 'k😀': ['👩‍🔧', '\u{1D11E}\u{10FFFD}'], edge: '\uFFFD\uE000\u0001' };
+    // Largest events of all emoji: the escaped message still fits (12 bytes per emoji instead of 4).
+    const big = Array.from({ length: 3 }, () => event('robot:r-emoji', { blob: '😀'.repeat(16_000) }));
+    const sent = [event('robot:r-emoji', payload), ...big];
+    const messages = packEvents(sent);
+    await new SqsEventQueue(client, queueUrl, { maxAttempts: 1 }).send(messages);
+
+    const received = await drain(queueUrl);
+    const events = received.flatMap((m) => (JSON.parse(m.Body!) as QueueMessageBody).events);
+    expect(events).toEqual(sent);
+  });
 });
 
 describe('SqsDeadLetterQueue against an SQS endpoint', () => {

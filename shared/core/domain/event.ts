@@ -3,6 +3,7 @@ import { type EventCatalog, eventTypeNameSchema } from './catalog.ts';
 import { entityIdSchema, entityRefSchema } from './entity.ts';
 import { uuidv7 } from './ids.ts';
 import { severityNumber, severitySchema } from './severity.ts';
+import { storableIssues } from './storable.ts';
 
 /** Largest serialized event accepted: keeps every event well inside one SQS message (256 KiB). */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -46,6 +47,7 @@ export const sourceSchema = z.strictObject({
   ip: z.string().max(64).optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
+const stampedIdentitySchema = z.strictObject({ actor: actorSchema, source: sourceSchema });
 
 /** An accepted event as it travels on the queue and is stored. Timestamps are UTC ISO strings. */
 export const storedEventSchema = z.strictObject({
@@ -88,8 +90,14 @@ function formatPath(prefix: string, path: readonly PropertyKey[]): string {
   return [prefix, ...path.map(String)].filter(Boolean).join('.');
 }
 
-/** Validates one raw event; returns the stored form or the list of its problems. */
+/**
+ * Validates one raw event; returns the stored form or the list of its problems. What the store cannot hold (NUL, lone
+ * surrogates, non-characters, too deep, too long: core/domain/storable.ts) is refused first, before anything walks
+ * or serializes the event.
+ */
 export function validateEvent(raw: unknown, index: number, ctx: IngestContext): StoredEvent | EventIssue[] {
+  const unstorable = storableIssues(raw);
+  if (unstorable.length > 0) return unstorable.map((issue) => ({ index, ...issue }));
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const claimed = SERVER_STAMPED.filter((key) => key in raw);
     if (claimed.length > 0) {
@@ -162,6 +170,19 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     ...(input.spanId && { spanId: input.spanId }),
     ...(input.causationId && { causationId: input.causationId }),
   };
+  // The stamped identity comes from credentials and the connection, not the body: it must be storable too, and be
+  // what the writer's schema takes (a user name with a space would be accepted here and dead-lettered there).
+  const stamped = { actor: event.actor, source: event.source };
+  const identityIssues = storableIssues(stamped);
+  if (identityIssues.length === 0) {
+    const identity = stampedIdentitySchema.safeParse(stamped);
+    if (!identity.success)
+      identityIssues.push(
+        ...identity.error.issues.map((issue) => ({ path: formatPath('', issue.path), message: issue.message })),
+      );
+  }
+  for (const issue of identityIssues)
+    issues.push({ index, path: issue.path, message: `${issue.message} (stamped from the credentials or connection)` });
   const bytes = Buffer.byteLength(JSON.stringify(event));
   if (bytes > MAX_EVENT_BYTES)
     issues.push({ index, path: '(event)', message: `is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` });

@@ -6,6 +6,8 @@ export type ParsedBody =
   | { ok: true; events: unknown[] }
   | { ok: false; status: 400 | 413 | 415; error: string; issues?: { index: number; path: string; message: string }[] };
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 const JSON_TYPES = new Set(['application/json']);
 const NDJSON_TYPES = new Set([
   'application/x-ndjson',
@@ -32,7 +34,13 @@ export function parseEventsBody(contentType: string | undefined, body: Buffer): 
       error: `request body is ${body.length} bytes; the limit is ${MAX_REQUEST_BYTES} (1 MiB)`,
     };
   }
-  const text = body.toString('utf8');
+  let text: string;
+  try {
+    // Fatal: invalid bytes are refused, not replaced by U+FFFD (which would store text the client never sent).
+    text = utf8.decode(body);
+  } catch {
+    return { ok: false, status: 400, error: `the body (${body.length} bytes) is not UTF-8 text: send JSON in UTF-8` };
+  }
   const parsed = isJson ? parseJson(text) : parseNdjson(text);
   if (!parsed.ok) return parsed;
   if (parsed.events.length === 0) return { ok: false, status: 400, error: 'the request holds no events' };

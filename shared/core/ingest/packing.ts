@@ -6,6 +6,20 @@ import type { QueueMessage } from '../ports/events.ts';
 /** SQS's message size limit is 256 KiB; leave room for attributes and framing. */
 export const MAX_MESSAGE_BYTES = 240 * 1024;
 
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/gu;
+const escapeUnit = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
+
+/**
+ * JSON text with every character above U+FFFF (emoji, most CJK extensions) written as its JSON surrogate-pair escape
+ * (`😀` → `\ud83d\ude00`). The text means the same JSON (`JSON.parse` restores the character) and holds only
+ * characters below U+FFFE, which every SQS accepts: AWS takes U+10000–U+10FFFF raw, but the local emulator (fauxqs)
+ * refuses them, so the same escaped body runs everywhere. In JSON text from `JSON.stringify` such characters can only
+ * be inside strings, where an escape is valid. An escaped character takes 12 bytes instead of 4.
+ */
+export function escapeForQueue(json: string): string {
+  return json.replace(ASTRAL, (character) => escapeUnit(character.charCodeAt(0)) + escapeUnit(character.charCodeAt(1)));
+}
+
 /** The body of a queue message: the events of one entity, oldest first as they arrived. */
 export interface QueueMessageBody {
   events: StoredEvent[];
@@ -42,7 +56,8 @@ export function packEvents(events: readonly StoredEvent[], maxBytes = MAX_MESSAG
     };
     for (const event of groupEvents) {
       // +1 for the comma between array items; the envelope `{"events":[]}` is 13 bytes.
-      const bytes = Buffer.byteLength(JSON.stringify(event)) + 1;
+      // Measured as sent: escaped (an emoji is 12 bytes there), so a message never outgrows the limit.
+      const bytes = Buffer.byteLength(escapeForQueue(JSON.stringify(event))) + 1;
       if (chunkBytes + bytes + 13 > maxBytes) flush();
       chunk.push(event);
       chunkBytes += bytes;
@@ -54,7 +69,7 @@ export function packEvents(events: readonly StoredEvent[], maxBytes = MAX_MESSAG
 
 function toMessage(groupId: string, events: StoredEvent[]): QueueMessage {
   const body: QueueMessageBody = { events };
-  return { groupId, deduplicationId: deduplicationIdFor(events), body: JSON.stringify(body) };
+  return { groupId, deduplicationId: deduplicationIdFor(events), body: escapeForQueue(JSON.stringify(body)) };
 }
 
 /** SendMessageBatch takes at most 10 entries and 256 KiB in all. */

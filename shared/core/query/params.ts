@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseEntityKey } from '../domain/entity.ts';
 import { type CHANNELS, MAX_CLOCK_SKEW_MS } from '../domain/event.ts';
 import { SEVERITIES, type Severity, severitySchema } from '../domain/severity.ts';
+import { unstorableCharacter } from '../domain/storable.ts';
 import type { EventQueryFilter } from './filter.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './instant.ts';
 
@@ -95,11 +96,19 @@ export type FilterParams = z.output<typeof savedFiltersSchema>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; parameter: string; message: string };
 
-/** Checks query parameters against a schema; on failure names the first offending parameter and why. */
+/**
+ * Checks query parameters against a schema; on failure names the first offending parameter and why. A value the audit
+ * trail could not store (NUL, a lone surrogate, a non-character: core/domain/storable.ts) is refused first: every
+ * read is audited with its parameters, and an audit event that cannot be stored would fail the read.
+ */
 export function parseParams<S extends z.ZodType>(
   schema: S,
   query: Record<string, string | undefined>,
 ): Parsed<z.output<S>> {
+  for (const [parameter, value] of Object.entries(query)) {
+    const bad = value === undefined ? undefined : unstorableCharacter(value);
+    if (bad) return { ok: false, parameter, message: bad };
+  }
   const parsed = schema.safeParse(query);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
