@@ -1,4 +1,4 @@
-// In bench/, not shared/ (no product code uses it); the tests import it from here so `trail bench` never needs test/.
+// In bench/, not shared/ (no product code uses it); the tests import it from here so `npm run bench` never needs test/.
 import pg from 'pg';
 import { loginUrl } from '../shared/adapters/postgres/login-users.ts';
 import { migrate } from '../shared/adapters/postgres/migrate.ts';
