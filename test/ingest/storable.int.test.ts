@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 import type { QueueMessage } from '../../shared/core/ports/events.ts';
 import { writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { operatorPost } from '../support/http-events.ts';
 
 /**
  * Storable or refused, as a property: for arbitrary events (full-Unicode strings and keys, NUL, lone surrogates,
@@ -109,18 +109,6 @@ function canonical(value: unknown): string {
   );
 }
 
-function post(body: string): APIGatewayProxyEventV2WithJWTAuthorizer {
-  return {
-    headers: { 'content-type': 'application/json' },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-    requestContext: {
-      authorizer: { jwt: { claims: { 'cognito:username': 'alice', 'cognito:groups': ['operator'] }, scopes: [] } },
-      http: { method: 'POST', path: '/events', sourceIp: '203.0.113.7' },
-    },
-  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-}
-
 type Sent = { type: string; entity: { id: string }; related?: unknown[]; payload?: unknown };
 type Issue = { index: number; path: string; message: string };
 
@@ -193,7 +181,7 @@ describe('storable or refused (property, real PostgreSQL)', () => {
         const sent = JSON.parse(body) as Sent[];
         const messages: QueueMessage[] = [];
         const handle = createIngestHttpHandler({ queue: recording(messages), catalog, clock: () => RECEIVED_AT });
-        const response = await handle(post(body));
+        const response = await handle(operatorPost(body));
         const answer = JSON.parse(response.body as string);
         expect([202, 400]).toContain(response.statusCode);
         if (response.statusCode === 400) {

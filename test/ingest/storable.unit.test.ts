@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
@@ -13,6 +12,7 @@ import {
 } from '../../shared/core/domain/storable.ts';
 import { escapeForQueue, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
+import { operatorPost } from '../support/http-events.ts';
 
 function recordingQueue(): EventQueue & { messages: QueueMessage[]; events(): StoredEvent[] } {
   return {
@@ -26,19 +26,6 @@ function recordingQueue(): EventQueue & { messages: QueueMessage[]; events(): St
   };
 }
 
-/** A POST /events request from an operator, the body given as raw bytes (base64 on the wire, as API Gateway does). */
-function post(body: string | Buffer, contentType = 'application/json'): APIGatewayProxyEventV2WithJWTAuthorizer {
-  return {
-    headers: { 'content-type': contentType },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-    requestContext: {
-      authorizer: { jwt: { claims: { 'cognito:username': 'alice', 'cognito:groups': ['operator'] }, scopes: [] } },
-      http: { method: 'POST', path: '/events', sourceIp: '203.0.113.7' },
-    },
-  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-}
-
 function http() {
   const queue = recordingQueue();
   const handle = createIngestHttpHandler({
@@ -49,7 +36,7 @@ function http() {
   return {
     queue,
     async send(body: string | Buffer, contentType?: string) {
-      const response = await handle(post(body, contentType));
+      const response = await handle(operatorPost(body, contentType));
       return { status: response.statusCode, body: JSON.parse(response.body as string) };
     },
   };
@@ -246,7 +233,7 @@ describe('storableIssues', () => {
   it('checks the identity stamped from credentials too', async () => {
     const queue = recordingQueue();
     const handle = createIngestHttpHandler({ queue, catalog: createCatalog() });
-    const request = post(JSON.stringify(ok));
+    const request = operatorPost(JSON.stringify(ok));
     request.requestContext.authorizer.jwt.claims['cognito:username'] = 'al\u0000ice';
     const response = await handle(request);
     expect(response.statusCode).toBe(400);
@@ -259,7 +246,7 @@ describe('storableIssues', () => {
   it('refuses an identity the writer would refuse (a user name with a space), instead of accepting it', async () => {
     const queue = recordingQueue();
     const handle = createIngestHttpHandler({ queue, catalog: createCatalog() });
-    const request = post(JSON.stringify(ok));
+    const request = operatorPost(JSON.stringify(ok));
     request.requestContext.authorizer.jwt.claims['cognito:username'] = 'alice smith';
     const response = await handle(request);
     expect(response.statusCode).toBe(400);
