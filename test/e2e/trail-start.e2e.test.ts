@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -127,37 +128,72 @@ describe('trail start (npm start)', () => {
     }
   }, 120_000);
 
-  describe('when the database refuses writes at shutdown', () => {
+  describe('when the writer cannot write (everything accepted stays queued)', () => {
     let db: TestDatabase;
     beforeAll(async () => {
-      db = await createTestDatabase('e2e_spool');
+      db = await createTestDatabase('e2e_journal');
     });
     afterAll(async () => {
       await db?.drop();
     });
+    const stored = async () =>
+      Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n);
 
-    it('saves what is still queued and writes it on the next start', async () => {
-      const spoolDir = join(dataDir, 'spool');
-      // The writer role loses INSERT: accepted events stay queued until shutdown, which must save them.
+    it('kill -9 loses nothing answered 202 over HTTP or acknowledged over MQTT: the next start writes it', async () => {
+      const folder = join(dataDir, 'kill-9');
+      // The writer role loses INSERT: accepted events can only be in the queue when the process is killed.
       await db.pool.query('REVOKE INSERT ON events FROM audit_writer');
-      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir, ...loginPasswordsEnv() });
-      expect((await postEvents(first.httpUrl, batch('c-spool', 50))).status).toBe(202);
-      first.child.kill('SIGINT');
-      expect(await first.exited).toBe(0);
-      expect(first.output.join('')).toMatch(/saved 1 queued/);
-      expect(existsSync(join(spoolDir, 'queue-spool.ndjson'))).toBe(true);
-      expect((await db.pool.query('SELECT 1 FROM events')).rowCount).toBe(0);
+      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: folder, ...loginPasswordsEnv() });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => postEvents(first.httpUrl, batch(`c-kill-${i}`, 50))),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
+      const mqttUrl = /MQTT broker \(embedded, MQTT 3\.1\.1\) (mqtt:\/\/[\d.]+:\d+)/.exec(first.output.join(''))![1]!;
+      const device = await mqtt.connectAsync(mqttUrl, { clientId: 'r-kill', protocolVersion: 4, reconnectPeriod: 0 });
+      for (let i = 0; i < 20; i++) {
+        const event = { type: 'robot.online', entity: { type: 'robot', id: 'r-kill' }, payload: { i } };
+        // Resolves on PUBACK: the device may now forget the message.
+        await device.publishAsync('audit/r-kill/events', JSON.stringify(event), { qos: 1 });
+      }
+      device.end(true);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(await stored()).toBe(0);
 
       await db.pool.query('GRANT INSERT ON events TO audit_writer');
-      const second = await startTrail({ DATABASE_URL: db.url, DATA_DIR: spoolDir, ...loginPasswordsEnv() });
+      const second = await startTrail({ DATABASE_URL: db.url, DATA_DIR: folder, ...loginPasswordsEnv() });
+      try {
+        await expect.poll(stored, { timeout: 30_000 }).toBe(20 * 50 + 20);
+      } finally {
+        second.child.kill('SIGINT');
+        expect(await second.exited).toBe(0);
+      }
+    }, 180_000);
+
+    it('a second Ctrl-C exits at once and still loses nothing', async () => {
+      const folder = join(dataDir, 'second-ctrl-c');
+      await db.pool.query('REVOKE INSERT ON events FROM audit_writer');
+      const first = await startTrail({ DATABASE_URL: db.url, DATA_DIR: folder, ...loginPasswordsEnv() });
+      expect((await postEvents(first.httpUrl, batch('c-twice', 50))).status).toBe(202);
+      first.child.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      first.child.kill('SIGINT');
+      expect(await first.exited).toBe(130);
+
+      await db.pool.query('GRANT INSERT ON events TO audit_writer');
+      const second = await startTrail({ DATABASE_URL: db.url, DATA_DIR: folder, ...loginPasswordsEnv() });
       try {
         await expect
           .poll(
-            async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n),
-            { timeout: 20_000 },
+            async () =>
+              Number(
+                (await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE entity_id = 'c-twice'"))
+                  .rows[0]!.n,
+              ),
+            { timeout: 30_000 },
           )
           .toBe(50);
-        expect(existsSync(join(spoolDir, 'queue-spool.ndjson'))).toBe(false);
+        expect(second.output.join('')).toMatch(/put back on it/);
       } finally {
         second.child.kill('SIGINT');
         expect(await second.exited).toBe(0);

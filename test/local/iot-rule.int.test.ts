@@ -99,7 +99,56 @@ describe('the IoT rule stand-in over MQTT', () => {
     for (const e of events) expect(e.receivedAt).toBeGreaterThanOrEqual(before);
   });
 
+  it('acknowledges a QoS 1 message only once the ingest has queued it, and never when the ingest fails', async () => {
+    let release!: () => void;
+    const queued = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let fail = false;
+    const handled: string[] = [];
+    const rule = startIotRuleOnBroker(
+      broker,
+      async (e) => {
+        await queued;
+        if (fail) throw new Error('queue unavailable');
+        handled.push(e.thing);
+        return undefined;
+      },
+      () => {},
+    );
+    const client = await mqtt.connectAsync(broker.url, { clientId: 'r-20', protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      let acked = false;
+      const publishing = client.publishAsync('audit/r-20/events', json, { qos: 1 }).then(() => {
+        acked = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(acked).toBe(false);
+      release();
+      await publishing;
+      expect(handled).toEqual(['r-20']);
+
+      // The queue fails: no PUBACK; the broker closes the connection (MQTT 3.1.1 has no negative ack).
+      fail = true;
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      let secondAcked = false;
+      void client.publishAsync('audit/r-20/events', json, { qos: 1 }).then(
+        () => {
+          secondAcked = true;
+        },
+        () => undefined,
+      );
+      await closed;
+      expect(secondAcked).toBe(false);
+    } finally {
+      client.end(true);
+      await rule.stop();
+    }
+  });
+
   it('subscribing to any broker: the same shape, without the client id a subscriber cannot see', async () => {
+    // A stopped rule leaves the broker refusing the rule's topics (nothing acked unhandled): here it is a plain broker.
+    broker.setPublishGate(undefined);
     const events = await collect(
       (invoke) => startIotRuleSubscriber(broker.url, invoke, () => {}),
       () => publish('r-17', 'audit/r-17/events', [json]),

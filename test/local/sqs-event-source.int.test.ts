@@ -12,7 +12,6 @@ import type { SQSEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
-import { restoreSpool, spoolQueue } from '../../shared/apps/local/spool.ts';
 import { SqsEventSource } from '../../shared/apps/local/sqs-event-source.ts';
 
 let server: Awaited<ReturnType<typeof startFauxqs>>;
@@ -108,39 +107,5 @@ describe('SqsEventSource (Lambda FIFO event source stand-in)', () => {
     expect(deliveries).toBe(2);
     const { Messages = [] } = await client.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 1 }));
     expect(Messages.map((m) => m.Body)).toEqual([JSON.stringify({ n: 1 })]);
-  });
-});
-
-describe('spool', () => {
-  it('saves queued and in-flight messages to a file and puts them back in group order', async () => {
-    const { queueUrl } = await fifoQueue();
-    const queue = new SqsEventQueue(client, queueUrl);
-    await queue.send([message('g', 1), message('g', 2), message('h', 1)]);
-    // One message in flight (received, not deleted), as when the writer is mid-batch at shutdown.
-    await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1 }));
-
-    const file = join(dir, 'spool.ndjson');
-    expect(await spoolQueue(client, queueUrl, file, 10_000)).toBe(3);
-    expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(3);
-
-    const { queueUrl: target } = await fifoQueue();
-    expect(await restoreSpool(file, (messages) => new SqsEventQueue(client, target).send(messages))).toBe(3);
-    const received: string[] = [];
-    for (let i = 0; i < 10 && received.length < 3; i++) {
-      const { Messages = [] } = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: target,
-          MaxNumberOfMessages: 10,
-          MessageSystemAttributeNames: ['MessageGroupId'],
-        }),
-      );
-      for (const m of Messages) {
-        received.push(`${m.Attributes?.MessageGroupId}:${JSON.parse(m.Body!).n}`);
-        await client.send(new DeleteMessageCommand({ QueueUrl: target, ReceiptHandle: m.ReceiptHandle! }));
-      }
-    }
-    expect(received.filter((r) => r.startsWith('g:'))).toEqual(['g:1', 'g:2']);
-    expect(received).toContain('h:1');
-    expect(await restoreSpool(file, async () => undefined)).toBe(0);
   });
 });

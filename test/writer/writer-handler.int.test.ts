@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
-import { type LocalQueues, startLocalQueues } from '../../shared/apps/local/sqs.ts';
+import type { LocalQueues } from '../../shared/apps/local/sqs.ts';
 import { createWriterHandler } from '../../shared/apps/writer.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { packEvents } from '../../shared/core/ingest/packing.ts';
 import { readDeadLetter } from '../../shared/core/writer/dead-letter.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
+import { startTestQueues } from '../support/local-queues.ts';
 import { recordingMetrics } from '../support/metrics.ts';
 import { sqsRecord } from '../support/sqs-records.ts';
 
@@ -24,7 +25,7 @@ const recorded = recordingMetrics();
 beforeAll(async () => {
   db = await createTestDatabase('writer_handler');
   writerPool = createPool({ connectionString: db.writerUrl, max: 2 });
-  queues = await startLocalQueues();
+  queues = await startTestQueues();
   handler = createWriterHandler({
     store: new PgEventStore(writerPool),
     deadLetters: new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl),
@@ -125,7 +126,7 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
 
   it('dead-letters only the event PostgreSQL refuses; the good events packed with it are stored in order', async () => {
     // A DLQ of its own, so the messages the other tests parked are not counted.
-    const own = await startLocalQueues();
+    const own = await startTestQueues();
     try {
       const writer = createWriterHandler({
         store: new PgEventStore(writerPool),

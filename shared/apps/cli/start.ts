@@ -2,8 +2,9 @@ import { loadStartConfig } from '../local/config.ts';
 import { startLocalStack } from '../local/stack.ts';
 
 /**
- * `trail start`: runs until Ctrl-C (SIGINT) or SIGTERM, then stops cleanly: the writer finishes what is queued and
- * anything left is saved for the next start. A second Ctrl-C exits at once.
+ * `trail start`: runs until Ctrl-C (SIGINT) or SIGTERM, then stops: the HTTP API and the broker stop accepting
+ * first, then the writer finishes what is queued (up to 10 s). A second Ctrl-C exits at once, and loses nothing either:
+ * everything accepted is in the queue's journal on disk (DATA_DIR/queue) and is sent again on the next start.
  *
  * Start-up fails fast: the configuration is checked first (loadStartConfig), then DATA_DIR is locked and the fixed
  * ports are tried (preflight.ts); a failure stops what had started and rejects, and bin/trail.mjs exits.
@@ -25,7 +26,7 @@ export async function runLocalStack(): Promise<number> {
   const stack = await startLocalStack(config, (message) => console.log(`[trail] ${message}`));
   if (!stopRequested) console.log('[trail] ready. Ctrl-C to stop.');
   await stopSignal;
-  console.log('[trail] stopping: writing what is still queued…');
+  console.log('[trail] stopping: accepting nothing more, writing what is queued (Ctrl-C again exits at once)…');
   await stack.stop();
   console.log('[trail] stopped.');
   return 0;

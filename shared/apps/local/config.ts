@@ -10,13 +10,22 @@ const port = (fallback: number, what: string) =>
 /** An empty variable (`DATABASE_URL=`) counts as unset. */
 const optionalText = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
+/** The default bound of the local backlog: bodies accepted and not yet written (they are held in memory). */
+export const DEFAULT_LOCAL_QUEUE_MAX_MB = 64;
+
 const localConfigShape = {
   DATABASE_URL: optionalText.describe('PostgreSQL to use instead of the embedded one'),
   PG_PORT: port(0, 'port of the embedded PostgreSQL (0 = a free one)'),
   MQTT_URL: optionalText.describe('MQTT broker to use instead of the embedded one'),
   MQTT_PORT: port(1883, 'port of the embedded MQTT broker'),
   PORT: port(3000, 'HTTP port of the local API'),
-  DATA_DIR: z.string().min(1).default('.data').describe('where embedded PostgreSQL data and the queue spool live'),
+  DATA_DIR: z.string().min(1).default('.data').describe('where embedded PostgreSQL data and the queue journal live'),
+  LOCAL_QUEUE_MAX_MB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_LOCAL_QUEUE_MAX_MB)
+    .describe('the most MiB of events the local queue holds unwritten; past it ingest answers 503 with Retry-After'),
   LOCAL_TOKENS: optionalText.describe('token=user:role,… for the local API'),
   DB_WRITER_PASSWORD: optionalText.describe("audit_writer's password (default: generated, kept in DATA_DIR)"),
   DB_READER_PASSWORD: optionalText.describe("audit_reader's password (default: generated, kept in DATA_DIR)"),

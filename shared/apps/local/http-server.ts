@@ -31,7 +31,23 @@ export interface LocalApi {
  * handler the event shape Lambda receives, claims included.
  */
 export async function startLocalApi({ port, tokens, routes, staticDir }: LocalApiOptions): Promise<LocalApi> {
+  let stopping = false;
+  /** Responses not yet finished: once stopping, each closes its connection when it is done. */
+  const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    // A keep-alive connection can still carry requests after the listener closed: they are refused, not accepted.
+    if (stopping) {
+      res.shouldKeepAlive = false;
+      return send(res, {
+        statusCode: 503,
+        headers: { 'retry-after': String(STOPPING_RETRY_AFTER_SECONDS), connection: 'close' },
+        body: JSON.stringify({
+          error: 'the server is stopping: nothing was accepted; retry against the restarted server',
+        }),
+      });
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     const served =
       staticDir && req.method === 'GET' && isStaticPath(req.url)
         ? serveStatic(req, res, staticDir)
@@ -53,13 +69,21 @@ export async function startLocalApi({ port, tokens, routes, staticDir }: LocalAp
   return {
     server,
     url: `http://127.0.0.1:${actual}`,
+    /** Stops accepting: closes the listener and idle connections, refuses what else arrives, waits for in-flight. */
     stop: () =>
       new Promise<void>((resolve) => {
+        stopping = true;
+        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A request still running after this (a stalled export) is cut rather than holding the stop forever.
+        setTimeout(() => server.closeAllConnections(), IN_FLIGHT_GRACE_MS).unref();
       }),
   };
 }
+
+const STOPPING_RETRY_AFTER_SECONDS = 5;
+const IN_FLIGHT_GRACE_MS = 10_000;
 
 async function serve(
   req: IncomingMessage,

@@ -19,11 +19,18 @@ export interface PublishedMessage {
   clientId?: string;
 }
 
+/** Runs before a client's PUBLISH on a rule topic is acknowledged; a rejection withholds the PUBACK. */
+export type PublishGate = (message: PublishedMessage) => Promise<void>;
+
 export interface EmbeddedBroker {
   url: string;
   port: number;
-  /** Calls `listener` with every message an MQTT client published, and that client's id. Returns the unsubscribe. */
-  onClientPublish(listener: (message: PublishedMessage) => void): () => void;
+  /**
+   * Hands every PUBLISH on the rule's topics to `gate` before the broker acknowledges it (PUBACK for QoS 1), so a
+   * device's message is acknowledged only once the events are queued (on disk). If `gate` rejects, the connection is
+   * closed without PUBACK (MQTT 3.1.1 has no negative ack) and the device's client sends it again on reconnect.
+   */
+  setPublishGate(gate: PublishGate | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -32,12 +39,22 @@ export interface EmbeddedBroker {
  * a device may publish only on audit/<its client id>/events.
  */
 export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker> {
+  let gate: PublishGate | undefined;
   const broker = await Aedes.createBroker({
     authorizePublish(client, packet, callback) {
-      if (!client || client.id.startsWith(INTERNAL_CLIENT_PREFIX)) return callback(null);
+      if (!client) return callback(null);
+      const internal = client.id.startsWith(INTERNAL_CLIENT_PREFIX);
       const thing = thingFromTopic(packet.topic);
-      if (thing !== undefined && thing === client.id) return callback(null);
-      callback(new Error(`client ${client.id} may publish only on audit/${client.id}/events, not ${packet.topic}`));
+      if (!internal && (thing === undefined || thing !== client.id))
+        return callback(
+          new Error(`client ${client.id} may publish only on audit/${client.id}/events, not ${packet.topic}`),
+        );
+      if (!gate || !matchesRuleTopic(packet.topic)) return callback(null);
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      gate({ topic: packet.topic, payload, clientId: client.id }).then(
+        () => callback(null),
+        (error: Error) => callback(error),
+      );
     },
   });
   const server: Server = createServer(broker.handle);
@@ -57,15 +74,8 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
   return {
     url: `mqtt://127.0.0.1:${actualPort}`,
     port: actualPort,
-    onClientPublish(listener) {
-      const onPublish = (packet: { topic: string; payload: Buffer | string }, client: { id: string } | null) => {
-        // No client: the broker's own messages ($SYS, wills it publishes itself).
-        if (!client) return;
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        listener({ topic: packet.topic, payload, clientId: client.id });
-      };
-      broker.on('publish', onPublish);
-      return () => broker.off('publish', onPublish);
+    setPublishGate(next) {
+      gate = next;
     },
     async stop() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -92,7 +102,11 @@ export function iotRuleEventFor(message: PublishedMessage, receivedAt: number): 
 export type InvokeIngest = (event: IotRuleEvent) => Promise<string | undefined>;
 export type OnRejected = (topic: string, reason: string) => void;
 
-/** Plays the topic rule over messages from any feed: messages of one thing are handled in order. */
+/**
+ * Plays the topic rule over messages from any feed: messages of one thing are handled in order. `handle` resolves
+ * once the message was queued or refused for good (refusals go to `onRejected`), and rejects when the ingest failed
+ * and the message should come again (the queue is down or full).
+ */
 function playRule(invoke: InvokeIngest, onRejected: OnRejected) {
   const perThing = new Map<string, Promise<void>>();
   return {
@@ -100,17 +114,18 @@ function playRule(invoke: InvokeIngest, onRejected: OnRejected) {
       if (!matchesRuleTopic(message.topic)) return Promise.resolve();
       const event = iotRuleEventFor(message, Date.now());
       const key = event.thing;
-      const next = (perThing.get(key) ?? Promise.resolve())
-        .then(() => invoke(event))
-        .then((reason) => {
+      const result = (perThing.get(key) ?? Promise.resolve()).then(() => invoke(event));
+      const next = result.then(
+        (reason) => {
           if (reason !== undefined) onRejected(message.topic, reason);
-        })
-        .catch((error) => onRejected(message.topic, String(error)));
+        },
+        (error) => onRejected(message.topic, `not acknowledged, it will come again: ${String(error)}`),
+      );
       perThing.set(key, next);
       void next.finally(() => {
         if (perThing.get(key) === next) perThing.delete(key);
       });
-      return next;
+      return result.then(() => undefined);
     },
     async idle(): Promise<void> {
       await Promise.all(perThing.values());
@@ -125,7 +140,7 @@ export interface IotRuleStandIn {
 
 /**
  * Plays the IoT topic rule inside the embedded broker, which knows each message's publishing connection, so the
- * event carries its client id as `clientid()` does on AWS.
+ * event carries its client id as `clientid()` does on AWS. A QoS 1 message is acknowledged once its events are queued.
  */
 export function startIotRuleOnBroker(
   broker: EmbeddedBroker,
@@ -133,10 +148,11 @@ export function startIotRuleOnBroker(
   onRejected: OnRejected,
 ): IotRuleStandIn {
   const rule = playRule(invoke, onRejected);
-  const unsubscribe = broker.onClientPublish((message) => void rule.handle(message));
+  broker.setPublishGate((message) => rule.handle(message));
   return {
     async stop() {
-      unsubscribe();
+      // Stopped, the broker acknowledges nothing more on the rule's topics: a device's message waits for the restart.
+      broker.setPublishGate(() => Promise.reject(new Error('the stack is stopping')));
       await rule.idle();
     },
   };
@@ -167,7 +183,11 @@ export async function startIotRuleSubscriber(
   const rule = playRule(invoke, onRejected);
   client.handleMessage = (packet, done) => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    void rule.handle({ topic: packet.topic, payload }).finally(() => done());
+    // Acked either way: an external broker cannot be told to redeliver (the refusal is logged).
+    void rule
+      .handle({ topic: packet.topic, payload })
+      .catch(() => undefined)
+      .finally(() => done());
   };
   await client.subscribeAsync(IOT_TOPIC_FILTER, { qos: 1 });
   return {

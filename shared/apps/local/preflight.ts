@@ -8,7 +8,7 @@ import type { LocalConfig } from './config.ts';
 export const START_LOCK_FILE = 'trail.pid';
 
 /**
- * Takes DATA_DIR for this process: one stack per folder (two would share the embedded cluster, the spool and the
+ * Takes DATA_DIR for this process: one stack per folder (two would share the embedded cluster, the queue journal and the
  * passwords). A lock whose process is gone (killed, crashed) is stale and taken over. Returns the release.
  */
 export async function acquireStartLock(dataDir: string): Promise<() => Promise<void>> {

@@ -1,20 +1,40 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { MAX_RECEIVE_COUNT } from '../../core/contracts/queue.ts';
+import { type DurableSqs, startDurableSqs } from './durable-sqs.ts';
+import { type JournalEntry, QueueJournal } from './queue-journal.ts';
 
 /** Lambda's default for SQS sources is 30 s; the local writer is fast, so a short timeout redelivers failures sooner. */
 export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5;
+
+export const LOCAL_QUEUE_NAME = 'audit-events.fifo';
+export const LOCAL_DEAD_LETTER_QUEUE_NAME = 'audit-events-dlq.fifo';
+
+export interface LocalQueueOptions {
+  /** Where the journal lives (`<dataDir>/queue/journal.ndjson`). */
+  dataDir: string;
+  /** The events queue's bound in MiB (LOCAL_QUEUE_MAX_MB); the DLQ has none (a dead letter is never refused). */
+  maxBacklogMb: number;
+}
 
 export interface LocalQueues {
   client: SQSClient;
   endpoint: string;
   queueUrl: string;
   deadLetterQueueUrl: string;
+  /** Messages put back on the queues from the journal at start: accepted by an earlier run, not yet deleted. */
+  replayed: number;
   stop(): Promise<void>;
 }
 
-/** An SQS-protocol endpoint (fauxqs) with the FIFO queue and FIFO DLQ declared as on AWS, for the real SQS client. */
-export async function startLocalQueues(): Promise<LocalQueues> {
+/**
+ * The SQS endpoint: the FIFO queue and FIFO DLQ declared as on AWS (fauxqs, in memory), behind a proxy that journals
+ * every send to disk before answering it (durable-sqs.ts), so what was accepted survives a crash and is sent again on
+ * the next start. Clients use the real SQS client against the proxy.
+ */
+export async function startLocalQueues({ dataDir, maxBacklogMb }: LocalQueueOptions): Promise<LocalQueues> {
   const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
   const fifo = {
     FifoQueue: 'true',
@@ -22,30 +42,96 @@ export async function startLocalQueues(): Promise<LocalQueues> {
     DeduplicationScope: 'messageGroup',
     FifoThroughputLimit: 'perMessageGroupId',
   };
-  const dlq = server.createQueue('audit-events-dlq.fifo', {
+  const dlq = server.createQueue(LOCAL_DEAD_LETTER_QUEUE_NAME, {
     attributes: { ...fifo, MessageRetentionPeriod: '1209600' },
   });
-  const queue = server.createQueue('audit-events.fifo', {
+  const queue = server.createQueue(LOCAL_QUEUE_NAME, {
     attributes: {
       ...fifo,
       VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
     },
   });
-  const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = new SQSClient({
+  const upstreamOrigin = `http://127.0.0.1:${server.port}`;
+  const journalDir = join(dataDir, 'queue');
+  mkdirSync(journalDir, { recursive: true });
+  const journal = QueueJournal.open(join(journalDir, 'journal.ndjson'));
+  const upstreamUrls = new Map([
+    [LOCAL_QUEUE_NAME, queue.queueUrl],
+    [LOCAL_DEAD_LETTER_QUEUE_NAME, dlq.queueUrl],
+  ]);
+  const proxy = await startDurableSqs({
+    upstreamOrigin,
+    upstreamQueueUrls: upstreamUrls,
+    journal,
+    bounds: new Map([[LOCAL_QUEUE_NAME, maxBacklogMb * 2 ** 20]]),
+  });
+  const replayed = await replay(journal.pending(), upstreamOrigin, upstreamUrls, proxy);
+
+  const client = sqsClient(proxy.origin);
+  return {
+    client,
+    endpoint: proxy.origin,
+    queueUrl: proxy.queueUrl(LOCAL_QUEUE_NAME),
+    deadLetterQueueUrl: proxy.queueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
+    replayed,
+    async stop() {
+      client.destroy();
+      await proxy.stop();
+      await journal.close();
+      await server.stop();
+    },
+  };
+}
+
+function sqsClient(endpoint: string): SQSClient {
+  return new SQSClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  return {
-    client,
-    endpoint,
-    queueUrl: queue.queueUrl,
-    deadLetterQueueUrl: dlq.queueUrl,
-    async stop() {
-      client.destroy();
-      await server.stop();
-    },
-  };
+}
+
+/** SendMessageBatch's limits: 10 entries, 256 KiB in all (a journaled body is at most one message's size). */
+const REPLAY_BATCH_BYTES = 200 * 1024;
+
+/** Sends the journal's unacked messages straight to the emulator, in journal order, and maps their new ids. */
+async function replay(
+  entries: readonly JournalEntry[],
+  upstreamOrigin: string,
+  upstreamUrls: ReadonlyMap<string, string>,
+  proxy: DurableSqs,
+): Promise<number> {
+  if (entries.length === 0) return 0;
+  const client = sqsClient(upstreamOrigin);
+  try {
+    let batch: JournalEntry[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const queueUrl = upstreamUrls.get(batch[0]!.queue);
+      if (!queueUrl) throw new Error(`queue journal names an unknown queue ${batch[0]!.queue}`);
+      const answer = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((entry, i) => ({ Id: String(i), ...entry.message }) as SendMessageBatchRequestEntry),
+        }),
+      );
+      if (answer.Failed?.length)
+        throw new Error(`replaying the queue journal failed: ${answer.Failed.map((f) => f.Message).join('; ')}`);
+      for (const ok of answer.Successful ?? []) proxy.remember(ok.MessageId!, batch[Number(ok.Id)]!.seq);
+      batch = [];
+      bytes = 0;
+    };
+    for (const entry of entries) {
+      const size = Buffer.byteLength(entry.message.MessageBody);
+      if (batch.length === 10 || bytes + size > REPLAY_BATCH_BYTES || batch[0]?.queue !== entry.queue) await flush();
+      batch.push(entry);
+      bytes += size;
+    }
+    await flush();
+    return entries.length;
+  } finally {
+    client.destroy();
+  }
 }

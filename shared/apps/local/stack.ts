@@ -6,7 +6,6 @@ import { MqttAlertPublisher } from '../../adapters/mqtt/mqtt-alert-publisher.ts'
 import { loginUrl, setLoginPasswords } from '../../adapters/postgres/login-users.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
-import { SqsDeadLetterQueue, SqsEventQueue } from '../../adapters/sqs/sqs-queue.ts';
 import { QUERY_ROUTES } from '../../core/access/policy.ts';
 import { LOGIN_USERS, type LoginUser } from '../../core/contracts/database-users.ts';
 import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
@@ -24,7 +23,6 @@ import { localLoginPasswords } from './login-passwords.ts';
 import { startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { acquireStartLock, assertPortsFree } from './preflight.ts';
-import { restoreSpool, spoolQueue } from './spool.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 import { parseLocalTokens } from './tokens.ts';
@@ -74,7 +72,7 @@ export async function startLocalStack(
     await assertPortsFree(config);
 
     const { databaseUrl, writerPool, readerPool } = await startDatabase(config, dataDir, log, cleanups);
-    const { queues, spoolFile, deadLetterFile } = await startQueues(dataDir, log, cleanups);
+    const queues = await startQueues(config, dataDir, log, cleanups);
     const catalog = catalogFromEnv();
     const { mqttUrl, broker, alertClient } = await startMqtt(config, log, cleanups);
 
@@ -95,13 +93,14 @@ export async function startLocalStack(
       onError: (error) => log(`writer invocation failed: ${String(error)}`),
     });
     eventSource.start();
-    // On stop: let the writer finish what is queued; save anything left so the next start resends it.
+    // On stop: let the writer finish what is queued; what it cannot finish stays in the journal for the next start.
     cleanups.push(async () => {
       const drained = await eventSource.drain(10_000);
       await eventSource.stop();
-      const left = drained ? 0 : await spoolQueue(queues.client, queues.queueUrl, spoolFile);
-      const dead = await spoolQueue(queues.client, queues.deadLetterQueueUrl, deadLetterFile);
-      if (left || dead) log(`saved ${left} queued and ${dead} dead-letter messages to ${dataDir} for the next start`);
+      if (!drained)
+        log(
+          `the writer did not finish the queue; ${await eventSource.depth()} messages wait in ${dataDir}/queue for the next start`,
+        );
     });
 
     const ingestWiring = { sqs: queues.client, queueUrl: queues.queueUrl, catalog };
@@ -188,23 +187,13 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   return { databaseUrl, writerPool, readerPool };
 }
 
-/** The SQS endpoint (FIFO queue and DLQ), with what the last run saved put back on it. */
-async function startQueues(dataDir: string, log: StackLog, cleanups: Cleanups) {
-  const queues = await startLocalQueues();
+/** The SQS endpoint (FIFO queue and DLQ), journaled in DATA_DIR/queue, with what an earlier run left put back on it. */
+async function startQueues(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
+  const queues = await startLocalQueues({ dataDir, maxBacklogMb: config.LOCAL_QUEUE_MAX_MB });
   cleanups.push(() => queues.stop());
-  const queue = new SqsEventQueue(queues.client, queues.queueUrl);
-  const deadLetters = new SqsDeadLetterQueue(queues.client, queues.deadLetterQueueUrl);
-  const spoolFile = join(dataDir, 'queue-spool.ndjson');
-  const deadLetterFile = join(dataDir, 'dead-letters.ndjson');
-  const restored = await restoreSpool(spoolFile, (messages) => queue.send(messages));
-  const restoredDead = await restoreSpool(deadLetterFile, async (messages) => {
-    for (const m of messages) await deadLetters.sendPoison({ ...m, reason: m.reason ?? 'restored from spool' });
-  });
-  log(
-    `SQS endpoint ${queues.endpoint} (FIFO queue + DLQ)${restored || restoredDead ? `; restored ${restored} queued and ${restoredDead} dead-letter messages from the last run` : ''}`,
-  );
-
-  return { queues, spoolFile, deadLetterFile };
+  const replayed = queues.replayed ? `; ${queues.replayed} messages an earlier run accepted were put back on it` : '';
+  log(`SQS endpoint ${queues.endpoint} (FIFO queue + DLQ, journaled in ${join(dataDir, 'queue')})${replayed}`);
+  return queues;
 }
 
 /** The MQTT broker (embedded unless MQTT_URL) and the client alerts go out on. */

@@ -18,7 +18,7 @@ export interface EventQueue {
 export interface DeadLetterMessage extends QueueMessage {
   /** Why it can never be written (sent as the `reason` message attribute). */
   reason: string;
-  /** The SQS message id it came in (sent as the `originalMessageId` attribute); unknown for a restored spool. */
+  /** The SQS message id it came in (sent as the `originalMessageId` attribute); unknown when it was not sent with one. */
   originalMessageId?: string;
 }
 

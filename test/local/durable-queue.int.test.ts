@@ -1,0 +1,126 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
+import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
+import { type LocalQueues, startLocalQueues } from '../../shared/apps/local/sqs.ts';
+import { createCatalog } from '../../shared/core/domain/catalog.ts';
+import type { QueueMessage } from '../../shared/core/ports/events.ts';
+import { operatorPost } from '../support/http-events.ts';
+
+let dataDir: string;
+const running: LocalQueues[] = [];
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'trail-durable-'));
+});
+afterEach(async () => {
+  for (const queues of running.splice(0)) await queues.stop().catch(() => undefined);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function start(maxBacklogMb = 64): Promise<LocalQueues> {
+  const queues = await startLocalQueues({ dataDir, maxBacklogMb });
+  running.push(queues);
+  return queues;
+}
+
+const message = (group: string, n: number, size = 10): QueueMessage => ({
+  groupId: group,
+  deduplicationId: `${group}-${n}`,
+  body: JSON.stringify({ n, pad: 'x'.repeat(size) }),
+});
+
+async function receiveAll(client: SQSClient, queueUrl: string, expected: number) {
+  const received: { group: string; body: string; reason?: string }[] = [];
+  for (let round = 0; round < 40 && received.length < expected; round++) {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['MessageGroupId'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    for (const m of Messages) {
+      received.push({
+        group: m.Attributes!.MessageGroupId!,
+        body: m.Body!,
+        ...(m.MessageAttributes?.reason?.StringValue && { reason: m.MessageAttributes.reason.StringValue }),
+      });
+      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    }
+  }
+  return received;
+}
+
+describe('the local SQS endpoint, journaled', () => {
+  it('gives back after a restart what was sent and not deleted, in each group’s order, dead letters included', async () => {
+    const first = await start();
+    await new SqsEventQueue(first.client, first.queueUrl).send([
+      message('robot:a', 1),
+      message('robot:a', 2),
+      message('robot:b', 1),
+      message('robot:a', 3),
+    ]);
+    await new SqsDeadLetterQueue(first.client, first.deadLetterQueueUrl).sendPoison({
+      ...message('robot:c', 1),
+      reason: 'events.0: refused',
+      originalMessageId: 'm-1',
+    });
+    // One message is written (received and deleted) before the crash; it must not come back.
+    const done = await receiveAll(first.client, first.queueUrl, 1);
+    // The emulator and its memory are gone, as after `kill -9`; the journal on disk is all that is left.
+    await first.stop();
+
+    const second = await start();
+    // 4 events messages and 1 dead letter were sent; what the writer deleted does not come back.
+    expect(second.replayed).toBe(5 - done.length);
+    const queued = await receiveAll(second.client, second.queueUrl, 4 - done.length);
+    const all = [...done, ...queued];
+    expect(all.filter((m) => m.group === 'robot:a').map((m) => JSON.parse(m.body).n)).toEqual([1, 2, 3]);
+    expect(all.filter((m) => m.group === 'robot:b')).toHaveLength(1);
+    expect(all).toHaveLength(4);
+    const dead = await receiveAll(second.client, second.deadLetterQueueUrl, 1);
+    expect(dead).toEqual([{ group: 'robot:c', body: message('robot:c', 1).body, reason: 'events.0: refused' }]);
+    await second.stop();
+
+    // Everything was deleted: a third start has nothing to give back.
+    const third = await start();
+    expect(third.replayed).toBe(0);
+  });
+
+  it('refuses sends past the backlog bound as SQS refuses a throttled request, and takes them again once drained', async () => {
+    const queues = await start(1);
+    const queue = new SqsEventQueue(queues.client, queues.queueUrl);
+    const big = (n: number) => message(`robot:${n}`, n, 200 * 1024);
+    let sent = 0;
+    let refusal: unknown;
+    for (; sent < 10; sent++) {
+      refusal = await queue.send([big(sent)]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (refusal) break;
+    }
+    // 1 MiB holds five 200 KiB bodies; the sixth is refused.
+    expect(sent).toBe(5);
+    expect(String(refusal)).toMatch(/LOCAL_QUEUE_MAX_MB|throttl/i);
+
+    // The HTTP ingest handler answers that with 503 and Retry-After, and accepts nothing.
+    const ingest = createIngestHttpHandler({ queue, catalog: createCatalog() });
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      type: 'robot.online',
+      entity: { type: 'robot', id: `r-${i}` },
+      payload: { pad: 'x'.repeat(15_000) },
+    }));
+    const answer = await ingest(operatorPost(JSON.stringify(events)));
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers?.['retry-after']).toBe('1');
+
+    expect(await receiveAll(queues.client, queues.queueUrl, 5)).toHaveLength(5);
+    await queue.send([big(99)]);
+  });
+});
