@@ -7,7 +7,12 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { EVENT_COLUMNS, INSERT_EVENTS_SQL, insertParameters } from '../../shared/adapters/postgres/event-rows.ts';
+import {
+  EVENT_COLUMNS,
+  INSERT_EVENTS_SQL,
+  insertParameters,
+  WRITE_EVENTS_SQL,
+} from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
@@ -33,7 +38,7 @@ const productInsert: Insert = (pool) => {
 
 /** The same statement, prepared once per connection: no parse and plan per batch. */
 const preparedInsert: Insert = (pool) => (batch) =>
-  pool.query({ name: 'insert_events', text: INSERT_EVENTS_SQL, values: insertParameters(batch) });
+  pool.query({ name: 'write_events', text: WRITE_EVENTS_SQL, values: insertParameters(batch) });
 
 /** The staging table's columns, typed as the writer's unnest casts them (audit_writer may not read events for LIKE). */
 const STAGE_COLUMNS = EVENT_COLUMNS.split(', ')

@@ -18,7 +18,10 @@ export interface IngestHttpDeps {
 
 const MAY_POST = ['admin', 'operator'] as const;
 
-/** POST /events: one event, a JSON array or NDJSON; 202 with the ids once all are queued, else 4xx naming every problem. */
+/**
+ * POST /events: one event, a JSON array or NDJSON; 202 with the ids once all are queued, else 4xx naming every
+ * problem (409 when the only problem is an id used for two different events of the request).
+ */
 export function createIngestHttpHandler({ queue, catalog, clock = systemClock }: IngestHttpDeps) {
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
@@ -49,6 +52,12 @@ export function createIngestHttpHandler({ queue, catalog, clock = systemClock }:
         },
         queue,
       );
+      if (!result.ok && result.idConflict) {
+        return jsonResponse(409, {
+          error: `${result.issues.length} event(s) reuse an id of another event of this request with different content; nothing was accepted`,
+          issues: result.issues,
+        });
+      }
       if (!result.ok) {
         return jsonResponse(400, {
           error: `${new Set(result.issues.map((i) => i.index)).size} of ${body.events.length} events are invalid; nothing was accepted`,

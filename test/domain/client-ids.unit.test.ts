@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import { type IngestContext, validateEvents } from '../../shared/core/domain/event.ts';
+import { deduplicationIdFor } from '../../shared/core/ingest/packing.ts';
 
 const ctx: IngestContext = {
   catalog: createCatalog(),
@@ -21,12 +22,15 @@ describe('client-supplied ids', () => {
       first.events[0]!.id,
       first.events[0]!.occurredAt,
     ]);
+    // The same FIFO deduplication id: SQS drops the retry inside its 5-minute window.
+    expect(deduplicationIdFor(retry.events)).toBe(deduplicationIdFor(first.events));
   });
 
   it('refuses an id without occurredAt, which would make every retry a new event', () => {
     const result = validateEvents([{ id, type: 'robot.online', entity: { type: 'robot', id: 'r-1' } }], ctx);
     expect(result).toEqual({
       ok: false,
+      idConflict: false,
       issues: [
         expect.objectContaining({
           index: 0,

@@ -277,6 +277,7 @@ describe('validateEvents: a request is all-or-nothing', () => {
     );
     expect(result).toEqual({
       ok: false,
+      idConflict: false,
       issues: [
         { index: 1, path: 'type', message: expect.any(String) },
         { index: 3, path: 'payload.value', message: expect.any(String) },
@@ -287,13 +288,53 @@ describe('validateEvents: a request is all-or-nothing', () => {
     expect('events' in result).toBe(false);
   });
 
-  it('refuses duplicate ids within one request, naming the later one', () => {
+  it('refuses the same event twice in one request (same id, same content) as invalid, naming both', () => {
     const id = '0196b3a0-1234-7abc-8def-0123456789ab';
-    const result = validateEvents([input({ id }), input(), input({ id })], context());
+    const result = validateEvents([input({ id }), input(), input({ id: id.toUpperCase() })], context());
     expect(result).toEqual({
       ok: false,
-      issues: [{ index: 2, path: 'id', message: expect.stringContaining(id) }],
+      idConflict: false,
+      issues: [
+        {
+          index: 2,
+          path: 'id',
+          message: `repeats event 0 of this request (same id ${id.toUpperCase()}, same content): send it once`,
+        },
+      ],
     });
+  });
+
+  it('refuses one id for two different events of a request as a conflict, naming both', () => {
+    const id = '0196b3a0-1234-7abc-8def-0123456789ab';
+    const result = validateEvents(
+      [input({ id }), input(), input({ id, entity: { type: 'sensor', id: 'other' } })],
+      context(),
+    );
+    expect(result).toEqual({
+      ok: false,
+      idConflict: true,
+      issues: [
+        {
+          index: 2,
+          path: 'id',
+          message: `${id} is also the id of event 0 of this request, with different content: an id names one event`,
+        },
+      ],
+    });
+  });
+
+  it('is no conflict (400, not 409) when other events of the request are invalid too', () => {
+    const id = '0196b3a0-1234-7abc-8def-0123456789ab';
+    const result = validateEvents(
+      [input({ id }), input({ type: 'nope.nope' }), input({ id, entity: { type: 'sensor', id: 'other' } })],
+      context(),
+    );
+    expect(result).toMatchObject({ ok: false, idConflict: false });
+    if (!result.ok)
+      expect(result.issues.map((i) => [i.index, i.path])).toEqual([
+        [1, 'type'],
+        [2, 'id'],
+      ]);
   });
 
   it('accepts the same event content twice when ids differ (server-made ids)', () => {

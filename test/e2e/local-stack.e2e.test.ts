@@ -1,8 +1,10 @@
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../shared/apps/local/stack.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import { readDeadLetter } from '../../shared/core/writer/dead-letter.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStack } from '../support/local-stack.ts';
 
@@ -210,6 +212,46 @@ describe('local stack: HTTP ingest', () => {
     await stack.drain();
     expect((await list('entity=user:bob&since=2026-02-01T00:00:00Z')).events).toHaveLength(1);
     expect(stored[0]!.id).toBe(event.id);
+  });
+
+  it('answers 202 for another event under a used id, then parks it in the DLQ with the reason; the first stays', async () => {
+    const first = {
+      id: '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a3c',
+      type: 'user.login',
+      entity: { type: 'user', id: 'carol' },
+      occurredAt: '2026-02-03T08:00:00Z',
+    };
+    expect((await post(JSON.stringify(first))).status).toBe(202);
+    await stack.drain();
+    // Ingest cannot know the id is taken (it does not reach the database): the writer refuses it.
+    const reused = { ...first, entity: { type: 'user', id: 'dave' }, occurredAt: '2026-02-04T08:00:00Z' };
+    expect((await post(JSON.stringify(reused))).status).toBe(202);
+    await stack.drain();
+
+    const sqs = new SQSClient({
+      // fauxqs names queues http://sqs.<region>.127.0.0.1:<port>/…, which WHATWG URL refuses: take the port.
+      endpoint: `http://127.0.0.1:${/:(\d+)\//.exec(stack.deadLetterQueueUrl)![1]}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+    );
+    sqs.destroy();
+    const letters = Messages.map((m) => readDeadLetter(m.Body!));
+    expect(letters).toContainEqual(
+      expect.objectContaining({
+        kind: 'event',
+        sqlState: '23505',
+        groupId: 'user:dave',
+        reason: expect.stringMatching(
+          /^id 0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a3c is already stored with different content \(the stored event occurred at 2026-02-03T08:00:00.000Z\)/,
+        ),
+        event: expect.objectContaining({ id: first.id, entity: { type: 'user', id: 'dave' } }),
+      }),
+    );
+    const { rows } = await db.pool.query('SELECT entity_id FROM events WHERE id = $1', [first.id]);
+    expect(rows).toEqual([{ entity_id: 'carol' }]);
   });
 });
 

@@ -69,7 +69,11 @@ describe('acceptEvents', () => {
       ctx,
       queue,
     );
-    expect(result).toEqual({ ok: false, issues: [{ index: 1, path: 'type', message: expect.any(String) }] });
+    expect(result).toEqual({
+      ok: false,
+      idConflict: false,
+      issues: [{ index: 1, path: 'type', message: expect.any(String) }],
+    });
     expect(queue.calls).toBe(0);
     expect(queue.messages).toEqual([]);
   });

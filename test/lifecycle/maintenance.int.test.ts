@@ -7,6 +7,7 @@ import { openLocalArchiveQuery } from '../../shared/adapters/duckdb/local-query.
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { listArchiveSteps } from '../../shared/adapters/postgres/maintenance/archive-state.ts';
 import { type MaintenanceOptions, runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
+import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { entityHistory } from '../../shared/apps/history.ts';
 import { bindNamedQuery, NAMED_QUERIES, type NamedQueryName } from '../../shared/core/archive/named-queries.ts';
 import { ARCHIVE_COLUMNS, DUCKDB_TYPES } from '../../shared/core/archive/schema.ts';
@@ -133,6 +134,23 @@ describe('maintenance with an injected clock', () => {
       'detach',
       'drop',
     ]);
+  });
+
+  it('an archived month keeps its ids: a resend is a no-op, another event under one of them a conflict', async () => {
+    const [archived] = monthEvents(FIRST, PER_MONTH);
+    const writer = new PgEventStore(db.pool);
+    expect(await writer.write([{ ...archived!, receivedAt: '2025-04-15T09:00:00.000Z' }])).toEqual({
+      inserted: [],
+      conflicts: [],
+    });
+    const reused = { ...archived!, entity: { type: 'robot', id: 'r-other' }, occurredAt: '2025-04-15T07:00:00.000Z' };
+    expect(await writer.write([reused])).toEqual({
+      inserted: [],
+      conflicts: [{ index: 0, storedOccurredAt: archived!.occurredAt }],
+    });
+    // Nothing was stored, so the dropped month did not come back.
+    expect(await partitionNames(db.pool)).not.toContain(partitionName(FIRST));
+    expect((await countPg()) + (await countArchive())).toBe(MONTHS.length * PER_MONTH);
   });
 
   it('lists every recorded step, month by month, as trail archive status shows them', async () => {

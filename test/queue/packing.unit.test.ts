@@ -99,8 +99,24 @@ describe('deduplicationIdFor', () => {
     expect(packEvents([a, b])[0]?.deduplicationId).toBe(packEvents([a, b])[0]?.deduplicationId);
   });
 
-  it('depends only on the ids (a resend with another receive time is still a duplicate)', () => {
-    expect(deduplicationIdFor([{ ...a, receivedAt: '2026-05-10T12:05:00.000Z' }])).toBe(deduplicationIdFor([a]));
+  it('is the same for a resend: another receive time, client id or address, or id case', () => {
+    const resend = {
+      ...a,
+      id: a.id.toUpperCase(),
+      receivedAt: '2026-05-10T12:05:00.000Z',
+      source: { ...a.source, clientId: 'reconnected', ip: '198.51.100.1' },
+    };
+    expect(deduplicationIdFor([resend])).toBe(deduplicationIdFor([a]));
+  });
+
+  it('differs for the same id with other content, so SQS cannot drop it as a duplicate', () => {
+    const reused = [
+      { ...a, entity: { type: 'robot', id: 'r-2' } },
+      { ...a, occurredAt: '2026-05-10T12:00:00.001Z' },
+      { ...a, payload: { reason: 'other' } },
+      { ...a, source: { channel: 'http' as const, principal: 'mallory' } },
+    ];
+    for (const other of reused) expect(deduplicationIdFor([other])).not.toBe(deduplicationIdFor([a]));
   });
 
   it('differs for different events, different order and different grouping', () => {

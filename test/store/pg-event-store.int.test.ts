@@ -67,14 +67,19 @@ describe('PgEventStore.insert', () => {
     expect(await store.insert([event, event])).toEqual([event]);
   });
 
-  it('tells new events by their key (occurred_at, id), whatever the case of the id', async () => {
+  it('tells events by their id alone, whatever its case: the same id at another instant is a conflict', async () => {
     const entity = { type: 'robot', id: 'r-key' };
     const upper = storedEvent({ entity, id: '0196B8A4-0000-7000-8000-00000000ABCD' });
-    expect(await store.insert([upper])).toEqual([upper]);
-    expect(await store.insert([upper])).toEqual([]);
-    // The same id at another instant is another row (the key is the pair), so it is new.
+    expect(await store.write([upper])).toEqual({ inserted: [upper], conflicts: [] });
+    const lower = { ...upper, id: upper.id.toLowerCase() };
+    expect(await store.write([lower])).toEqual({ inserted: [], conflicts: [] });
+    const before = await count();
     const sameIdLater = { ...upper, occurredAt: '2026-05-10T12:00:00.001Z' };
-    expect(await store.insert([upper, sameIdLater])).toEqual([sameIdLater]);
+    expect(await store.write([lower, sameIdLater])).toEqual({
+      inserted: [],
+      conflicts: [{ index: 1, storedOccurredAt: upper.occurredAt }],
+    });
+    expect(await count()).toBe(before);
   });
 
   it('reports a row the schema refuses instead of retrying it', async () => {

@@ -4,7 +4,7 @@ import type { DeadLetterQueue, EventWriter } from '../../shared/core/ports/event
 import { type QueueRecord, writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { storedEvent } from '../support/events.ts';
 
-const store: EventWriter = { insert: async (events) => [...events] };
+const store: EventWriter = { write: async (events) => ({ inserted: [...events], conflicts: [] }) };
 const deadLetters: DeadLetterQueue = { sendPoison: async () => undefined };
 
 function record(messageId: string, groupId: string, event: StoredEvent): QueueRecord {

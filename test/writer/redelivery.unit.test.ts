@@ -13,14 +13,14 @@ import { sqsRecord } from '../support/sqs-records.ts';
 function memoryStore() {
   const ids = new Set<string>();
   const store: EventWriter = {
-    async insert(events) {
+    async write(events) {
       const fresh: StoredEvent[] = [];
       for (const event of events) {
         if (ids.has(event.id)) continue;
         ids.add(event.id);
         fresh.push(event);
       }
-      return fresh;
+      return { inserted: fresh, conflicts: [] };
     },
   };
   return { store, ids };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import { eventDigest } from '../../shared/core/domain/event-digest.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
 import { deduplicationIdFor } from '../../shared/core/ingest/packing.ts';
-import type { DeadLetterMessage, DeadLetterQueue, EventWriter } from '../../shared/core/ports/events.ts';
+import type { DeadLetterMessage, DeadLetterQueue, EventWriter, IdConflict } from '../../shared/core/ports/events.ts';
 import { DEAD_LETTER_FORMAT, readDeadLetter } from '../../shared/core/writer/dead-letter.ts';
 import { type QueueRecord, writeBatch } from '../../shared/core/writer/write-batch.ts';
 import { eventAbout } from '../support/events.ts';
@@ -35,23 +36,30 @@ class PgError extends Error {
 }
 
 /**
- * An in-memory store: records every insert call; `fail(events)` decides whether a call throws (and with what).
+ * An in-memory store: records every write call; `fail(events)` decides whether a call throws (and with what).
  * The whole-batch call of a batch with several records is made to fail whenever any of its events would. Like
- * PostgreSQL, it skips an event already stored and answers with the new ones.
+ * PostgreSQL, it skips an event already stored, answers with the new ones, and reports an event under a stored id
+ * with other content as a conflict.
  */
 function fakeStore(fail: (events: readonly StoredEvent[]) => Error | undefined = () => undefined) {
   const calls: StoredEvent[][] = [];
   const rows: StoredEvent[] = [];
   const store: EventWriter = {
-    async insert(events) {
+    async write(events) {
       calls.push([...events]);
       const error = fail(events);
       if (error) throw error;
-      const fresh = events.filter(
-        (event, i) => !rows.some((row) => row.id === event.id) && events.indexOf(event) === i,
-      );
-      rows.push(...fresh);
-      return fresh;
+      const inserted: StoredEvent[] = [];
+      const conflicts: IdConflict[] = [];
+      events.forEach((event, index) => {
+        const held = rows.find((row) => row.id === event.id);
+        if (!held) {
+          rows.push(event);
+          inserted.push(event);
+        } else if (eventDigest(held) !== eventDigest(event))
+          conflicts.push({ index, storedOccurredAt: held.occurredAt });
+      });
+      return { inserted, conflicts };
     },
   };
   return { store, calls, rows };
@@ -519,5 +527,80 @@ describe('readDeadLetter tells the three kinds of DLQ message apart', () => {
     const raw = JSON.stringify({ events: [bad] });
     expect(readDeadLetter(raw)).toEqual({ kind: 'redriven', body: raw });
     expect(() => readDeadLetter(JSON.stringify({ ...letter, sqlState: undefined }))).toThrow();
+  });
+});
+
+describe('writeBatch: an event under an id that names another event is refused as a dead letter', () => {
+  it('dead-letters it with the reason and stores the rest of its record and batch, in order', async () => {
+    const first = event('robot:a');
+    const { store, rows } = fakeStore();
+    const { deadLetters, parked } = fakeDeadLetters();
+    await writeBatch([record('m0', [first])], { store, deadLetters });
+
+    const reused = eventAbout('sensor:b', { id: first.id, occurredAt: '2026-06-01T00:00:00.000Z' });
+    const b1 = event('sensor:b');
+    const b2 = event('sensor:b');
+    const a2 = event('robot:a');
+    const outcome = await writeBatch([record('m1', [b1, reused, b2]), record('m2', [a2])], { store, deadLetters });
+
+    expect(outcome.failedMessageIds).toEqual([]);
+    expect(rows).toEqual([first, b1, b2, a2]);
+    expect(outcome.stored).toEqual([b1, b2, a2]);
+    expect(outcome.inserted).toEqual([b1, b2, a2]);
+    const reason = `id ${first.id} is already stored with different content (the stored event occurred at ${first.occurredAt}): an id names one event, forever; send a new event under a new id`;
+    expect(outcome.poisoned).toEqual([{ messageId: 'm1', eventId: first.id, eventIndex: 1, reason }]);
+    expect(parked.map((p) => [p.groupId, p.deduplicationId, p.reason])).toEqual([['sensor:b', 'm1:1', reason]]);
+    expect(readDeadLetter(parked[0]!.body)).toEqual({
+      format: DEAD_LETTER_FORMAT,
+      kind: 'event',
+      reason,
+      sqlState: '23505',
+      messageId: 'm1',
+      groupId: 'sensor:b',
+      eventIndex: 1,
+      event: reused,
+    });
+  });
+
+  it('a resend of the stored event is a no-op, not a dead letter', async () => {
+    const first = event('robot:a');
+    const { store } = fakeStore();
+    const { deadLetters, parked } = fakeDeadLetters();
+    await writeBatch([record('m0', [first])], { store, deadLetters });
+    const again = await writeBatch([record('m1', [{ ...first, receivedAt: '2026-05-10T12:09:00.000Z' }])], {
+      store,
+      deadLetters,
+    });
+    expect(again).toMatchObject({ failedMessageIds: [], inserted: [], poisoned: [] });
+    expect(parked).toEqual([]);
+  });
+
+  it('is refused the same way when the batch is retried record by record, or event by event', async () => {
+    const first = event('robot:a');
+    const { store } = fakeStore((events) => (events.length > 1 ? new PgError('deadlock', '40P01') : undefined));
+    const { deadLetters, parked } = fakeDeadLetters();
+    await writeBatch([record('m0', [first])], { store, deadLetters });
+    const reused = eventAbout('sensor:b', { id: first.id, payload: { other: true } });
+    const b1 = event('sensor:b');
+    const outcome = await writeBatch([record('m1', [reused]), record('m2', [b1])], { store, deadLetters });
+    expect(outcome).toMatchObject({ failedMessageIds: [], stored: [b1], inserted: [b1] });
+    expect(parked.map((p) => p.deduplicationId)).toEqual(['m1:0']);
+  });
+
+  it('when the DLQ cannot take it, its record is reported failed; the entity is not blocked', async () => {
+    const first = event('robot:a');
+    const { store } = fakeStore();
+    await writeBatch([record('m0', [first])], { store, deadLetters: fakeDeadLetters().deadLetters });
+    const reused = eventAbout('sensor:b', { id: first.id });
+    const b1 = event('sensor:b');
+    const { deadLetters } = fakeDeadLetters(new Error('throttled'));
+    const outcome = await writeBatch([record('m1', [b1, reused]), record('m2', [event('sensor:b')])], {
+      store,
+      deadLetters,
+    });
+    expect(outcome.failedMessageIds).toEqual(['m1']);
+    expect(outcome.poisoned).toEqual([]);
+    expect(outcome.stored.map((e) => e.entity.id)).toEqual(['b']);
+    expect(outcome.stored).not.toContainEqual(b1);
   });
 });

@@ -179,6 +179,68 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
     }
   });
 
+  it('dead-letters an event under an id that names another event; a resend is a no-op; the rest is stored', async () => {
+    const own = await startLocalQueues();
+    try {
+      const writer = createWriterHandler({
+        store: new PgEventStore(writerPool),
+        deadLetters: new SqsDeadLetterQueue(own.client, own.deadLetterQueueUrl),
+        metrics: recorded.metrics,
+      });
+      const earlier = storedEvent({
+        entity: { type: 'robot', id: 'id-owner' },
+        occurredAt: '2019-05-01T00:00:00.000Z',
+      });
+      expect((await writer({ Records: recordsFor([earlier]) })).batchItemFailures).toEqual([]);
+      const rowsBefore = Number((await db.pool.query('SELECT count(*) FROM events')).rows[0].count);
+
+      const entity = { type: 'sensor', id: 'id-reuser' };
+      const good = storedEvent({ entity, occurredAt: '2019-06-01T00:00:00.000Z' });
+      const reused = storedEvent({ entity, id: earlier.id, occurredAt: '2019-06-01T00:00:01.000Z' });
+      const alsoGood = storedEvent({ entity, occurredAt: '2019-06-01T00:00:02.000Z' });
+      const resend = { ...earlier, receivedAt: '2019-05-01T00:09:00.000Z' };
+      const records = [...recordsFor([good, reused, alsoGood]), ...recordsFor([resend])];
+      recorded.take();
+
+      expect((await writer({ Records: records })).batchItemFailures).toEqual([]);
+      expect(recorded.take()).toEqual({ 'Events{severity=INFO}': 2, 'EventsByType{type=robot.online}': 2 });
+      expect(Number((await db.pool.query('SELECT count(*) FROM events')).rows[0].count)).toBe(rowsBefore + 2);
+      const { rows } = await db.pool.query<{ id: string; entity_id: string }>(
+        "SELECT id, entity_id FROM events WHERE entity_id IN ('id-owner', 'id-reuser') ORDER BY occurred_at",
+      );
+      expect(rows).toEqual([
+        { id: earlier.id, entity_id: 'id-owner' },
+        { id: good.id, entity_id: 'id-reuser' },
+        { id: alsoGood.id, entity_id: 'id-reuser' },
+      ]);
+
+      const { Messages = [] } = await own.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: own.deadLetterQueueUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      expect(Messages).toHaveLength(1);
+      const reason = `id ${earlier.id} is already stored with different content (the stored event occurred at 2019-05-01T00:00:00.000Z): an id names one event, forever; send a new event under a new id`;
+      expect(Messages[0]!.MessageAttributes?.reason?.StringValue).toBe(reason);
+      expect(readDeadLetter(Messages[0]!.Body!)).toEqual({
+        format: 'trail.dead-letter/1',
+        kind: 'event',
+        reason,
+        sqlState: '23505',
+        messageId: records[0]!.messageId,
+        groupId: 'sensor:id-reuser',
+        eventIndex: 1,
+        event: reused,
+      });
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('reports every record as failed when the database refuses writes, so SQS redelivers them', async () => {
     const events = [
       storedEvent({ entity: { type: 'robot', id: 'refused-1' } }),

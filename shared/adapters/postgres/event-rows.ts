@@ -26,17 +26,67 @@ const COLUMNS = [
 
 export const EVENT_COLUMNS = COLUMNS.map(([name]) => name).join(', ');
 
-/**
- * One statement for a whole batch: one array parameter per column; a stored event is skipped, not an error. It
- * returns the key (occurred_at, id) of each row it did insert, so the caller can tell new events from redelivered
- * ones (the writer role may SELECT those two columns only: migration 007).
- */
-export const INSERT_EVENTS_SQL =
-  `INSERT INTO events (${EVENT_COLUMNS}) ` +
-  `SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) ` +
-  'ON CONFLICT DO NOTHING RETURNING id, occurred_at';
+const UNNEST = `unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
 
-/** The parameters of INSERT_EVENTS_SQL: column arrays, in COLUMNS order. */
+/**
+ * The plain insert of a batch, one array parameter per column, a stored row skipped: the writer's statement before
+ * ids were claimed (migration 008), which bench/experiments still compares shapes with. The writer uses
+ * WRITE_EVENTS_SQL.
+ */
+export const INSERT_EVENTS_SQL = `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM ${UNNEST} ON CONFLICT DO NOTHING RETURNING id, occurred_at`;
+
+/** audit_event_digest's arguments (migration 008), as columns of the batch. */
+const DIGEST_ARGUMENTS =
+  'entity_type, entity_id, type, severity, occurred_at, related, actor, source_channel, source_principal, payload, ' +
+  'trace_id, span_id, causation_id';
+
+/**
+ * The writer's statement for a whole batch, atomic as one statement is: each event's content digest; the first
+ * event of each id claims it in event_ids (ON CONFLICT DO NOTHING); the claimed ones are inserted into events. One
+ * row per event, in batch order (`ord` from 1): whether it was inserted, its digest, and the digest and occurred_at
+ * the id is held with — from before the statement, or from this statement's claim; null for an id another writer
+ * claimed after this statement's snapshot was taken (it has committed by then: the caller reads it afterwards).
+ * The writer may SELECT and INSERT event_ids, and SELECT only the key columns of events (migrations 007, 008).
+ */
+export const WRITE_EVENTS_SQL = /* sql */ `
+WITH batch AS (
+  SELECT e.*, audit_event_digest(${DIGEST_ARGUMENTS}) AS digest
+    FROM ${UNNEST} WITH ORDINALITY AS e(${EVENT_COLUMNS}, ord)
+),
+firsts AS (SELECT DISTINCT ON (id) id, occurred_at, digest, ord FROM batch ORDER BY id, ord),
+known AS (SELECT id, held.occurred_at, held.digest FROM event_ids held JOIN firsts USING (id)),
+claimed AS (
+  INSERT INTO event_ids (id, occurred_at, digest) SELECT id, occurred_at, digest FROM firsts
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+),
+inserted AS (
+  INSERT INTO events (${EVENT_COLUMNS})
+  SELECT ${COLUMNS.map(([name]) => `b.${name}`).join(', ')}
+    FROM batch b JOIN firsts f ON f.ord = b.ord JOIN claimed c ON c.id = b.id
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)
+SELECT b.ord::int AS ord, b.digest, i.id IS NOT NULL AS inserted,
+       coalesce(k.digest, CASE WHEN c.id IS NOT NULL THEN f.digest END) AS held_digest,
+       coalesce(k.occurred_at, CASE WHEN c.id IS NOT NULL THEN f.occurred_at END) AS held_occurred_at
+  FROM batch b
+  JOIN firsts f ON f.id = b.id
+  LEFT JOIN known k ON k.id = b.id
+  LEFT JOIN claimed c ON c.id = b.id
+  LEFT JOIN inserted i ON i.id = b.id AND b.ord = f.ord
+ ORDER BY b.ord`;
+
+/** A row of WRITE_EVENTS_SQL. */
+export interface WrittenRow {
+  ord: number;
+  digest: Buffer;
+  inserted: boolean;
+  held_digest: Buffer | null;
+  held_occurred_at: Date | null;
+}
+
+/** The parameters of INSERT_EVENTS_SQL and WRITE_EVENTS_SQL: column arrays, in COLUMNS order. */
 export function insertParameters(events: readonly StoredEvent[]): unknown[][] {
   const rows = events.map((event) => [
     event.id,

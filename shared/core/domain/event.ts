@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type EventCatalog, eventTypeNameSchema } from './catalog.ts';
 import { entityIdSchema, entityRefSchema } from './entity.ts';
+import { eventDigest } from './event-digest.ts';
 import { uuidv7 } from './ids.ts';
 import { severityNumber, severitySchema } from './severity.ts';
 import { storableIssues } from './storable.ts';
@@ -82,7 +83,10 @@ export interface IngestContext {
   newId?: (nowMs: number) => string;
 }
 
-export type ValidationResult = { ok: true; events: StoredEvent[] } | { ok: false; issues: EventIssue[] };
+/** `idConflict`: the only problems are ids used twice in the request for different events. */
+export type ValidationResult =
+  | { ok: true; events: StoredEvent[] }
+  | { ok: false; issues: EventIssue[]; idConflict: boolean };
 
 const SERVER_STAMPED = ['actor', 'source', 'receivedAt'] as const;
 
@@ -133,7 +137,7 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
   }
   const issues: EventIssue[] = [];
   if (input.id !== undefined && input.occurredAt === undefined) {
-    // The store deduplicates on (occurredAt, id): a retry stamped with a new receive time would be a second event.
+    // occurredAt is part of what makes a resend the same event: a retry stamped with a new receive time would conflict.
     issues.push({
       index,
       path: 'occurredAt',
@@ -189,27 +193,45 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
   return issues.length > 0 ? issues : event;
 }
 
-/** Validates a request's events all-or-nothing: every problem of every event is reported, or all events are returned. */
+/**
+ * Validates a request's events all-or-nothing: every problem of every event is reported, or all events are returned.
+ * An id names one event (core/domain/event-digest.ts): the same id twice in one request is refused, as a conflict
+ * (`idConflict`, HTTP 409) when the two events differ, as an invalid request when they are the same event sent twice.
+ */
 export function validateEvents(raws: readonly unknown[], ctx: IngestContext): ValidationResult {
   const events: StoredEvent[] = [];
   const issues: EventIssue[] = [];
-  const seen = new Set<string>();
+  let conflicts = 0;
+  // By the id as PostgreSQL compares uuids: case does not make another id.
+  const seen = new Map<string, { index: number; digest: string }>();
   raws.forEach((raw, index) => {
     const result = validateEvent(raw, index, ctx);
     if (Array.isArray(result)) {
       issues.push(...result);
       return;
     }
-    if (seen.has(result.id))
+    const key = result.id.toLowerCase();
+    const digest = eventDigest(result);
+    const earlier = seen.get(key);
+    if (earlier === undefined) seen.set(key, { index, digest });
+    else if (earlier.digest === digest) {
       issues.push({
         index,
         path: 'id',
-        message: `duplicates the id of an earlier event in this request (${result.id})`,
+        message: `repeats event ${earlier.index} of this request (same id ${result.id}, same content): send it once`,
       });
-    seen.add(result.id);
+    } else {
+      conflicts++;
+      issues.push({
+        index,
+        path: 'id',
+        message: `${result.id} is also the id of event ${earlier.index} of this request, with different content: an id names one event`,
+      });
+    }
     events.push(result);
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, events };
+  if (issues.length === 0) return { ok: true, events };
+  return { ok: false, issues, idConflict: conflicts === issues.length };
 }
 
 export { severityNumber };

@@ -2,7 +2,9 @@ import { type EventIssue, type IngestContext, type StoredEvent, validateEvents }
 import type { EventQueue } from '../ports/events.ts';
 import { packEvents } from './packing.ts';
 
-export type AcceptResult = { ok: true; events: StoredEvent[] } | { ok: false; issues: EventIssue[] };
+export type AcceptResult =
+  | { ok: true; events: StoredEvent[] }
+  | { ok: false; issues: EventIssue[]; idConflict: boolean };
 
 /**
  * Validates a request's events all-or-nothing and puts them on the queue. Resolves `ok` only once every event is

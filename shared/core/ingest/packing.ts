@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
+import { eventDigest } from '../domain/event-digest.ts';
 import type { QueueMessage } from '../ports/events.ts';
 
 /** SQS's message size limit is 256 KiB; leave room for attributes and framing. */
@@ -25,10 +26,15 @@ export interface QueueMessageBody {
   events: StoredEvent[];
 }
 
-/** Same events, same id: a redelivered request is dropped by SQS inside its 5-minute window (and by the PK after). */
+/**
+ * The FIFO deduplication id of a message: its events' ids and content digests, in order. A resend of the same events
+ * is dropped by SQS inside its 5-minute window (and is a no-op in the store after it); the same id with other
+ * content gets another deduplication id, so it reaches the writer, which refuses it as a dead letter: SQS never
+ * drops it silently. The digest leaves out what each receive stamps (receivedAt), so a retry still matches.
+ */
 export function deduplicationIdFor(events: readonly StoredEvent[]): string {
   const hash = createHash('sha256');
-  for (const event of events) hash.update(event.id).update('\n');
+  for (const event of events) hash.update(event.id.toLowerCase()).update(':').update(eventDigest(event)).update('\n');
   return hash.digest('hex');
 }
 

@@ -4,7 +4,7 @@ import type { StoredEvent } from '../domain/event.ts';
 export interface QueueMessage {
   /** SQS MessageGroupId: the entity key (`robot:r-17`), so one entity's events stay ordered. */
   groupId: string;
-  /** SQS MessageDeduplicationId: derived from the event ids, so a resend of the same events is dropped. */
+  /** SQS MessageDeduplicationId: from the event ids and content digests, so a resend of the same events is dropped. */
   deduplicationId: string;
   body: string;
 }
@@ -27,13 +27,27 @@ export interface DeadLetterQueue {
   sendPoison(message: DeadLetterMessage): Promise<void>;
 }
 
-/** The append-only event store the writer fills. */
-export interface EventWriter {
+/** An event refused because its id already names another event (core/domain/event-digest.ts). */
+export interface IdConflict {
+  /** Its position in the events given to `write`. */
+  index: number;
+  /** When the event already stored under the id occurred (UTC ISO); the store keeps this for every id, forever. */
+  storedOccurredAt: string;
+}
+
+export interface WriteResult {
   /**
-   * Inserts the events; one already stored (a redelivery) is skipped. Resolves to the events that were new, in
-   * batch order: what was really written, for metrics that must not count a redelivered event twice.
+   * The events that were new, in batch order: what was really written, for metrics that must not count a
+   * redelivered event twice. A resend of a stored event (same id, same content) is neither new nor a conflict.
    */
-  insert(events: readonly StoredEvent[]): Promise<StoredEvent[]>;
+  inserted: StoredEvent[];
+  /** Events whose id is already used by an event with other content: never stored, the rest of the batch was. */
+  conflicts: IdConflict[];
+}
+
+/** The append-only event store the writer fills. An id names one event, across all months, forever. */
+export interface EventWriter {
+  write(events: readonly StoredEvent[]): Promise<WriteResult>;
 }
 
 /** The clock, passed in so tests and `--now` can rehearse any instant. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type StoredEvent, storedEventSchema } from '../domain/event.ts';
-import type { DeadLetterMessage, DeadLetterQueue, EventWriter } from '../ports/events.ts';
+import type { DeadLetterMessage, DeadLetterQueue, EventWriter, IdConflict, WriteResult } from '../ports/events.ts';
 import { deadEventMessage, deadMessage } from './dead-letter.ts';
 
 /** One SQS FIFO record as the writer needs it. */
@@ -35,8 +35,9 @@ export interface WriteBatchOutcome {
    */
   inserted: StoredEvent[];
   /**
-   * What was parked in the DLQ because it can never be stored: an event the store refused (with its id and index in
-   * the record; the record's other events were stored), or a record that cannot be parsed, whole.
+   * What was parked in the DLQ because it can never be stored: an event the store refused, or one under an id that
+   * already names another event (with its id and index in the record; the record's other events were stored), or a
+   * record that cannot be parsed, whole.
    */
   poisoned: { messageId: string; reason: string; eventId?: string; eventIndex?: number }[];
 }
@@ -67,16 +68,34 @@ export async function writeBatch(records: readonly QueueRecord[], deps: WriteBat
   return outcome;
 }
 
-/** One insert for the batch; if it fails, record by record, failing the rest of a group after a failed record. */
+/** One write for the batch; if it fails, record by record, failing the rest of a group after a failed record. */
 async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<Parsed[]> {
+  let whole: WriteResult | undefined;
   try {
-    outcome.inserted.push(...(await deps.store.insert(parsed.flatMap((p) => p.events))));
-    return parsed;
+    whole = await deps.store.write(parsed.flatMap((p) => p.events));
   } catch (error) {
     deps.log?.('warn', 'batch insert failed; retrying record by record', {
       error: describe(error),
       records: parsed.length,
     });
+  }
+  if (whole) {
+    outcome.inserted.push(...whole.inserted);
+    const stored: Parsed[] = [];
+    let offset = 0;
+    for (const item of parsed) {
+      const end = offset + item.events.length;
+      const own = whole.conflicts.filter((c) => c.index >= offset && c.index < end);
+      const result = await refuseConflicts(
+        item,
+        own.map((c) => ({ ...c, index: c.index - offset })),
+        deps,
+        outcome,
+      );
+      offset = end;
+      keep(item, result, stored, outcome);
+    }
+    return stored;
   }
   const stored: Parsed[] = [];
   const blockedGroups = new Set<string>();
@@ -87,8 +106,9 @@ async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: Wr
     }
     let result: EventByEvent;
     try {
-      outcome.inserted.push(...(await deps.store.insert(item.events)));
-      result = { status: 'stored', events: item.events };
+      const written = await deps.store.write(item.events);
+      outcome.inserted.push(...written.inserted);
+      result = await refuseConflicts(item, written.conflicts, deps, outcome);
     } catch (error) {
       if (isPermanentDataError(error)) {
         deps.log?.('warn', 'the store refused a record; retrying its events one at a time', {
@@ -104,16 +124,19 @@ async function insertInOrder(parsed: Parsed[], deps: WriteBatchDeps, outcome: Wr
         result = { status: 'transient' };
       }
     }
-    if (result.status === 'stored') {
-      if (result.events.length > 0) stored.push({ ...item, events: result.events });
-      continue;
-    }
-    outcome.failedMessageIds.push(item.record.messageId);
+    keep(item, result, stored, outcome);
     // A transient failure keeps the entity's later events from jumping ahead. An event that could not be
     // dead-lettered does not: it will never be stored, so the order of what is stored does not depend on it.
     if (result.status === 'transient') blockedGroups.add(item.record.groupId);
   }
   return stored;
+}
+
+/** A record's outcome: its stored events go on to the post-store step; a record not fully handled is failed. */
+function keep(item: Parsed, result: EventByEvent, stored: Parsed[], outcome: WriteBatchOutcome): void {
+  if (result.status === 'stored') {
+    if (result.events.length > 0) stored.push({ ...item, events: result.events });
+  } else outcome.failedMessageIds.push(item.record.messageId);
 }
 
 type EventByEvent =
@@ -123,6 +146,44 @@ type EventByEvent =
   | { status: 'transient' }
   /** A refused event could not be sent to the DLQ: SQS must redeliver the record. */
   | { status: 'not-dead-lettered' };
+
+/**
+ * PostgreSQL's unique_violation: what an event under an id that already names another event is, though the store
+ * reports it as data (the id's key in `event_ids`, migration 008) instead of failing the batch.
+ */
+export const ID_CONFLICT_SQLSTATE = '23505';
+
+/** Why an event under a used id is refused, for people reading the DLQ. */
+export function idConflictReason(eventId: string, storedOccurredAt: string): string {
+  return (
+    `id ${eventId} is already stored with different content (the stored event occurred at ${storedOccurredAt}): ` +
+    'an id names one event, forever; send a new event under a new id'
+  );
+}
+
+/**
+ * The events of a record written in one go, save those whose id names another event: each of those goes to the DLQ
+ * alone, with the reason. Its redelivery would be refused the same way, so the record's stored events are kept.
+ */
+async function refuseConflicts(
+  item: Parsed,
+  conflicts: readonly IdConflict[],
+  deps: WriteBatchDeps,
+  outcome: WriteBatchOutcome,
+): Promise<EventByEvent> {
+  if (conflicts.length === 0) return { status: 'stored', events: item.events };
+  const refused = new Set<number>();
+  let allDeadLettered = true;
+  for (const conflict of conflicts) {
+    refused.add(conflict.index);
+    const event = item.events[conflict.index]!;
+    const reason = idConflictReason(event.id, conflict.storedOccurredAt);
+    if (!(await deadLetterEvent(item, conflict.index, reason, ID_CONFLICT_SQLSTATE, deps, outcome)))
+      allDeadLettered = false;
+  }
+  if (!allDeadLettered) return { status: 'not-dead-lettered' };
+  return { status: 'stored', events: item.events.filter((_, index) => !refused.has(index)) };
+}
 
 /**
  * A record the store refused: its events one at a time, in order. Each event the store takes is stored; each it
@@ -138,11 +199,20 @@ async function insertEventByEvent(
   const storedEvents: StoredEvent[] = [];
   let allDeadLettered = true;
   for (const [index, event] of item.events.entries()) {
+    let reason: string;
+    let sqlState: string;
     try {
       // A record of one event was just refused as it is: no need to ask again.
       if (item.events.length === 1) throw recordError;
-      outcome.inserted.push(...(await deps.store.insert([event])));
-      storedEvents.push(event);
+      const written = await deps.store.write([event]);
+      outcome.inserted.push(...written.inserted);
+      const conflict = written.conflicts[0];
+      if (conflict === undefined) {
+        storedEvents.push(event);
+        continue;
+      }
+      reason = idConflictReason(event.id, conflict.storedOccurredAt);
+      sqlState = ID_CONFLICT_SQLSTATE;
     } catch (error) {
       if (!isPermanentDataError(error)) {
         deps.log?.('error', 'event could not be stored; SQS will redeliver its record', {
@@ -152,26 +222,36 @@ async function insertEventByEvent(
         });
         return { status: 'transient' };
       }
-      const dead = {
-        reason: `the store refused the event: ${describe(error)}`,
-        sqlState: (error as { code: string }).code,
-        messageId: item.record.messageId,
-        groupId: item.record.groupId,
-        eventIndex: index,
-        event: item.received[index] as StoredEvent,
-      };
-      const sent = await sendDeadLetter(deadEventMessage(dead), deps, {
-        messageId: dead.messageId,
-        eventId: event.id,
-        eventIndex: index,
-        reason: dead.reason,
-      });
-      if (sent)
-        outcome.poisoned.push({ messageId: dead.messageId, eventId: event.id, eventIndex: index, reason: dead.reason });
-      else allDeadLettered = false;
+      reason = `the store refused the event: ${describe(error)}`;
+      sqlState = (error as { code: string }).code;
     }
+    if (!(await deadLetterEvent(item, index, reason, sqlState, deps, outcome))) allDeadLettered = false;
   }
   return allDeadLettered ? { status: 'stored', events: storedEvents } : { status: 'not-dead-lettered' };
+}
+
+/** Sends one event of a record to the DLQ as it was received; false if the DLQ did not take it. */
+async function deadLetterEvent(
+  item: Parsed,
+  index: number,
+  reason: string,
+  sqlState: string,
+  deps: WriteBatchDeps,
+  outcome: WriteBatchOutcome,
+): Promise<boolean> {
+  const { messageId, groupId } = item.record;
+  const eventId = item.events[index]!.id;
+  const message = deadEventMessage({
+    reason,
+    sqlState,
+    messageId,
+    groupId,
+    eventIndex: index,
+    event: item.received[index] as StoredEvent,
+  });
+  const sent = await sendDeadLetter(message, deps, { messageId, eventId, eventIndex: index, reason });
+  if (sent) outcome.poisoned.push({ messageId, eventId, eventIndex: index, reason });
+  return sent;
 }
 
 async function runAfterStored(stored: Parsed[], deps: WriteBatchDeps, outcome: WriteBatchOutcome): Promise<void> {

@@ -5,6 +5,7 @@ import { lifecycleState } from './004_lifecycle_state.ts';
 import { savedViews } from './005_saved_views.ts';
 import { loginUsers } from './006_login_users.ts';
 import { writerReturning } from './007_writer_returning.ts';
+import { eventIds } from './008_event_ids.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   savedViews,
   loginUsers,
   writerReturning,
+  eventIds,
 ];
