@@ -180,7 +180,7 @@ describe('writer handler against PostgreSQL (as audit_writer)', () => {
   });
 
   it('dead-letters an event under an id that names another event; a resend is a no-op; the rest is stored', async () => {
-    const own = await startLocalQueues();
+    const own = await startTestQueues();
     try {
       const writer = createWriterHandler({
         store: new PgEventStore(writerPool),
