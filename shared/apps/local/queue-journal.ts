@@ -1,14 +1,20 @@
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fsyncSync,
   openSync,
   readFileSync,
   renameSync,
+  write,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
 
 /** One SendMessage(Batch) entry as the SQS JSON protocol carries it, kept whole so a replay sends the same message. */
 export interface JournaledMessage {
@@ -114,14 +120,19 @@ export class QueueJournal {
     this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushPending());
   }
 
-  /** One write and (if anybody waits for durability) one fdatasync for everything queued since the last flush. */
-  private flushPending(): void {
+  /**
+   * One write and (if anybody waits for durability) one fdatasync for everything queued since the last flush, off the
+   * event loop (libuv's thread pool): what arrives meanwhile is taken by the next flush.
+   */
+  private async flushPending(): Promise<void> {
     const batch = this.queued;
     this.queued = [];
     try {
       if (batch.length > 0) {
-        writeAll(this.fd, batch.map((p) => p.line).join(''));
-        if (batch.some((p) => p.durable)) fdatasyncSync(this.fd);
+        const buffer = Buffer.from(batch.map((p) => p.line).join(''));
+        for (let offset = 0; offset < buffer.length; )
+          offset += (await writeAsync(this.fd, buffer, offset, buffer.length - offset)).bytesWritten;
+        if (batch.some((p) => p.durable)) await fdatasyncAsync(this.fd);
         this.linesWritten += batch.length;
       }
       for (const p of batch) p.durable?.();
