@@ -14,8 +14,10 @@ export const stackInfoSchema = z.strictObject({
   httpUrl: z.url(),
   mqttUrl: z.string().min(1),
   sqsEndpoint: z.url(),
-  queueUrl: z.url(),
-  deadLetterQueueUrl: z.url(),
+  // fauxqs names its queues http://sqs.<region>.127.0.0.1:<port>/…, which is no WHATWG URL (the client sends to
+  // sqsEndpoint and takes only the queue's path from these).
+  queueUrl: z.string().min(1),
+  deadLetterQueueUrl: z.string().min(1),
 });
 export type StackInfo = z.infer<typeof stackInfoSchema>;
 
