@@ -215,6 +215,18 @@ describe('trail dlq on the IoT on-failure queue', () => {
     expect(out.join('')).toContain('redriven   i-1: 1 event(s) accepted');
   });
 
+  it('a device message the function now rejects is handled, as any rejection: deleted, the reason printed', async () => {
+    pages([received('i-1', JSON.stringify(INGEST_FAILURE_RECORD))]);
+    const rejected = { rejected: '1 event(s) from plc-7 refused', issues: [] };
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(rejected)) as never });
+
+    expect(await main(['dlq', 'redrive', 'i-1', ...IOT])).toBe(0);
+    expect(deleted()).toEqual([{ QueueUrl: IOT_URL, ReceiptHandle: 'handle-i-1' }]);
+    expect(out.join('')).toContain('redriven   i-1: the function rejected it: 1 event(s) from plc-7 refused');
+  });
+
   it('a function error keeps the record', async () => {
     pages([received('i-1', JSON.stringify(INGEST_FAILURE_RECORD))]);
     lambda.on(InvokeCommand).resolves({
