@@ -67,6 +67,27 @@ async function trail(...argv: string[]) {
   return { code, out: out.join(''), err: err.join('') };
 }
 
+/**
+ * A privilege change on events, as its owner. Under the table's lock: the stack's start-up maintenance may be making
+ * partitions, which updates the same catalog row ("tuple concurrently updated" otherwise).
+ */
+async function onEvents(
+  statement: 'REVOKE INSERT ON events FROM audit_writer' | 'GRANT INSERT ON events TO audit_writer',
+) {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+    await client.query(statement);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 async function storedIds(ids: readonly string[]): Promise<string[]> {
   const { rows } = await db.pool.query<{ id: string }>('SELECT id::text FROM events WHERE id = ANY($1::uuid[])', [ids]);
   return rows.map((row) => row.id).sort();
@@ -76,7 +97,7 @@ describe('trail dlq against the local stack: a transient failure, then redrive',
   let ids: string[] = [];
 
   it('while the writer may not insert, the messages reach the DLQ after MAX_RECEIVE_COUNT receives', async () => {
-    await db.pool.query('REVOKE INSERT ON events FROM audit_writer');
+    await onEvents('REVOKE INSERT ON events FROM audit_writer');
     const events = Array.from({ length: ENTITIES }, (_, i) => ({
       type: 'robot.online',
       entity: { type: 'robot', id: `dlq-${i}` },
@@ -120,7 +141,7 @@ describe('trail dlq against the local stack: a transient failure, then redrive',
   });
 
   it('once the writer may insert again, trail dlq redrive --all stores every event and empties the DLQ', async () => {
-    await db.pool.query('GRANT INSERT ON events TO audit_writer');
+    await onEvents('GRANT INSERT ON events TO audit_writer');
     const { code, out } = await trail('redrive', '--all');
     expect(code).toBe(0);
     expect(out).toContain(`redriven: ${ENTITIES}`);
