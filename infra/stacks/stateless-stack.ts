@@ -84,8 +84,12 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'WebUiUrl', { value: webUi.url });
     new CfnOutput(this, 'IotDataEndpoint', { value: stateful.iotData.endpointAddress });
     new CfnOutput(this, 'DevicePolicyName', { value: iotIngest.devicePolicy.ref });
-    // Device messages the ingest function gave up on (Lambda on-failure records), for listing and replay.
+    // What `trail dlq` takes on AWS: the events queue and its DLQ; device messages the ingest function gave up on
+    // (Lambda on-failure records) and the function a redrive invokes again.
+    new CfnOutput(this, 'EventQueueUrl', { value: queue.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: queue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'IotFailedInvocationsQueueUrl', { value: iotIngest.failedInvocations.queueUrl });
+    new CfnOutput(this, 'IotIngestFunctionName', { value: iotIngest.fn.functionName });
     if (identity.userPool && identity.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: identity.userPoolClient.userPoolClientId });

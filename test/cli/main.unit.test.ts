@@ -47,6 +47,8 @@ function commandPaths(command: Command = trailProgram(() => {}), path: string[] 
 /** Valid values for the options a command requires, so that an unknown option is the one thing wrong. */
 const REQUIRED: Record<string, string[]> = {
   history: ['--entity', 'robot:r-17', '--since', '2025-01-01'],
+  'dlq show': ['some-message-id'],
+  'dlq redrive': ['--all'],
   'archive named entity-events': [
     '--entity_type',
     'robot',
@@ -91,6 +93,10 @@ describe('trail <command> --help', () => {
       'archive named operator-activity',
       'archive status',
       'history',
+      'dlq',
+      'dlq list',
+      'dlq show',
+      'dlq redrive',
     ]);
   });
 

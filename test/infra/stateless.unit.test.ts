@@ -607,6 +607,13 @@ describe('IoT', () => {
     template.hasOutput('IotFailedInvocationsQueueUrl', { Value: { Ref: failedInvocationsId() } });
   });
 
+  it('exports what `trail dlq` needs on AWS: both queue URLs, the IoT on-failure queue and the ingest function', () => {
+    template.hasOutput('EventQueueUrl', { Value: { Ref: logicalId(eventQueue()) } });
+    template.hasOutput('DeadLetterQueueUrl', { Value: { Ref: logicalId(deadLetterQueue()) } });
+    template.hasOutput('IotFailedInvocationsQueueUrl', { Value: { Ref: failedInvocationsId() } });
+    template.hasOutput('IotIngestFunctionName', { Value: { Ref: logicalId(functions.get('ingest-iot')!) } });
+  });
+
   it('lets a thing publish only on its own topic', () => {
     const policy = only(template.findResources('AWS::IoT::Policy')) as Resource;
     const statements = policy.Properties.PolicyDocument.Statement;

@@ -8,13 +8,13 @@ import { type LocalStack, type StackLog, startLocalStack } from '../../shared/ap
 /**
  * The local stack on free ports over a test database (the owner's URL; the stack logs its writer and reader in
  * with this run's passwords), its data in a temporary folder (readable by the `postgres` OS
- * user, as embedded PostgreSQL needs when run as root). `stop()` also removes the folder.
+ * user, as embedded PostgreSQL needs when run as root), returned as `dataDir`. `stop()` also removes the folder.
  */
 export async function startTestStack(
   databaseUrl: string,
   localTokens: string,
   log: StackLog = () => {},
-): Promise<LocalStack> {
+): Promise<LocalStack & { dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trail-test-'));
   await chmod(dataDir, 0o755);
   const stack = await startLocalStack(
@@ -32,6 +32,7 @@ export async function startTestStack(
   );
   return {
     ...stack,
+    dataDir,
     async stop() {
       await stack.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -30,7 +30,18 @@ export function generatePassword(): string {
 export async function setLoginPasswords(owner: Pick<pg.Pool, 'query'>, passwords: LoginPasswords): Promise<void> {
   for (const [user, password] of Object.entries(passwords)) {
     // ALTER ROLE takes no bind parameters; the verifier is base64 and '$:' only, and escapeLiteral quotes it anyway.
-    await owner.query(`ALTER ROLE ${pg.escapeIdentifier(user)} PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`);
+    const statement = `ALTER ROLE ${pg.escapeIdentifier(user)} PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await owner.query(statement);
+        break;
+      } catch (error) {
+        // Roles are server-wide: two stacks (or test files) starting at once can update the same role's row together,
+        // and the loser gets "tuple concurrently updated" (XX000). Setting it again is all it takes.
+        if (attempt >= 5 || !/tuple concurrently updated/.test(String(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   }
 }
 

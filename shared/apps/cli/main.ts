@@ -1,9 +1,11 @@
 import { Command, CommanderError, type ErrorOptions, type HelpContext, Option } from 'commander';
 import type { z } from 'zod';
 import { NAMED_QUERIES, type NamedQuery, type NamedQueryName } from '../../core/archive/named-queries.ts';
+import { DLQ_QUEUES } from '../../core/dlq/summary.ts';
 import { reportQuerySchema } from '../../core/query/params.ts';
 import { DEFAULT_DEV_TOKEN } from '../local/tokens.ts';
 import type { OutputOptions } from './archive.ts';
+import type { DlqOptions } from './dlq.ts';
 import type { HistoryOptions } from './history.ts';
 import type { MaintainOptions } from './maintain.ts';
 import { parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
@@ -11,7 +13,7 @@ import { parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
 /**
  * The `trail` command. Every command declares its options here, so `trail <command> --help` shows them and runs
  * nothing; the work is in the command's module (start.ts, migrate.ts, report.ts, maintain.ts, archive.ts,
- * history.ts), loaded only when the command runs.
+ * history.ts, dlq.ts), loaded only when the command runs.
  *
  * Exit codes: 0 done (or help shown), 1 the command failed (`trail <command>: <why>`), 2 the command line is wrong
  * (unknown command or option, missing or invalid value: the reason, then the command's usage).
@@ -183,6 +185,62 @@ Fetches GET /reports from the API, so the report is access-checked and audited l
       const { runHistory } = await import('./history.ts');
       exit(await runHistory(options));
     });
+
+  const dlq = program
+    .command('dlq')
+    .description('list, show and redrive dead letters (the events DLQ, or on AWS the IoT on-failure queue)')
+    .addHelpText(
+      'after',
+      `
+Locally it finds the running \`npm start\` through DATA_DIR/stack.json; on AWS give the queue URLs (stack outputs).
+Listing consumes nothing; a redrive deletes a message only once it was resent. README.md, "Dead letters".`,
+    );
+  const location = (command: Command) =>
+    command
+      .addOption(
+        new Option('--queue <queue>', 'which: the events DLQ, or the IoT ingest on-failure queue (AWS only)')
+          .choices(DLQ_QUEUES)
+          .default('events'),
+      )
+      .option(
+        '--queue-url <url>',
+        'AWS: the events queue a redrive resends to (env QUEUE_URL; stack output EventQueueUrl)',
+      )
+      .option('--dead-letter-queue-url <url>', 'AWS: the events DLQ (env DLQ_URL; stack output DeadLetterQueueUrl)')
+      .option(
+        '--iot-failures-url <url>',
+        'AWS: the IoT on-failure queue (env IOT_FAILURES_URL; stack output IotFailedInvocationsQueueUrl)',
+      )
+      .option(
+        '--iot-ingest-function <name>',
+        'AWS: the IoT ingest function (env IOT_INGEST_FUNCTION; stack output IotIngestFunctionName)',
+      )
+      .option('--data-dir <dir>', 'local: the DATA_DIR of the running stack (env DATA_DIR; default .data)')
+      .option('--json', 'one JSON object per line');
+  location(dlq.command('list').description('every message in the queue, none consumed')).action(
+    async (options: DlqOptions) => {
+      const { runDlqList } = await import('./dlq.ts');
+      exit(await runDlqList(options));
+    },
+  );
+  location(
+    dlq.command('show').description('one message whole, as JSON').argument('<id>', 'its message id (trail dlq list)'),
+  ).action(async (id: string, options: DlqOptions) => {
+    const { runDlqShow } = await import('./dlq.ts');
+    exit(await runDlqShow(id, options));
+  });
+  location(
+    dlq
+      .command('redrive')
+      .description('resend messages where they failed, then delete them from the queue (exit 1 if any stays)')
+      .argument('[ids...]', 'the message ids to redrive (trail dlq list)')
+      .option('--all', 'every message the queue hands out'),
+  ).action(async (ids: string[], options: DlqOptions & { all?: boolean }, command: Command) => {
+    if ((options.all === true) === ids.length > 0) command.error('give either --all or message ids');
+    const { all: _all, ...rest } = options;
+    const { runDlqRedrive } = await import('./dlq.ts');
+    exit(await runDlqRedrive(options.all ? 'all' : ids, rest));
+  });
 
   return program;
 }

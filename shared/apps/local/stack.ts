@@ -25,6 +25,7 @@ import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIo
 import { acquireStartLock, assertPortsFree } from './preflight.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
+import { writeStackInfo } from './stack-info.ts';
 import { parseLocalTokens } from './tokens.ts';
 
 export interface LocalStack {
@@ -129,6 +130,11 @@ export async function startLocalStack(
     log(`HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/`);
     if (!config.LOCAL_TOKENS)
       log('auth: Authorization: Bearer dev-admin-token (user dev, admin); set LOCAL_TOKENS to change it');
+
+    // Last, so it is removed first on stop: `trail dlq` finds the running stack by it (stack-info.ts).
+    const { endpoint: sqsEndpoint, queueUrl, deadLetterQueueUrl } = queues;
+    const info = { pid: process.pid, httpUrl: api.url, mqttUrl, sqsEndpoint, queueUrl, deadLetterQueueUrl };
+    cleanups.push(await writeStackInfo(dataDir, info));
 
     return {
       httpUrl: api.url,

@@ -42,7 +42,8 @@ export interface WriteBatchOutcome {
   poisoned: { messageId: string; reason: string; eventId?: string; eventIndex?: number }[];
 }
 
-const messageBodySchema = z.strictObject({ events: z.array(storedEventSchema).min(1) });
+/** The body of an events-queue message, as the writer takes it (also what `trail dlq redrive` checks before resending). */
+export const messageBodySchema = z.strictObject({ events: z.array(storedEventSchema).min(1) });
 
 /** A record's events, parsed, and as received (what a dead letter carries). */
 type Parsed = { record: QueueRecord; events: StoredEvent[]; received: readonly unknown[] };
