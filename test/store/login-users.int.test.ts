@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { setLoginPasswords } from '../../shared/adapters/postgres/login-users.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { TEST_OWNER } from '../support/managed-owner.ts';
@@ -36,6 +37,18 @@ describe('database users', () => {
       owner: TEST_OWNER,
     });
     expect(new URL(inject('ownerServerUrl')).username).toBe(TEST_OWNER);
+  });
+
+  it('setting the passwords from many sessions at once succeeds (roles are server-wide: stacks start together)', async () => {
+    const passwords = inject('loginPasswords');
+    const owners = Array.from({ length: 8 }, () => createPool({ connectionString: db.url, max: 1 }));
+    try {
+      for (let round = 0; round < 5; round++)
+        await Promise.all(owners.map((owner) => setLoginPasswords(owner, passwords)));
+    } finally {
+      await Promise.all(owners.map((owner) => owner.end()));
+    }
+    expect((await writer.query('SELECT current_user AS user')).rows[0].user).toBe('audit_writer');
   });
 
   it('the owner is no member of the login users: it cannot act as them, nor they as it', async () => {

@@ -38,8 +38,8 @@ export async function setLoginPasswords(owner: Pick<pg.Pool, 'query'>, passwords
       } catch (error) {
         // Roles are server-wide: two stacks (or test files) starting at once can update the same role's row together,
         // and the loser gets "tuple concurrently updated" (XX000). Setting it again is all it takes.
-        if (attempt >= 5 || !/tuple concurrently updated/.test(String(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        if (attempt >= 20 || !/tuple concurrently updated/.test(String(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20 * attempt));
       }
     }
   }
