@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { JournaledMessage, QueueJournal } from './queue-journal.ts';
 
 /**
@@ -54,28 +61,52 @@ export async function startDurableSqs({
     if (seqs) journal.ack(seqs);
   };
 
-  const forward = async (target: string, headers: IncomingMessage['headers'], body: Body) => {
-    const response = await fetch(upstreamOrigin, {
-      method: 'POST',
-      headers: {
-        'content-type': String(headers['content-type'] ?? 'application/x-amz-json-1.0'),
-        'x-amz-target': target,
-        ...(headers.authorization && { authorization: String(headers.authorization) }),
-      },
-      body: JSON.stringify({
-        ...body,
-        ...(typeof body.QueueUrl === 'string' && { QueueUrl: upstream(body.QueueUrl) }),
-      }),
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const upstreamUrl = new URL(upstreamOrigin);
+  /** Sends the request on, with the emulator's URL for the queue (the rest of the body as it came, byte for byte). */
+  const forward = (target: string, headers: IncomingMessage['headers'], raw: string, body: Body) => {
+    const text =
+      typeof body.QueueUrl === 'string'
+        ? // The SDK writes the key and value as JSON; inside a message body quotes are escaped, so this is the field.
+          raw.replace(
+            `"QueueUrl":${JSON.stringify(body.QueueUrl)}`,
+            `"QueueUrl":${JSON.stringify(upstream(body.QueueUrl))}`,
+          )
+        : raw;
+    return new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          agent,
+          host: upstreamUrl.hostname,
+          port: upstreamUrl.port,
+          method: 'POST',
+          path: '/',
+          headers: {
+            'content-type': String(headers['content-type'] ?? 'application/x-amz-json-1.0'),
+            'content-length': Buffer.byteLength(text),
+            'x-amz-target': target,
+            ...(headers.authorization && { authorization: String(headers.authorization) }),
+          },
+        },
+        (response) => {
+          readAll(response).then(
+            (answer) =>
+              resolve({ status: response.statusCode ?? 500, type: response.headers['content-type'], text: answer }),
+            reject,
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(text);
     });
-    const text = await response.text();
-    return { status: response.status, type: response.headers.get('content-type'), text };
   };
   const upstream = (queueUrl: string) => upstreamQueueUrls.get(queueName(queueUrl)) ?? queueUrl;
 
   async function handle(req: IncomingMessage, res: ServerResponse, origin: string) {
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = target.replace(/^AmazonSQS\./, '');
-    const body = JSON.parse((await readAll(req)) || '{}') as Body;
+    const raw = (await readAll(req)) || '{}';
+    const body = JSON.parse(raw) as Body;
     const queue = typeof body.QueueUrl === 'string' ? queueName(body.QueueUrl) : '';
 
     if (action === 'SendMessage' || action === 'SendMessageBatch') {
@@ -87,7 +118,7 @@ export async function startDurableSqs({
       const seqs = await journal.append(queue, entries.map(withoutId));
       let result: Awaited<ReturnType<typeof forward>>;
       try {
-        result = await forward(target, req.headers, body);
+        result = await forward(target, req.headers, raw, body);
       } catch (error) {
         journal.ack(seqs);
         throw error;
@@ -104,7 +135,7 @@ export async function startDurableSqs({
       return reply(res, result.status, result.text, result.type);
     }
 
-    const result = await forward(target, req.headers, body);
+    const result = await forward(target, req.headers, raw, body);
     if (result.status === 200) {
       const answer = result.text ? (JSON.parse(result.text) as Body) : {};
       if (action === 'ReceiveMessage') {
@@ -149,6 +180,7 @@ export async function startDurableSqs({
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      agent.destroy();
       await journal.flush();
     },
   } satisfies DurableSqs;

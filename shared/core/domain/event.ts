@@ -203,7 +203,7 @@ export function validateEvents(raws: readonly unknown[], ctx: IngestContext): Va
   const issues: EventIssue[] = [];
   let conflicts = 0;
   // By the id as PostgreSQL compares uuids: case does not make another id.
-  const seen = new Map<string, { index: number; digest: string }>();
+  const seen = new Map<string, { index: number; event: StoredEvent }>();
   raws.forEach((raw, index) => {
     const result = validateEvent(raw, index, ctx);
     if (Array.isArray(result)) {
@@ -211,10 +211,10 @@ export function validateEvents(raws: readonly unknown[], ctx: IngestContext): Va
       return;
     }
     const key = result.id.toLowerCase();
-    const digest = eventDigest(result);
     const earlier = seen.get(key);
-    if (earlier === undefined) seen.set(key, { index, digest });
-    else if (earlier.digest === digest) {
+    // Digests only for a repeated id: most requests have none, and a digest costs a canonical JSON and a SHA-256.
+    if (earlier === undefined) seen.set(key, { index, event: result });
+    else if (eventDigest(earlier.event) === eventDigest(result)) {
       issues.push({
         index,
         path: 'id',

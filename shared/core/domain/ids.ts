@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 import { v7 } from 'uuid';
 
 /** The millisecond of the last id made and its counter. */
@@ -25,5 +25,21 @@ export function uuidv7(nowMs: number = Date.now()): string {
     last.msecs = nowMs;
     last.seq = randomInt(SEQ_SEED_LIMIT);
   }
-  return v7({ msecs: nowMs, seq: last.seq });
+  return v7({ msecs: nowMs, seq: last.seq, random: randomBytes16() });
+}
+
+/**
+ * 16 random bytes from a pool filled 4 KiB at a time: `uuid` would call `crypto.getRandomValues` per id, which cost
+ * ~9 µs an id on the ingest path (profiled in bench, part e2e); the bytes are the same CSPRNG's.
+ */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+function randomBytes16(): Uint8Array {
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.slice(poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  return bytes;
 }
