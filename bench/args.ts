@@ -22,6 +22,8 @@ export interface BenchOptions {
   /** Upper bound on each timed loop, so a slow machine still finishes. */
   maxSecondsPerLoop: number;
   parts: PartName[];
+  /** Profile the e2e part's load (CPU, this process) and report the share of each stage of the local path. */
+  profile: boolean;
 }
 
 const SCALES = {
@@ -56,6 +58,7 @@ export const USAGE = `npm run bench -- [options]
   --maintenance-rows N  rows in each expired month archived during ingest (default 100000; quick 20000)
   --samples N           timed runs per query (default 200; quick 50)
   --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
+  --profile             CPU-profile the e2e part: where the local path spends its time, by stage (slows it down)
   --help                this text
 
 DATABASE_URL: a PostgreSQL server to create the bench databases on (else an embedded PostgreSQL 17 is started).
@@ -77,6 +80,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'maintenance-rows': { type: 'string' },
       samples: { type: 'string' },
       parts: { type: 'string' },
+      profile: { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
@@ -96,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     samples: positiveInteger('--samples', values.samples, scale.samples),
     maxSecondsPerLoop: scale.maxSecondsPerLoop,
     parts: parseParts(values.parts),
+    profile: values.profile,
   };
 }
 

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -7,6 +7,7 @@ import { loadLocalConfig } from '../../shared/apps/local/config.ts';
 import { startLocalStack } from '../../shared/apps/local/stack.ts';
 import type { EntityRef } from '../../shared/core/domain/entity.ts';
 import { createFleet, createRandom, eventBody, type Random } from '../events.ts';
+import { profiled, type StageShare, stageShares } from '../profile.ts';
 import { rate, ratio } from '../stats.ts';
 import type { BenchPart } from '../types.ts';
 
@@ -55,18 +56,24 @@ export const e2ePart: BenchPart = async (ctx) => {
   );
   try {
     log(`e2e: ${expected.http} events over HTTP, ${expected.iot} over MQTT`);
-    const started = performance.now();
-    const sent = { http: 0, iot: 0 };
-    const sending = Promise.all([
-      postAll(stack.httpUrl, httpBodies).then(() => {
-        sent.http = performance.now() - started;
-      }),
-      publishAll(stack.mqttUrl, robots, mqttMessages, random).then(() => {
-        sent.iot = performance.now() - started;
-      }),
-    ]);
-    const committed = await waitForCommits(db.pool, expected, started, options.maxSecondsPerLoop * 4000);
-    await sending;
+    const load = async () => {
+      const started = performance.now();
+      const sent = { http: 0, iot: 0 };
+      const sending = Promise.all([
+        postAll(stack.httpUrl, httpBodies).then(() => {
+          sent.http = performance.now() - started;
+        }),
+        publishAll(stack.mqttUrl, robots, mqttMessages, random).then(() => {
+          sent.iot = performance.now() - started;
+        }),
+      ]);
+      const committed = await waitForCommits(db.pool, expected, started, options.maxSecondsPerLoop * 4000);
+      await sending;
+      return { committed, sent };
+    };
+    const { committed, sent, profile } = options.profile
+      ? await profiledLoad(load)
+      : { ...(await load()), profile: undefined };
     const copy = ctx.results.writer?.figures['copy_rows_per_s'] ?? null;
     const total = expected.http + expected.iot;
     const e2e = committed.all === null ? null : rate(total, committed.all);
@@ -90,8 +97,10 @@ export const e2ePart: BenchPart = async (ctx) => {
           `${POLL_MS} ms); the ratio is to COPY of the writer part`,
         'the whole local stack (API, broker, IoT rule, SQS endpoint, event source with 2 pollers, writer) and the ' +
           'clients share one Node.js process and the 2 cores with PostgreSQL',
+        ...(profile ? profileNotes(profile) : []),
       ],
       details: {
+        ...(profile && { profile }),
         expected,
         committedMs: committed,
         acceptedMs: { http: Math.round(sent.http), iot: Math.round(sent.iot) },
@@ -104,6 +113,21 @@ export const e2ePart: BenchPart = async (ctx) => {
     await rm(dataDir, { recursive: true, force: true });
   }
 };
+
+/** The load under the CPU profiler: its shares by stage; the profile itself goes to a file for a closer look. */
+async function profiledLoad<T>(load: () => Promise<T>) {
+  const { result, profile } = await profiled(load);
+  const file = join(tmpdir(), `trail-bench-e2e-${Date.now()}.cpuprofile`);
+  await writeFile(file, JSON.stringify(profile));
+  return { ...result, profile: { file, ...stageShares(profile) } };
+}
+
+function profileNotes(profile: { file: string; busyMs: number; idleMs: number; stages: StageShare[] }): string[] {
+  return [
+    `profiled (figures above are slowed by it): Node busy ${profile.busyMs} ms, idle ${profile.idleMs} ms; ` +
+      `by stage: ${profile.stages.map((s) => `${s.stage} ${s.percent}%`).join(', ')}; profile in ${profile.file}`,
+  ];
+}
 
 /** Pre-serialized request bodies, so the clients spend no time building JSON while the clock runs. */
 function requestBodies(random: Random, fleet: readonly EntityRef[], count: number): string[] {
