@@ -222,13 +222,14 @@ describe('trail start fails fast and clearly', () => {
     expect(existsSync(dir)).toBe(false);
   }, 30_000);
 
-  it.each(['PORT', 'MQTT_PORT'])(
+  it.each(['PORT', 'MQTT_PORT', 'PG_PORT'])(
     '%s taken: exit 1 within seconds, naming the port and the variable',
     async (name) => {
       const { port, server } = await occupyPort();
       try {
         const result = await failedStart({
-          DATABASE_URL: UNREACHABLE_DATABASE,
+          // PG_PORT is the embedded PostgreSQL's: only without DATABASE_URL.
+          DATABASE_URL: name === 'PG_PORT' ? '' : UNREACHABLE_DATABASE,
           DATA_DIR: join(dataDir, `taken-${name}`),
           [name]: String(port),
         });

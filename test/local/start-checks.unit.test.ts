@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadStartConfig } from '../../shared/apps/local/config.ts';
 import { assertReachableByPostgres } from '../../shared/apps/local/embedded-postgres.ts';
+import { startLocalApi } from '../../shared/apps/local/http-server.ts';
+import { startEmbeddedBroker } from '../../shared/apps/local/mqtt.ts';
 import { acquireStartLock } from '../../shared/apps/local/preflight.ts';
 
 describe('loadStartConfig', () => {
@@ -79,5 +82,33 @@ describe('start-up guards', () => {
     await expect(acquireStartLock(dir)).rejects.toThrow(
       `another trail start is running in ${dir} (pid ${process.ppid})`,
     );
+  });
+});
+
+describe('a port taken after the pre-check', () => {
+  async function occupied<T>(use: (port: number) => Promise<T>): Promise<T> {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      return await use((holder.address() as { port: number }).port);
+    } finally {
+      holder.close();
+    }
+  }
+
+  it('the HTTP API fails at its listener, naming PORT', async () => {
+    await occupied(async (port) => {
+      await expect(startLocalApi({ port, tokens: new Map(), routes: {} })).rejects.toThrow(
+        `PORT ${port} is already in use: set PORT to a free port`,
+      );
+    });
+  });
+
+  it('the embedded broker fails at its listener, naming MQTT_PORT and the way to use the other broker', async () => {
+    await occupied(async (port) => {
+      await expect(startEmbeddedBroker(port)).rejects.toThrow(
+        new RegExp(`MQTT_PORT ${port} is already in use.*MQTT_URL=mqtt://127\\.0\\.0\\.1:${port}`),
+      );
+    });
   });
 });

@@ -58,6 +58,8 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
     },
   });
   const server: Server = createServer(broker.handle);
+  // A listener that cannot start leaves no broker behind (its timers would keep the process alive).
+  const closeBroker = () => new Promise<void>((resolve) => broker.close(() => resolve()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
@@ -69,6 +71,9 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
       } else reject(error);
     });
     server.listen(port, '127.0.0.1', resolve);
+  }).catch(async (error: unknown) => {
+    await closeBroker();
+    throw error;
   });
   const actualPort = (server.address() as { port: number }).port;
   return {
