@@ -54,6 +54,8 @@ export async function injectFaults(
     await sleep(Math.max(0, started + fault.at - Date.now()));
     if (Date.now() > deps.deadline) break;
     if (fault.kind === 'kill') {
+      // Between two attempts to start (PostgreSQL down), wait for the next attempt: each planned kill kills a process.
+      for (const until = Date.now() + 5000; !stack.running() && Date.now() < until; ) await sleep(50);
       const wasReady = stack.endpoints() !== undefined;
       if (await stack.kill()) {
         figures.kills += 1;

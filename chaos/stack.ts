@@ -126,6 +126,11 @@ export class TrailStack {
     }
   }
 
+  /** Whether a `trail start` process exists (starting, replaying or serving). */
+  running(): boolean {
+    return this.child !== undefined;
+  }
+
   /** kill -9, whatever it is doing (starting, replaying, serving). */
   async kill(): Promise<boolean> {
     const child = this.child;
