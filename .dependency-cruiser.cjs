@@ -1,14 +1,14 @@
 /**
  * The import rules of docs/architecture.md, checked by `npm run lint`. Layers, inner to outer:
  * shared/core (domain and rules, no I/O) ← shared/adapters (one folder per external system) ← shared/apps
- * (composition: Lambda wiring, local stack, CLI) ← functions/ (Lambda entry points), bench/, test/.
+ * (composition: Lambda wiring, local stack, CLI) ← functions/ (Lambda entry points), bench/, chaos/, test/.
  * infra/ (CDK) reads only core's contracts. Paths are relative to where depcruise runs: the repository root, or
  * test/fixtures/layering, a miniature tree whose wrong-way imports must fail (test/architecture/layering.unit.test.ts).
  */
 const CORE = '^shared/core/';
 const ADAPTERS = '^shared/adapters/';
 const APPS = '^shared/apps/';
-const OUTSIDE_SHARED = '^(functions|infra|bench|test)/';
+const OUTSIDE_SHARED = '^(functions|infra|bench|chaos|test)/';
 
 module.exports = {
   forbidden: [
@@ -60,7 +60,7 @@ module.exports = {
       severity: 'error',
       comment: 'The CDK app shares constants and schemas with the runtime through the core only.',
       from: { path: '^infra/' },
-      to: { path: [ADAPTERS, APPS, '^(functions|bench|test)/'] },
+      to: { path: [ADAPTERS, APPS, '^(functions|bench|chaos|test)/'] },
     },
     {
       name: 'entry-points-are-not-imported',
@@ -74,6 +74,14 @@ module.exports = {
       severity: 'error',
       comment: 'Benchmarks import what a user of the product could, never test helpers.',
       from: { path: '^bench/' },
+      to: { path: ['^test/', '^chaos/'] },
+    },
+    {
+      name: 'chaos-uses-the-product-only',
+      severity: 'error',
+      comment:
+        'The fault-injection suite drives the product as a user would (and may reuse bench helpers), never tests.',
+      from: { path: '^chaos/' },
       to: { path: '^test/' },
     },
   ],
