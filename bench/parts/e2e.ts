@@ -20,6 +20,8 @@ const HTTP_CLIENTS = 4;
 const MQTT_EVENTS_PER_MESSAGE = 50;
 const MQTT_PUBLISHERS = 10;
 const POLL_MS = 100;
+/** Each robot's MQTT secret (LOCAL_DEVICES): it connects with username and client id = its thing name. */
+const deviceSecret = (thing: string) => `bench-secret-${thing}`;
 
 /**
  * Part 2: the local stack (HTTP API, MQTT broker and IoT rule, SQS FIFO, event source, writer) on a fresh database;
@@ -49,6 +51,7 @@ export const e2ePart: BenchPart = async (ctx) => {
       MQTT_PORT: '0',
       DATA_DIR: dataDir,
       LOCAL_TOKENS: `${TOKEN}=bench:operator`,
+      LOCAL_DEVICES: robots.map((robot) => `${robot.id}:${deviceSecret(robot.id)}`).join(','),
       DB_WRITER_PASSWORD: ctx.server.passwords.audit_writer,
       DB_READER_PASSWORD: ctx.server.passwords.audit_reader,
     }),
@@ -159,7 +162,7 @@ async function postAll(httpUrl: string, bodies: readonly string[]): Promise<void
   await Promise.all(Array.from({ length: HTTP_CLIENTS }, client));
 }
 
-/** Each robot connects as its thing name and publishes on its own topic, as the IoT policy requires. */
+/** Each robot connects as its thing name, with its secret, and publishes on its own topic, as the IoT policy requires. */
 async function publishAll(mqttUrl: string, robots: readonly EntityRef[], messages: number, random: Random) {
   const payloads = robots.map((robot) =>
     Array.from({ length: messages }, () =>
@@ -170,7 +173,13 @@ async function publishAll(mqttUrl: string, robots: readonly EntityRef[], message
   );
   await Promise.all(
     robots.map(async (robot, r) => {
-      const device = await mqtt.connectAsync(mqttUrl, { clientId: robot.id, protocolVersion: 4, reconnectPeriod: 0 });
+      const device = await mqtt.connectAsync(mqttUrl, {
+        clientId: robot.id,
+        username: robot.id,
+        password: deviceSecret(robot.id),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
       try {
         for (const payload of payloads[r]!) await device.publishAsync(`audit/${robot.id}/events`, payload, { qos: 1 });
       } finally {

@@ -11,6 +11,17 @@ import { startTestStack } from '../support/local-stack.ts';
 const ADMIN = 'admin-token-e2e';
 const AUDITOR = 'auditor-token-e2e';
 const DEVICE = 'device-token-e2e';
+/** The devices the embedded broker lets connect (LOCAL_DEVICES): username and client id = thing, password = secret. */
+const THINGS = ['r-17', 'r-18', 'r-19', 'floor-dashboard'];
+const secretOf = (thing: string) => `${thing}-e2e-secret`;
+const asDevice = (thing: string, options: mqtt.IClientOptions = {}) =>
+  mqtt.connectAsync(stack.mqttUrl, {
+    clientId: thing,
+    username: thing,
+    password: secretOf(thing),
+    protocolVersion: 4,
+    ...options,
+  });
 
 let db: TestDatabase;
 let stack: LocalStack;
@@ -22,6 +33,7 @@ beforeAll(async () => {
     db.url,
     `${ADMIN}=alice:admin,${AUDITOR}=audra:auditor,${DEVICE}=plc-1:device`,
     (message) => logs.push(message),
+    THINGS.map((thing) => `${thing}:${secretOf(thing)}`).join(','),
   );
 });
 
@@ -257,7 +269,7 @@ describe('local stack: HTTP ingest', () => {
 
 describe('local stack: MQTT ingest', () => {
   it('stores what a device publishes on its own topic, with the thing as actor and source', async () => {
-    const device = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'r-17', protocolVersion: 4 });
+    const device = await asDevice('r-17');
     try {
       await device.publishAsync(
         'audit/r-17/events',
@@ -288,9 +300,21 @@ describe('local stack: MQTT ingest', () => {
     }
   });
 
+  it('refuses a client that proves no thing: no credentials, another thing’s secret, another client id', async () => {
+    const attempt = (options: mqtt.IClientOptions) =>
+      mqtt.connectAsync(stack.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, ...options });
+    await expect(attempt({ clientId: 'r-17' })).rejects.toThrow(/Bad username or password/);
+    await expect(attempt({ clientId: 'trail-alerts-1' })).rejects.toThrow(/Bad username or password/);
+    await expect(attempt({ clientId: 'r-17', username: 'r-17', password: secretOf('r-18') })).rejects.toThrow(
+      /Bad username or password/,
+    );
+    await expect(asDevice('r-18', { clientId: 'r-17', reconnectPeriod: 0 })).rejects.toThrow(/Identifier rejected/);
+    expect(logs).toContain('MQTT connection refused (client id "r-17"): wrong username or password for "r-17"');
+  });
+
   it("refuses a device publishing on another thing's topic", async () => {
     const before = await storedCount();
-    const device = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'r-18', protocolVersion: 4, reconnectPeriod: 0 });
+    const device = await asDevice('r-18', { reconnectPeriod: 0 });
     const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
     device.publish(
       'audit/r-17/events',
@@ -305,7 +329,7 @@ describe('local stack: MQTT ingest', () => {
 
   it('logs and drops a device message that fails validation, without touching the store', async () => {
     const before = await storedCount();
-    const device = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'r-19', protocolVersion: 4 });
+    const device = await asDevice('r-19');
     await device.publishAsync(
       'audit/r-19/events',
       JSON.stringify({ type: 'robot.online', entity: { type: 'robot', id: 'r-19' }, source: { channel: 'http' } }),
@@ -321,7 +345,7 @@ describe('local stack: MQTT ingest', () => {
 
 describe('local stack: alerts', () => {
   it('publishes every stored CRITICAL event on audit/alerts/critical, and nothing else', async () => {
-    const dashboard = await mqtt.connectAsync(stack.mqttUrl, { clientId: 'floor-dashboard', protocolVersion: 4 });
+    const dashboard = await asDevice('floor-dashboard');
     const alerts: StoredEvent[] = [];
     dashboard.on('message', (_topic, payload) => alerts.push(JSON.parse(payload.toString()) as StoredEvent));
     await dashboard.subscribeAsync(CRITICAL_ALERT_TOPIC, { qos: 1 });

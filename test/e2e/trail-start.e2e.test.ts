@@ -149,11 +149,19 @@ describe('trail start (npm start)', () => {
       );
       expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
       const mqttUrl = /MQTT broker \(embedded, MQTT 3\.1\.1\) (mqtt:\/\/[\d.]+:\d+)/.exec(first.output.join(''))![1]!;
-      const device = await mqtt.connectAsync(mqttUrl, { clientId: 'r-kill', protocolVersion: 4, reconnectPeriod: 0 });
+      // The default dev device (LOCAL_DEVICES unset), as `npm start` prints it.
+      expect(first.output.join('')).toContain('password dev-device-secret; set LOCAL_DEVICES to change it');
+      const device = await mqtt.connectAsync(mqttUrl, {
+        clientId: 'r-17',
+        username: 'r-17',
+        password: 'dev-device-secret',
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
       for (let i = 0; i < 20; i++) {
         const event = { type: 'robot.online', entity: { type: 'robot', id: 'r-kill' }, payload: { i } };
         // Resolves on PUBACK: the device may now forget the message.
-        await device.publishAsync('audit/r-kill/events', JSON.stringify(event), { qos: 1 });
+        await device.publishAsync('audit/r-17/events', JSON.stringify(event), { qos: 1 });
       }
       device.end(true);
       first.child.kill('SIGKILL');

@@ -623,6 +623,27 @@ describe('IoT', () => {
     const connect = statements.find((statement: { Action: string }) => statement.Action === 'iot:Connect');
     expect(JSON.stringify(connect.Resource)).toContain(`:client/${THING}`);
   });
+
+  it('grants a thing exactly: connect as itself, publish on its topic, subscribe to and receive the alert topic', () => {
+    const policy = only(template.findResources('AWS::IoT::Policy')) as Resource;
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Effect: string;
+      Action: string;
+      Resource: unknown;
+    }[];
+    // The same rules as the embedded broker's (shared/core/access/mqtt-policy.ts); nothing else, e.g. no RetainPublish.
+    expect(statements.map((statement) => [statement.Effect, statement.Action])).toEqual([
+      ['Allow', 'iot:Connect'],
+      ['Allow', 'iot:Publish'],
+      ['Allow', 'iot:Subscribe'],
+      ['Allow', 'iot:Receive'],
+    ]);
+    const resource = (action: string) => JSON.stringify(statements.find((s) => s.Action === action)!.Resource);
+    expect(resource('iot:Subscribe')).toMatch(new RegExp(`:topicfilter/${CRITICAL_ALERT_TOPIC}"`));
+    expect(resource('iot:Receive')).toMatch(new RegExp(`:topic/${CRITICAL_ALERT_TOPIC}"`));
+    // No wildcard anywhere: `#` or `+` in a filter, `*` in a resource would widen a thing's rights to others' topics.
+    for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toMatch(/[#+*]/);
+  });
 });
 
 describe('alarms', () => {

@@ -41,17 +41,25 @@ describe('iotRuleEventFor (the rule SQL, played locally)', () => {
   });
 });
 
+/** thing → secret: each device connects as its thing (username and client id) with its secret. */
+const DEVICES = new Map([
+  ['r-17', 'secret-of-r-17'],
+  ['r-18', 'secret-of-r-18'],
+  ['r-20', 'secret-of-r-20'],
+]);
+const credentials = (thing: string) => ({ clientId: thing, username: thing, password: DEVICES.get(thing) });
+
 describe('the IoT rule stand-in over MQTT', () => {
   let broker: EmbeddedBroker;
   beforeAll(async () => {
-    broker = await startEmbeddedBroker(0);
+    broker = await startEmbeddedBroker(0, { devices: DEVICES });
   });
   afterAll(async () => {
     await broker?.stop();
   });
 
-  async function publish(clientId: string, topic: string, payloads: Buffer[]) {
-    const client = await mqtt.connectAsync(broker.url, { clientId, protocolVersion: 4 });
+  async function publish(thing: string, topic: string, payloads: Buffer[]) {
+    const client = await mqtt.connectAsync(broker.url, { ...credentials(thing), protocolVersion: 4 });
     try {
       for (const payload of payloads) await client.publishAsync(topic, payload, { qos: 1 });
     } finally {
@@ -84,8 +92,7 @@ describe('the IoT rule stand-in over MQTT', () => {
       async (invoke) => startIotRuleOnBroker(broker, invoke, () => {}),
       async () => {
         await publish('r-17', 'audit/r-17/events', [json, binary]);
-        // The stack's own clients may publish anywhere: the client id is the connection's, not the topic's.
-        await publish('trail-test', 'audit/r-18/events', [json]);
+        await publish('r-18', 'audit/r-18/events', [json]);
       },
       3,
     );
@@ -93,7 +100,7 @@ describe('the IoT rule stand-in over MQTT', () => {
     expect(events.map((e) => [e.thing, e.clientId])).toEqual([
       ['r-17', 'r-17'],
       ['r-17', 'r-17'],
-      ['r-18', 'trail-test'],
+      ['r-18', 'r-18'],
     ]);
     expect(events.map((e) => Buffer.from(e.payload, 'base64'))).toEqual([json, binary, json]);
     for (const e of events) expect(e.receivedAt).toBeGreaterThanOrEqual(before);
@@ -116,7 +123,11 @@ describe('the IoT rule stand-in over MQTT', () => {
       },
       () => {},
     );
-    const client = await mqtt.connectAsync(broker.url, { clientId: 'r-20', protocolVersion: 4, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(broker.url, {
+      ...credentials('r-20'),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
     try {
       let acked = false;
       const publishing = client.publishAsync('audit/r-20/events', json, { qos: 1 }).then(() => {
@@ -150,7 +161,7 @@ describe('the IoT rule stand-in over MQTT', () => {
     // A stopped rule leaves the broker refusing the rule's topics (nothing acked unhandled): here it is a plain broker.
     broker.setPublishGate(undefined);
     const events = await collect(
-      (invoke) => startIotRuleSubscriber(broker.url, invoke, () => {}),
+      (invoke) => startIotRuleSubscriber(broker.url, invoke, () => {}, broker.serviceCredential('iot-rule')),
       () => publish('r-17', 'audit/r-17/events', [json]),
       1,
     );

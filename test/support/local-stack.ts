@@ -14,6 +14,8 @@ export async function startTestStack(
   databaseUrl: string,
   localTokens: string,
   log: StackLog = () => {},
+  /** LOCAL_DEVICES (thing:secret,…); unset, the stack's default dev device. */
+  localDevices?: string,
 ): Promise<LocalStack & { dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trail-test-'));
   await chmod(dataDir, 0o755);
@@ -24,6 +26,7 @@ export async function startTestStack(
       PORT: '0',
       DATA_DIR: dataDir,
       LOCAL_TOKENS: localTokens,
+      ...(localDevices !== undefined && { LOCAL_DEVICES: localDevices }),
       // The passwords this run set: the roles are the server's, shared by every test file.
       DB_WRITER_PASSWORD: inject('loginPasswords').audit_writer,
       DB_READER_PASSWORD: inject('loginPasswords').audit_reader,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseExtraEventTypes } from '../../core/domain/catalog.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { loadConfig, parseConfig } from '../runtime/config.ts';
+import { parseLocalDevices } from './devices.ts';
 import { parseLocalTokens } from './tokens.ts';
 
 const port = (fallback: number, what: string) =>
@@ -27,6 +28,7 @@ const localConfigShape = {
     .default(DEFAULT_LOCAL_QUEUE_MAX_MB)
     .describe('the most MiB of events the local queue holds unwritten; past it ingest answers 503 with Retry-After'),
   LOCAL_TOKENS: optionalText.describe('token=user:role,… for the local API'),
+  LOCAL_DEVICES: optionalText.describe('thing:secret,… the devices the embedded MQTT broker lets connect'),
   DB_WRITER_PASSWORD: optionalText.describe("audit_writer's password (default: generated, kept in DATA_DIR)"),
   DB_READER_PASSWORD: optionalText.describe("audit_reader's password (default: generated, kept in DATA_DIR)"),
 };
@@ -38,7 +40,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env) {
 export type LocalConfig = ReturnType<typeof loadLocalConfig>;
 
 /**
- * Everything `trail start` reads, checked before any service starts: the stack's variables, LOCAL_TOKENS,
+ * Everything `trail start` reads, checked before any service starts: the stack's variables, LOCAL_TOKENS, LOCAL_DEVICES,
  * EXTRA_EVENT_TYPES, the maintenance's retention and archive settings, and ports that would clash with each other.
  * Throws one error that names every bad variable (what is wrong, what it is for).
  */
@@ -58,6 +60,7 @@ export function loadStartConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     }
   };
   describe('LOCAL_TOKENS', localConfigShape.LOCAL_TOKENS.description, () => parseLocalTokens(env.LOCAL_TOKENS));
+  describe('LOCAL_DEVICES', localConfigShape.LOCAL_DEVICES.description, () => parseLocalDevices(env.LOCAL_DEVICES));
   describe('EXTRA_EVENT_TYPES', 'extra event types, name:SEVERITY,…', () =>
     parseExtraEventTypes(env.EXTRA_EVENT_TYPES),
   );

@@ -1,15 +1,16 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  IOT_TOPIC_FILTER,
-  type IotRuleEvent,
-  matchesRuleTopic,
-  thingFromTopic,
-} from '../../core/ingest/iot-message.ts';
+  type MqttIdentity,
+  type MqttService,
+  publishRefusal,
+  subscribeRefusal,
+} from '../../core/access/mqtt-policy.ts';
+import { IOT_TOPIC_FILTER, type IotRuleEvent, matchesRuleTopic } from '../../core/ingest/iot-message.ts';
+import { authenticate, type MqttCredential, serviceCredentials } from './mqtt-auth.ts';
 
-/** Client ids of the stack's own MQTT clients (rule subscriber, alert publisher). */
-const INTERNAL_CLIENT_PREFIX = 'trail-';
+export type { MqttCredential } from './mqtt-auth.ts';
 
 /** One PUBLISH as the rules engine sees it: the topic, the raw payload bytes, the publishing connection's client id. */
 export interface PublishedMessage {
@@ -31,30 +32,64 @@ export interface EmbeddedBroker {
    * closed without PUBACK (MQTT 3.1.1 has no negative ack) and the device's client sends it again on reconnect.
    */
   setPublishGate(gate: PublishGate | undefined): void;
+  /** The credential of one of the stack's own clients: it grants only that service's topics (MQTT_SERVICES). */
+  serviceCredential(service: MqttService): MqttCredential;
   stop(): Promise<void>;
 }
 
+export interface EmbeddedBrokerOptions {
+  /** thing name → secret (LOCAL_DEVICES). None: no device can connect. */
+  devices?: ReadonlyMap<string, string>;
+  /** Where refused connections, publishes and subscriptions are reported. */
+  log?: (message: string) => void;
+}
+
 /**
- * An embedded MQTT 3.1.1 broker (aedes) that enforces what the IoT policy enforces on AWS:
- * a device may publish only on audit/<its client id>/events.
+ * An embedded MQTT 3.1.1 broker (aedes) that enforces what IoT Core's device certificates and policy enforce on AWS:
+ * every client authenticates (a device: username = thing name, password = its secret, client id = thing name); a
+ * device may publish only on audit/<its thing>/events and subscribe only to the alert topic; the stack's own clients
+ * hold generated credentials with only their service's rights. Nothing is granted by a client id alone.
  */
-export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(port: number, options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+  const log = options.log ?? (() => {});
+  const devices = options.devices ?? new Map<string, string>();
+  const services = serviceCredentials();
+  const identities = new WeakMap<Client, MqttIdentity>();
   let gate: PublishGate | undefined;
   const broker = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const result = authenticate(client.id, username, password, devices, services);
+      if ('refused' in result) {
+        log(`MQTT connection refused (client id ${JSON.stringify(client.id)}): ${result.refused}`);
+        const error = Object.assign(new Error(result.refused), { returnCode: result.returnCode });
+        return done(error as AuthenticateError, false);
+      }
+      identities.set(client, result.identity);
+      done(null, true);
+    },
     authorizePublish(client, packet, callback) {
-      if (!client) return callback(null);
-      const internal = client.id.startsWith(INTERNAL_CLIENT_PREFIX);
-      const thing = thingFromTopic(packet.topic);
-      if (!internal && (thing === undefined || thing !== client.id))
-        return callback(
-          new Error(`client ${client.id} may publish only on audit/${client.id}/events, not ${packet.topic}`),
-        );
+      const identity = client ? identities.get(client) : undefined;
+      // No connection (a will left by an earlier broker) or no identity: nothing vouches for the message.
+      if (!client || !identity) return callback(new Error(`a message on ${packet.topic} from no authenticated client`));
+      const refusal = publishRefusal(identity, packet.topic, packet.retain);
+      if (refusal) {
+        log(`MQTT client ${client.id} disconnected: ${refusal}`);
+        return callback(new Error(refusal));
+      }
       if (!gate || !matchesRuleTopic(packet.topic)) return callback(null);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       gate({ topic: packet.topic, payload, clientId: client.id }).then(
         () => callback(null),
         (error: Error) => callback(error),
       );
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const identity = identities.get(client);
+      const refusal = identity ? subscribeRefusal(identity, subscription.topic) : 'not authenticated';
+      if (!refusal) return callback(null, subscription);
+      log(`MQTT client ${client.id}: subscription refused: ${refusal}`);
+      // A null subscription answers SUBACK 0x80 (failure) for this filter and keeps the connection.
+      callback(null, null);
     },
   });
   const server: Server = createServer(broker.handle);
@@ -81,6 +116,9 @@ export async function startEmbeddedBroker(port: number): Promise<EmbeddedBroker>
     port: actualPort,
     setPublishGate(next) {
       gate = next;
+    },
+    serviceCredential(service) {
+      return { ...services[service] };
     },
     async stop() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -172,15 +210,18 @@ export interface IotRuleSubscriber {
 /**
  * Plays the IoT topic rule on an external broker (`MQTT_URL`): subscribes to audit/+/events and hands each message to
  * `invoke` in the shape the rule's SQL produces, without `clientId` (a subscriber cannot tell who published). The
- * QoS 1 ack is sent after the handler ran.
+ * QoS 1 ack is sent after the handler ran. `credential`: the embedded broker's `iot-rule` service credential.
  */
 export async function startIotRuleSubscriber(
   url: string,
   invoke: InvokeIngest,
   onRejected: OnRejected,
+  credential?: MqttCredential,
 ): Promise<IotRuleSubscriber> {
   const client = await mqtt.connectAsync(url, {
-    clientId: `${INTERNAL_CLIENT_PREFIX}iot-rule-${process.pid}`,
+    // Without a credential (an external broker), the username and password in MQTT_URL, if any, are used.
+    clientId: `trail-iot-rule-${process.pid}`,
+    ...credential,
     protocolVersion: 4,
     clean: true,
     reconnectPeriod: 1000,

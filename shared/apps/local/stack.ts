@@ -16,6 +16,7 @@ import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
 import { composeWriter } from '../writer.ts';
 import { type LocalConfig, loadLocalConfig } from './config.ts';
+import { DEFAULT_DEV_DEVICE, parseLocalDevices } from './devices.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { localContext } from './lambda-context.ts';
@@ -202,20 +203,32 @@ async function startQueues(config: LocalConfig, dataDir: string, log: StackLog, 
   return queues;
 }
 
-/** The MQTT broker (embedded unless MQTT_URL) and the client alerts go out on. */
+/**
+ * The MQTT broker (embedded unless MQTT_URL) and the client alerts go out on. The embedded broker authenticates every
+ * client: devices from LOCAL_DEVICES, the stack's own clients with credentials it generates.
+ */
 async function startMqtt(config: LocalConfig, log: StackLog, cleanups: Cleanups) {
   let mqttUrl = config.MQTT_URL;
   let broker: EmbeddedBroker | undefined;
   if (!mqttUrl) {
-    const embedded = await startEmbeddedBroker(config.MQTT_PORT);
+    const devices = parseLocalDevices(config.LOCAL_DEVICES);
+    const embedded = await startEmbeddedBroker(config.MQTT_PORT, { devices, log });
     cleanups.push(() => embedded.stop());
     broker = embedded;
     mqttUrl = embedded.url;
-    log(`MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: devices publish on audit/<client id>/events`);
+    log(
+      `MQTT broker (embedded, MQTT 3.1.1) ${mqttUrl}: ${devices.size} device(s) of LOCAL_DEVICES, each publishing on audit/<thing>/events`,
+    );
+    if (!config.LOCAL_DEVICES) {
+      const { thing, secret } = DEFAULT_DEV_DEVICE;
+      log(
+        `MQTT auth: device ${thing} connects with client id and username ${thing}, password ${secret}; set LOCAL_DEVICES to change it`,
+      );
+    }
   } else log(`MQTT broker ${mqttUrl}`);
-  // Alerts go out on the local broker, as IoT Core's data plane does on AWS.
+  // Alerts go out on the local broker, as IoT Core's data plane does on AWS; on MQTT_URL with its URL's credentials.
   const alertClient = await mqtt.connectAsync(mqttUrl, {
-    clientId: `trail-alerts-${process.pid}`,
+    ...(broker ? broker.serviceCredential('alerts') : { clientId: `trail-alerts-${process.pid}` }),
     protocolVersion: 4,
   });
   cleanups.push(() => alertClient.endAsync());
