@@ -3,7 +3,7 @@ import { createRandom, type Random } from '../bench/events.ts';
 import { badHttpInput, badMqttInput } from './bad-inputs.ts';
 import { deviceEvent, httpEvent } from './events.ts';
 import type { Ledger } from './ledger.ts';
-import { CHAOS_TOKEN, type Endpoints, sleep } from './stack.ts';
+import { CHAOS_TOKEN, chaosDeviceSecret, type Endpoints, sleep } from './stack.ts';
 
 export interface LoadControl {
   endpoints: () => Endpoints | undefined;
@@ -189,6 +189,8 @@ function deviceConnection(device: string): DeviceConnection {
       drop();
       client = await mqtt.connectAsync(url, {
         clientId: device,
+        username: device,
+        password: chaosDeviceSecret(device),
         protocolVersion: 4,
         reconnectPeriod: 0,
         connectTimeout: 5000,

@@ -12,7 +12,7 @@ import { Ledger } from './ledger.ts';
 import { badHttpSender, httpClient, type LoadControl, mqttDevice } from './load.ts';
 import type { ChaosOptions } from './options.ts';
 import { startChaosPostgres } from './postgres.ts';
-import { sleep, TrailStack } from './stack.ts';
+import { chaosDevice, sleep, TrailStack } from './stack.ts';
 import { archiveIds, compare, deadLetterIds, type Figures, postgresIds } from './tally.ts';
 
 export type RunFigures = Figures & FaultFigures & ArchiveFigures & Ledger['counts'] & { stack_crashes: number };
@@ -61,7 +61,7 @@ export async function runOnce(
     const load = Promise.all([
       ...Array.from({ length: options.httpClients }, (_, i) => httpClient(control, i, seed * 100 + i)),
       ...Array.from({ length: options.mqttDevices }, (_, i) =>
-        mqttDevice(control, `r-chaos-${i}`, seed * 100 + 50 + i, Math.ceil(mqttBad / Math.max(1, options.mqttDevices))),
+        mqttDevice(control, chaosDevice(i), seed * 100 + 50 + i, Math.ceil(mqttBad / Math.max(1, options.mqttDevices))),
       ),
       badHttpSender(control, options.badInputs - mqttBad, seed * 100 + 99, (options.seconds * 900) / options.badInputs),
     ]);

@@ -4,6 +4,15 @@ import { join, resolve } from 'node:path';
 
 export const CHAOS_TOKEN = 'chaos-admin-token';
 
+/** The load's devices are r-chaos-0 … r-chaos-<n-1>; the broker knows this many (LOCAL_DEVICES). */
+const CHAOS_DEVICES = 64;
+export const chaosDevice = (i: number) => `r-chaos-${i}`;
+/** Each device's MQTT password (the broker authenticates every client). */
+export const chaosDeviceSecret = (device: string) => `chaos-secret-${device}`;
+const LOCAL_DEVICES = Array.from({ length: CHAOS_DEVICES }, (_, i) => chaosDevice(i))
+  .map((device) => `${device}:${chaosDeviceSecret(device)}`)
+  .join(',');
+
 /** Where the running stack answers; changes on every start (PORT=0, MQTT_PORT=0). */
 export interface Endpoints {
   httpUrl: string;
@@ -58,6 +67,7 @@ export class TrailStack {
         PORT: '0',
         MQTT_PORT: '0',
         LOCAL_TOKENS: `${CHAOS_TOKEN}=chaos:admin`,
+        LOCAL_DEVICES,
         // The stack's own (hourly) maintenance keeps every month: archiving is the run's last phase, under kills.
         RETENTION_MONTHS: '0',
         ARCHIVE_URL: `file://${join(this.options.dataDir, 'archive')}`,
