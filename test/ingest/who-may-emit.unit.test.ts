@@ -88,7 +88,9 @@ describe('POST /events: who may emit what', () => {
 
   it('the identity source may not post fleet events', async () => {
     const { queue, send } = http();
-    expect((await send(['identity'], robot)).status).toBe(403);
+    const response = await send(['identity'], robot);
+    expect(response.status).toBe(403);
+    expect(response.body.issues[0].message).toMatch(/^robot\.online may not be emitted by role identity over http; /);
     expect(queue.messages).toEqual([]);
   });
 
