@@ -31,7 +31,9 @@ export const e2ePart: BenchPart = async (ctx) => {
   const { options, log } = ctx;
   const random = createRandom(2);
   const fleet = createFleet(5000);
-  const httpBodies = requestBodies(random, fleet, Math.ceil(options.e2eEvents / 2 / HTTP_EVENTS_PER_REQUEST));
+  // The gateway posts as an operator: user.* identity events are the identity source's, not the floor's.
+  const floor = fleet.filter((entity) => entity.type !== 'user');
+  const httpBodies = requestBodies(random, floor, Math.ceil(options.e2eEvents / 2 / HTTP_EVENTS_PER_REQUEST));
   const robots = fleet.filter((entity) => entity.type === 'robot').slice(0, MQTT_PUBLISHERS);
   const mqttMessages = Math.ceil(options.e2eEvents / 2 / MQTT_EVENTS_PER_MESSAGE / robots.length);
   const expected = {

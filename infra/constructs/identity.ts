@@ -4,9 +4,7 @@ import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-
-/** The roles of the trail; a Cognito group each, carried in the token's `cognito:groups` claim. */
-export const ROLES = ['admin', 'auditor', 'operator', 'device'] as const;
+import { ROLES } from '../../shared/core/access/principal.ts';
 
 export interface IdentityProps {
   /** An existing identity provider; when unset, a Cognito user pool is created. */
@@ -44,6 +42,7 @@ export class Identity extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // The trail's roles, a Cognito group each, carried in the token's `cognito:groups` claim.
     for (const role of ROLES) userPool.addGroup(role, { groupName: role, description: `Audit trail role ${role}` });
     const client = userPool.addClient('Console', {
       authFlows: { userSrp: true },

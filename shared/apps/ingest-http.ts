@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
+import { httpEmitterRoles } from '../core/access/emitters.ts';
 import { hasAnyRole, principalFromClaims } from '../core/access/principal.ts';
 import type { EventCatalog } from '../core/domain/catalog.ts';
 import { acceptEvents } from '../core/ingest/accept.ts';
@@ -16,20 +17,21 @@ export interface IngestHttpDeps {
   clock?: Clock;
 }
 
-const MAY_POST = ['admin', 'operator'] as const;
-
 /**
  * POST /events: one event, a JSON array or NDJSON; 202 with the ids once all are queued, else 4xx naming every
- * problem (409 when the only problem is an id used for two different events of the request).
+ * problem (403 for types the role may not emit, 409 when the only problem is an id used for two different events of
+ * the request).
  */
 export function createIngestHttpHandler({ queue, catalog, clock = systemClock }: IngestHttpDeps) {
+  // The roles the catalog lets emit something over HTTP: any other is refused before the body is read.
+  const mayPost = httpEmitterRoles([...catalog.values()].map((definition) => definition.emitters));
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
     if (!principal)
       return jsonResponse(401, { error: 'missing or invalid credentials: send Authorization: Bearer <token>' });
-    if (!hasAnyRole(principal, MAY_POST)) {
+    if (!hasAnyRole(principal, mayPost)) {
       return jsonResponse(403, {
-        error: `role ${principal.roles.join(',') || '(none)'} may not post events; needs admin or operator`,
+        error: `role ${principal.roles.join(',') || '(none)'} may not post events; needs one of ${mayPost.join(', ')}`,
       });
     }
     const body = parseEventsBody(header(event, 'content-type'), requestBody(event));
@@ -43,6 +45,7 @@ export function createIngestHttpHandler({ queue, catalog, clock = systemClock }:
           catalog,
           receivedAt,
           actor: { type: 'user', id: principal.user },
+          roles: principal.roles,
           source: {
             channel: 'http',
             principal: principal.user,
@@ -52,6 +55,12 @@ export function createIngestHttpHandler({ queue, catalog, clock = systemClock }:
         },
         queue,
       );
+      if (!result.ok && result.forbidden) {
+        return jsonResponse(403, {
+          error: `${result.issues.length} of ${body.events.length} events are of types role ${principal.roles.join(',')} may not emit over HTTP; nothing was accepted`,
+          issues: result.issues,
+        });
+      }
       if (!result.ok && result.idConflict) {
         return jsonResponse(409, {
           error: `${result.issues.length} event(s) reuse an id of another event of this request with different content; nothing was accepted`,

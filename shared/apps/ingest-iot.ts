@@ -21,7 +21,8 @@ export type IngestIotResult = { accepted: string[] } | { rejected: string; issue
 /**
  * Invoked by the IoT topic rule (the rules engine's SQS action cannot target FIFO queues) with the device's bytes in
  * base64 beside the rule's own fields (`IOT_RULE_SQL`). The thing name from the topic, which the IoT policy ties to
- * the connection, becomes actor and source, with the connection's client id; identity in the payload is refused.
+ * the connection, becomes actor and source, with the connection's client id; identity in the payload is refused, and
+ * so are types a device may not emit (the catalog's `emitters`: a device sends as `iot:device`).
  * A device gets no reply, so rejections are logged and counted; queue failures throw so Lambda retries (and, once
  * it gives up, sends the event to the on-failure queue).
  */
@@ -39,14 +40,19 @@ export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
         catalog,
         receivedAt: message.receivedAt,
         actor: { type: 'device', id: message.thing },
+        roles: ['device'],
         source: { channel: 'iot', principal: message.thing, ...(message.clientId && { clientId: message.clientId }) },
       },
       queue,
     );
     if (!result.ok) {
-      logger.warn('IoT events rejected', { thing: message.thing, issues: result.issues });
+      const why = result.forbidden ? ': types a device may not emit' : '';
+      logger.warn(`IoT events rejected${why}`, { thing: message.thing, issues: result.issues });
       metrics.addMetric(INGEST_METRICS.rejected, MetricUnit.Count, message.events.length);
-      return { rejected: `${message.events.length} event(s) from ${message.thing} refused`, issues: result.issues };
+      return {
+        rejected: `${message.events.length} event(s) from ${message.thing} refused${why}`,
+        issues: result.issues,
+      };
     }
     metrics.addMetric(INGEST_METRICS.accepted, MetricUnit.Count, result.events.length);
     return { accepted: result.events.map((event) => event.id) };

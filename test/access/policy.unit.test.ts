@@ -6,15 +6,15 @@ import { apiEvent } from '../query/api-support.ts';
 
 /** The expected matrix, written out: every route × every role. */
 const EXPECTED: Record<QueryRoute, Record<Role, boolean>> = {
-  'GET /events': { admin: true, auditor: true, operator: true, device: false },
-  'GET /entities/{type}/{id}/events': { admin: true, auditor: true, operator: true, device: false },
-  'GET /stats': { admin: true, auditor: true, operator: true, device: false },
-  'GET /events/export': { admin: true, auditor: true, operator: false, device: false },
-  'GET /reports': { admin: true, auditor: true, operator: false, device: false },
-  'GET /views': { admin: true, auditor: true, operator: true, device: false },
-  'POST /views': { admin: true, auditor: true, operator: true, device: false },
-  'DELETE /views/{name}': { admin: true, auditor: true, operator: true, device: false },
-  'GET /openapi.json': { admin: true, auditor: true, operator: true, device: false },
+  'GET /events': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'GET /entities/{type}/{id}/events': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'GET /stats': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'GET /events/export': { admin: true, auditor: true, operator: false, device: false, identity: false },
+  'GET /reports': { admin: true, auditor: true, operator: false, device: false, identity: false },
+  'GET /views': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'POST /views': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'DELETE /views/{name}': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'GET /openapi.json': { admin: true, auditor: true, operator: true, device: false, identity: false },
 };
 
 /** A handler whose dependencies answer nothing: enough to see whether a request gets past the access check. */

@@ -13,6 +13,7 @@ const context = () => ({
   receivedAt: new Date(),
   actor: { type: 'user' as const, id: 'chaos' },
   source: { channel: 'http' as const, principal: 'chaos', ip: '127.0.0.1' },
+  roles: ['admin' as const],
 });
 
 /** What ingest makes of a body: accepted (ids) or refused. */

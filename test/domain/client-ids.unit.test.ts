@@ -8,6 +8,7 @@ const ctx: IngestContext = {
   receivedAt: new Date('2026-05-01T12:00:00Z'),
   actor: { type: 'user', id: 'alice' },
   source: { channel: 'http', principal: 'alice' },
+  roles: ['operator'],
 };
 const id = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
 

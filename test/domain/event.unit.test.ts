@@ -17,6 +17,7 @@ function context(overrides: Partial<IngestContext> = {}): IngestContext {
   return {
     actor: { type: 'user', id: 'alice' },
     source: { channel: 'http', principal: 'alice', ip: '203.0.113.7' },
+    roles: ['operator'],
     receivedAt: RECEIVED_AT,
     catalog: createCatalog(),
     ...overrides,

@@ -22,6 +22,8 @@ const asDevice = (thing: string, options: mqtt.IClientOptions = {}) =>
     protocolVersion: 4,
     ...options,
   });
+/** The identity source (the IdP bridge): the only one that may post user.* identity events. */
+const IDENTITY = 'identity-token-e2e';
 
 let db: TestDatabase;
 let stack: LocalStack;
@@ -31,7 +33,7 @@ beforeAll(async () => {
   db = await createTestDatabase('e2e_local_stack');
   stack = await startTestStack(
     db.url,
-    `${ADMIN}=alice:admin,${AUDITOR}=audra:auditor,${DEVICE}=plc-1:device`,
+    `${ADMIN}=alice:admin,${AUDITOR}=audra:auditor,${DEVICE}=plc-1:device,${IDENTITY}=idp:identity`,
     (message) => logs.push(message),
     THINGS.map((thing) => `${thing}:${secretOf(thing)}`).join(','),
   );
@@ -210,6 +212,27 @@ describe('local stack: HTTP ingest', () => {
     expect(await storedCount()).toBe(before);
   });
 
+  it("stores the query API's own audit.accessed records (internal channel); no client may post one", async () => {
+    const forged = { type: 'audit.accessed', entity: { type: 'user', id: 'carol' }, payload: { route: 'GET /events' } };
+    const refused = await post(JSON.stringify(forged));
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ issues: [{ index: 0, path: 'type' }] });
+
+    await list('entity=robot:http-1&since=2026-01-01T00:00:00Z');
+    const [record] = await listUntil('entity=user:audra&type=audit.accessed&limit=1', 1);
+    expect(record).toMatchObject({
+      type: 'audit.accessed',
+      actor: { type: 'user', id: 'audra' },
+      source: { channel: 'internal', principal: 'audra' },
+      payload: { route: 'GET /events' },
+    });
+    await stack.drain();
+    const { rowCount } = await db.pool.query(
+      "SELECT 1 FROM events WHERE type = 'audit.accessed' AND entity_id = 'carol'",
+    );
+    expect(rowCount).toBe(0);
+  });
+
   it('treats a resent event id as the same event (idempotent)', async () => {
     const event = {
       id: '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b',
@@ -217,9 +240,9 @@ describe('local stack: HTTP ingest', () => {
       entity: { type: 'user', id: 'bob' },
       occurredAt: '2026-02-02T08:00:00Z',
     };
-    expect((await post(JSON.stringify(event))).status).toBe(202);
+    expect((await post(JSON.stringify(event), { token: IDENTITY })).status).toBe(202);
     await stack.drain();
-    expect((await post(JSON.stringify(event))).status).toBe(202);
+    expect((await post(JSON.stringify(event), { token: IDENTITY })).status).toBe(202);
     const stored = await listUntil('entity=user:bob&since=2026-02-01T00:00:00Z', 1);
     await stack.drain();
     expect((await list('entity=user:bob&since=2026-02-01T00:00:00Z')).events).toHaveLength(1);
@@ -233,11 +256,11 @@ describe('local stack: HTTP ingest', () => {
       entity: { type: 'user', id: 'carol' },
       occurredAt: '2026-02-03T08:00:00Z',
     };
-    expect((await post(JSON.stringify(first))).status).toBe(202);
+    expect((await post(JSON.stringify(first), { token: IDENTITY })).status).toBe(202);
     await stack.drain();
     // Ingest cannot know the id is taken (it does not reach the database): the writer refuses it.
     const reused = { ...first, entity: { type: 'user', id: 'dave' }, occurredAt: '2026-02-04T08:00:00Z' };
-    expect((await post(JSON.stringify(reused))).status).toBe(202);
+    expect((await post(JSON.stringify(reused), { token: IDENTITY })).status).toBe(202);
     await stack.drain();
 
     const sqs = new SQSClient({

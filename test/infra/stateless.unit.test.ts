@@ -460,6 +460,7 @@ describe('HTTP API', () => {
       'admin',
       'auditor',
       'device',
+      'identity',
       'operator',
     ]);
     template.hasResourceProperties('AWS::Cognito::UserPool', { MfaConfiguration: 'ON' });

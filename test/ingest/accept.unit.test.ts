@@ -21,6 +21,7 @@ function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage
 const ctx: IngestContext = {
   actor: { type: 'device', id: 'r-17' },
   source: { channel: 'iot', principal: 'r-17', clientId: 'r-17' },
+  roles: ['device'],
   receivedAt: new Date('2026-05-10T12:00:00Z'),
   catalog: createCatalog(),
 };
@@ -72,6 +73,7 @@ describe('acceptEvents', () => {
     expect(result).toEqual({
       ok: false,
       idConflict: false,
+      forbidden: false,
       issues: [{ index: 1, path: 'type', message: expect.any(String) }],
     });
     expect(queue.calls).toBe(0);
@@ -82,6 +84,27 @@ describe('acceptEvents', () => {
     const queue = recordingQueue();
     const result = await acceptEvents([{ ...robot('r-1', 'a'), actor: { type: 'user', id: 'admin' } }], ctx, queue);
     expect(result.ok).toBe(false);
+    expect(queue.calls).toBe(0);
+  });
+
+  it('refuses the whole request, queueing nothing, when one event is of a type the sender may not emit', async () => {
+    const queue = recordingQueue();
+    const forged = { type: 'user.role.changed', entity: { type: 'user', id: 'carol' }, payload: { to: 'admin' } };
+    const result = await acceptEvents([robot('r-1', 'a'), forged, { ...robot('r-2', 'b'), payload: 7 }], ctx, queue);
+    // Only the forbidden event is named: who may not emit something learns nothing about the rest of the request.
+    expect(result).toEqual({
+      ok: false,
+      idConflict: false,
+      forbidden: true,
+      issues: [
+        {
+          index: 1,
+          path: 'type',
+          message:
+            'user.role.changed may not be emitted by role device over iot; it may be emitted by: identity over HTTP (http:identity)',
+        },
+      ],
+    });
     expect(queue.calls).toBe(0);
   });
 

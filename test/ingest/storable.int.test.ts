@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
+import { FLEET_EMITTERS } from '../../shared/core/access/emitters.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import { MAX_NESTING_DEPTH } from '../../shared/core/domain/storable.ts';
 import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
@@ -22,7 +23,13 @@ const RECEIVED_AT = new Date('2026-05-10T12:00:00Z');
 /** A type whose payload is any JSON object, so that only storability decides. */
 const ANY = 'lab.sample.taken';
 const catalog = createCatalog([
-  { type: ANY, defaultSeverity: 'INFO', description: 'any payload', payload: z.looseObject({}) },
+  {
+    type: ANY,
+    defaultSeverity: 'INFO',
+    description: 'any payload',
+    payload: z.looseObject({}),
+    emitters: FLEET_EMITTERS,
+  },
 ]);
 
 /** Characters the store or SQS cannot take, and neighbours it can, mixed into otherwise arbitrary code points. */

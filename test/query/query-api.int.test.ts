@@ -174,7 +174,7 @@ describe('reading is audited', () => {
       severity: 'INFO',
       entity: { type: 'user', id: 'carol' },
       actor: { type: 'user', id: 'carol' },
-      source: { channel: 'http', principal: 'carol', ip: '10.0.0.9' },
+      source: { channel: 'internal', principal: 'carol', ip: '10.0.0.9' },
       payload: { route: 'GET /events', filters: { entity: 'robot:r-1', limit: '50' }, rows: 3 },
     });
   });

@@ -26,13 +26,15 @@ const READ: readonly QueryRoute[] = [
 
 /**
  * The one place that decides route × role. Auditors and admins read everything, export and report; operators read
- * (a narrowed view, see `hiddenTypePrefixes`) but neither export nor report; devices publish over MQTT only.
+ * (a narrowed view, see `hiddenTypePrefixes`) but neither export nor report; devices publish over MQTT only; the
+ * identity source only posts events.
  */
 const ALLOWED: Record<Role, readonly QueryRoute[]> = {
   admin: QUERY_ROUTES,
   auditor: QUERY_ROUTES,
   operator: READ,
   device: [],
+  identity: [],
 };
 
 export function mayAccess(principal: Principal, route: QueryRoute): boolean {

@@ -1,5 +1,8 @@
-/** Roles of the audit trail (Cognito groups on AWS, the dev token file locally). */
-export const ROLES = ['admin', 'auditor', 'operator', 'device'] as const;
+/**
+ * Roles of the audit trail (Cognito groups on AWS, the dev token file locally). `identity` is the identity source (the
+ * bridge from the IdP): the only one that may post `user.*` identity events (logins, role and permission changes).
+ */
+export const ROLES = ['admin', 'auditor', 'operator', 'device', 'identity'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {

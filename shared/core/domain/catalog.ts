@@ -1,15 +1,25 @@
 import { z } from 'zod';
+import {
+  CONSOLE_EMITTERS,
+  type Emitter,
+  FLEET_EMITTERS,
+  IDENTITY_EMITTERS,
+  INTERNAL_EMITTERS,
+  parseEmitters,
+} from '../access/emitters.ts';
 import { type Severity, severitySchema } from './severity.ts';
 
 /**
- * The event-type catalog: every kind of event the fleet logs, its payload schema and default severity.
- * Payload objects are "loose": the listed fields are checked, further fields are kept as sent.
+ * The event-type catalog: every kind of event the fleet logs, its payload schema, default severity and who may emit
+ * it (ingest refuses the rest with 403). Payload objects are "loose": the listed fields are checked, further fields
+ * are kept as sent.
  */
 export interface EventTypeDefinition {
   type: string;
   defaultSeverity: Severity;
   description: string;
   payload: z.ZodType<Record<string, unknown>>;
+  emitters: readonly Emitter[];
 }
 
 const text = z.string().min(1).max(512);
@@ -25,11 +35,13 @@ function def(
   defaultSeverity: Severity,
   description: string,
   payload: z.ZodType<Record<string, unknown>>,
+  emitters: readonly Emitter[] = FLEET_EMITTERS,
 ): EventTypeDefinition {
-  return { type, defaultSeverity, description, payload };
+  return { type, defaultSeverity, description, payload, emitters };
 }
 
 export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
+  // Robots, sensors, containers and controllers: the devices themselves, or operators and admins (FLEET_EMITTERS).
   // Robot fleet
   def('robot.online', 'INFO', 'Robot came online', reason),
   def('robot.offline', 'WARNING', 'Robot went offline', reason),
@@ -113,12 +125,31 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
     'Controller protocol error',
     z.looseObject({ protocol: text, error: text }),
   ),
-  // Users
-  def('user.login', 'INFO', 'User logged in', z.looseObject({ method: optionalText })),
-  def('user.logout', 'INFO', 'User logged out', z.looseObject({ method: optionalText })),
-  def('user.role.changed', 'WARNING', "A user's role changed", z.looseObject({ from: optionalText, to: text })),
-  def('user.permission.granted', 'WARNING', 'Permission granted to a user', z.looseObject({ permission: text })),
-  def('user.permission.revoked', 'WARNING', 'Permission revoked from a user', z.looseObject({ permission: text })),
+  // Users: who logged in and who may do what is known only to the identity source.
+  def('user.login', 'INFO', 'User logged in', z.looseObject({ method: optionalText }), IDENTITY_EMITTERS),
+  def('user.logout', 'INFO', 'User logged out', z.looseObject({ method: optionalText }), IDENTITY_EMITTERS),
+  def(
+    'user.role.changed',
+    'WARNING',
+    "A user's role changed",
+    z.looseObject({ from: optionalText, to: text }),
+    IDENTITY_EMITTERS,
+  ),
+  def(
+    'user.permission.granted',
+    'WARNING',
+    'Permission granted to a user',
+    z.looseObject({ permission: text }),
+    IDENTITY_EMITTERS,
+  ),
+  def(
+    'user.permission.revoked',
+    'WARNING',
+    'Permission revoked from a user',
+    z.looseObject({ permission: text }),
+    IDENTITY_EMITTERS,
+  ),
+  // The operator at the console records their own override (the actor is stamped from their token).
   def(
     'user.override',
     'WARNING',
@@ -126,8 +157,9 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
     z
       .looseObject({ target: text, setting: text, from: z.unknown().optional(), to: z.unknown() })
       .refine((p) => 'to' in p, 'to is required'),
+    CONSOLE_EMITTERS,
   ),
-  // The audit trail itself: reading the log is audited too.
+  // The audit trail itself: reading the log is audited too, and only the trail writes these records.
   def(
     'audit.accessed',
     'INFO',
@@ -137,6 +169,7 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
       filters: z.record(z.string(), z.unknown()).default({}),
       rows: z.number().int().nonnegative().optional(),
     }),
+    INTERNAL_EMITTERS,
   ),
 ];
 
@@ -148,9 +181,18 @@ export const eventTypeNameSchema = z
   .max(128)
   .regex(EVENT_TYPE_PATTERN, 'event type must be dotted lower-case words, e.g. sensor.threshold.breached');
 
+/** Prefixes whose types only the trail writes: a deployment may not register more under them. */
+const RESERVED_PREFIXES = ['audit.'] as const;
+
+/** Who may emit a registered type when its entry names nobody: the identity source for `user.*`, else the fleet. */
+export function defaultEmitters(type: string): readonly Emitter[] {
+  return type.startsWith('user.') ? IDENTITY_EMITTERS : FLEET_EMITTERS;
+}
+
 /**
- * Parses the deployment's extra event types: `EXTRA_EVENT_TYPES="lab.sample.taken:INFO,dock.door.opened"`.
- * Each gets a free-form object payload and the given default severity (INFO when omitted).
+ * Parses the deployment's extra event types: `EXTRA_EVENT_TYPES="lab.sample.taken:INFO,dock.door.opened"`, each
+ * `type[:SEVERITY][@emitter+emitter…]`, e.g. `badge.swiped@iot:device`. Each gets a free-form object payload, the
+ * given default severity (INFO when omitted) and the given emitters (`defaultEmitters` when omitted).
  */
 export function parseExtraEventTypes(spec: string | undefined): EventTypeDefinition[] {
   if (!spec?.trim()) return [];
@@ -159,18 +201,27 @@ export function parseExtraEventTypes(spec: string | undefined): EventTypeDefinit
     .map((item) => item.trim())
     .filter(Boolean)
     .map((item) => {
-      const [name = '', severity = 'INFO'] = item.split(':').map((part) => part.trim());
+      const at = item.indexOf('@');
+      const head = at === -1 ? item : item.slice(0, at);
+      const [name = '', severity = 'INFO'] = head.split(':').map((part) => part.trim());
       const typeName = eventTypeNameSchema.safeParse(name);
       if (!typeName.success)
         throw new Error(
           `EXTRA_EVENT_TYPES: "${name}" is not a valid event type name (${typeName.error.issues[0]?.message})`,
+        );
+      const reserved = RESERVED_PREFIXES.find((prefix) => typeName.data.startsWith(prefix));
+      if (reserved)
+        throw new Error(
+          `EXTRA_EVENT_TYPES: "${name}": ${reserved}* types are the trail's own records and cannot be registered`,
         );
       const level = severitySchema.safeParse(severity.toUpperCase());
       if (!level.success)
         throw new Error(
           `EXTRA_EVENT_TYPES: "${item}" has severity "${severity}"; use INFO, WARNING, ERROR or CRITICAL`,
         );
-      return def(typeName.data, level.data, 'Registered by the deployment (EXTRA_EVENT_TYPES)', anyPayload);
+      const emitters =
+        at === -1 ? defaultEmitters(typeName.data) : parseEmitters(item.slice(at + 1), `EXTRA_EVENT_TYPES: "${item}"`);
+      return def(typeName.data, level.data, 'Registered by the deployment (EXTRA_EVENT_TYPES)', anyPayload, emitters);
     });
 }
 

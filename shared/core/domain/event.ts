@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Role } from '../access/principal.ts';
 import { type EventCatalog, eventTypeNameSchema } from './catalog.ts';
+import { CHANNELS } from './channel.ts';
 import { entityIdSchema, entityRefSchema } from './entity.ts';
 import { eventDigest } from './event-digest.ts';
 import { uuidv7 } from './ids.ts';
@@ -39,10 +41,10 @@ export const ACTOR_TYPES = ['user', 'device', 'service'] as const;
 export const actorSchema = z.strictObject({ type: z.enum(ACTOR_TYPES), id: entityIdSchema });
 export type Actor = z.infer<typeof actorSchema>;
 
-export const CHANNELS = ['iot', 'http', 'internal'] as const;
+export { CHANNELS };
 export const sourceSchema = z.strictObject({
   channel: z.enum(CHANNELS),
-  /** The authenticated principal: the token's user, the IoT thing name, or the internal service. */
+  /** The authenticated principal: the token's user or the IoT thing name (internal: the user whose request it records). */
   principal: z.string().min(1).max(256),
   clientId: z.string().max(256).optional(),
   ip: z.string().max(64).optional(),
@@ -77,7 +79,10 @@ export interface EventIssue {
 
 export interface IngestContext {
   actor: Actor;
+  /** Its channel is the one the handler is wired to: with `roles`, it decides which types may be emitted. */
   source: Source;
+  /** The roles of the credential (a device connection: `device`); the internal channel needs none. */
+  roles: readonly Role[];
   receivedAt: Date;
   catalog: EventCatalog;
   newId?: (nowMs: number) => string;

@@ -1,4 +1,4 @@
-/** Limits of one POST /events request. */
+/** Limits of one POST /events request, and of one device MQTT message (core/ingest/iot-message.ts). */
 export const MAX_REQUEST_EVENTS = 1000;
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 

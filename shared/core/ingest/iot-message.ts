@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entityIdSchema } from '../domain/entity.ts';
+import { MAX_REQUEST_BYTES, MAX_REQUEST_EVENTS } from './http-body.ts';
 
 /**
  * What the IoT topic rule hands the ingest function. `encode(*, 'base64')` encodes the message's raw bytes (JSON or
@@ -42,6 +43,12 @@ export function readIotRuleEvent(input: unknown): IotMessage {
   const bytes = Buffer.from(payload, 'base64');
   if (bytes.length === 0)
     return { ok: false, error: 'the device payload is empty: send one event, or {"events": [...]}' };
+  // The same limits as one POST /events: a device may not get in one message what a request could not.
+  if (bytes.length > MAX_REQUEST_BYTES)
+    return {
+      ok: false,
+      error: `the device payload is ${bytes.length} bytes; the limit is ${MAX_REQUEST_BYTES} (1 MiB), as for POST /events`,
+    };
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -63,6 +70,11 @@ export function readIotRuleEvent(input: unknown): IotMessage {
   const batch = (body as Record<string, unknown>)['events'];
   const events = Array.isArray(batch) && Object.keys(body).length === 1 ? batch : [body];
   if (events.length === 0) return { ok: false, error: 'the device payload holds no events ({"events": []})' };
+  if (events.length > MAX_REQUEST_EVENTS)
+    return {
+      ok: false,
+      error: `the device payload holds ${events.length} events; the limit is ${MAX_REQUEST_EVENTS} per message, as for POST /events`,
+    };
   return {
     ok: true,
     thing,

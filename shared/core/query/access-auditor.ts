@@ -5,7 +5,9 @@ import type { Access, AccessAuditor } from '../ports/query.ts';
 
 /**
  * Puts an `audit.accessed` event on the queue for every read: the reader is both entity and actor, so "what did
- * alice read" is her entity history. It travels the normal pipeline (validation, FIFO, writer), like any event.
+ * alice read" is her entity history. It travels the normal pipeline (validation, FIFO, writer), like any event, on
+ * the `internal` channel: this class is the trail's own writer of these records, and no client-facing handler can
+ * say `internal` (each stamps its own channel), so only it may emit `audit.accessed`.
  */
 export class QueueAccessAuditor implements AccessAuditor {
   constructor(
@@ -22,8 +24,9 @@ export class QueueAccessAuditor implements AccessAuditor {
         catalog: this.catalog,
         receivedAt: this.clock(),
         actor: reader,
+        roles: [],
         source: {
-          channel: 'http',
+          channel: 'internal',
           principal: principal.user,
           ...(principal.clientId && { clientId: principal.clientId }),
           ...(sourceIp && { ip: sourceIp }),
