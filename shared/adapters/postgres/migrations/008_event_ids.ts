@@ -16,7 +16,7 @@ export const eventIds: Migration = {
 -- Not receivedAt, source_client_id nor source_ip: a faithful retry may change them. Its twin for ingest's FIFO
 -- deduplication ids is eventDigest in shared/core/domain/event-digest.ts, over the same fields.
 -- The fields' text as a row: record_out quotes and escapes a value that needs it and leaves NULL empty, so two
--- different field lists never print alike; it costs the writer about half of a jsonb_build_array(...)::text
+-- different field lists never print alike; it costs the writer about 60 % of a jsonb_build_array(...)::text
 -- (bench/experiments/writer-idempotency.ts).
 CREATE FUNCTION audit_event_digest(
   entity_type text, entity_id text, event_type text, severity text, occurred_at timestamptz, related jsonb,
