@@ -86,6 +86,29 @@ describe("the writer's claims in event_ids", () => {
     },
   );
 
+  it('an id another writer claims while the fallback runs is compared once that writer commits', async () => {
+    const stored = eventAbout('robot:r-5');
+    await store.write([stored]);
+    const mine = eventAbout('robot:r-5');
+    const theirs = { ...mine, payload: { reason: 'theirs' } };
+    expect(stored.id < mine.id).toBe(true);
+    const other = createPool({ connectionString: db.writerUrl, max: 1 });
+    const client = await other.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(WRITE_NEW_EVENTS_SQL, insertParameters([theirs]));
+      // The stored id, first in id order, fails the one-statement write at once; the lookup that follows cannot see
+      // the uncommitted claim, so the fallback's claim waits for it, and the comparison runs after.
+      const second = store.write([{ ...stored, receivedAt: '2026-05-12T00:00:00.000Z' }, mine]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await client.query('COMMIT');
+      expect(await second).toEqual({ inserted: [], conflicts: [{ index: 1, storedOccurredAt: theirs.occurredAt }] });
+    } finally {
+      client.release();
+      await other.end();
+    }
+  });
+
   it('two writers claiming overlapping ids in opposite batch orders do not deadlock: claims go in id order', async () => {
     const low = eventAbout('robot:r-4');
     const high = eventAbout('robot:r-4');
