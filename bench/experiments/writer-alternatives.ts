@@ -11,7 +11,7 @@ import {
   EVENT_COLUMNS,
   INSERT_EVENTS_SQL,
   insertParameters,
-  WRITE_EVENTS_SQL,
+  WRITE_NEW_EVENTS_SQL,
 } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
@@ -36,9 +36,9 @@ const productInsert: Insert = (pool) => {
   return (batch) => store.insert(batch);
 };
 
-/** The same statement, prepared once per connection: no parse and plan per batch. */
+/** The product's statement for a batch of new ids, prepared once per connection: no parse and plan per batch. */
 const preparedInsert: Insert = (pool) => (batch) =>
-  pool.query({ name: 'write_events', text: WRITE_EVENTS_SQL, values: insertParameters(batch) });
+  pool.query({ name: 'write_new_events', text: WRITE_NEW_EVENTS_SQL, values: insertParameters(batch) });
 
 /** The staging table's columns, typed as the writer's unnest casts them (audit_writer may not read events for LIKE). */
 const STAGE_COLUMNS = EVENT_COLUMNS.split(', ')

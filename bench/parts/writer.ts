@@ -55,7 +55,8 @@ export const writerPart: BenchPart = async (ctx) => {
       naive_vs_copy: ratio(naive.rowsPerS, copy.rowsPerS),
     },
     notes: [
-      `writer batches: ${shape} (one INSERT … SELECT FROM unnest … ON CONFLICT DO NOTHING each), one connection as ` +
+      `writer batches: ${shape} (PgEventStore.insert: one statement each, the events inserted from unnest … and ` +
+        'their ids into event_ids), one connection as ' +
         'audit_writer; small batches: the same events 10 at a time (10 messages × 1 event, what many entities ' +
         'with one event each give); COPY: one stream; naive: one autocommitted INSERT per event',
       'each method gets a fresh database with the product migrations (primary key + 5 indexes), partitions made ' +

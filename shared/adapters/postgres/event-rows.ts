@@ -31,62 +31,77 @@ const UNNEST = `unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).jo
 /**
  * The plain insert of a batch, one array parameter per column, a stored row skipped: the writer's statement before
  * ids were claimed (migration 008), which bench/experiments still compares shapes with. The writer uses
- * WRITE_EVENTS_SQL.
+ * WRITE_NEW_EVENTS_SQL and WRITE_EVENTS_SQL.
  */
 export const INSERT_EVENTS_SQL = `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM ${UNNEST} ON CONFLICT DO NOTHING RETURNING id, occurred_at`;
 
-/** audit_event_digest's arguments (migration 008), as columns of the batch. */
-const DIGEST_ARGUMENTS =
-  'entity_type, entity_id, type, severity, occurred_at, related, actor, source_channel, source_principal, payload, ' +
-  'trace_id, span_id, causation_id';
+/** audit_event_digest (migration 008) of each event of the batch, its columns prefixed with `alias`. */
+const digest = (alias = '') =>
+  `audit_event_digest(${[
+    'entity_type',
+    'entity_id',
+    'type',
+    'severity',
+    'occurred_at',
+    'related',
+    'actor',
+    'source_channel',
+    'source_principal',
+    'payload',
+    'trace_id',
+    'span_id',
+    'causation_id',
+  ]
+    .map((column) => alias + column)
+    .join(', ')})`;
 
 /**
- * The writer's statement for a whole batch, atomic as one statement is: each event's content digest; the first
- * event of each id claims it in event_ids (ON CONFLICT DO NOTHING); the claimed ones are inserted into events. One
- * row per event, in batch order (`ord` from 1): whether it was inserted, its digest, and the digest and occurred_at
- * the id is held with — from before the statement, or from this statement's claim; null for an id another writer
- * claimed after this statement's snapshot was taken (it has committed by then: the caller reads it afterwards).
- * The writer may SELECT and INSERT event_ids, and SELECT only the key columns of events (migrations 007, 008).
+ * The writer's statement for a batch whose ids are all new, which is nearly every batch: plain inserts into
+ * event_ids and events, atomic as one statement is. An id already held fails it whole with unique_violation on
+ * event_ids_pkey (a resend, a redelivery, another event under a used id), and the writer then runs
+ * WRITE_EVENTS_SQL. With no ON CONFLICT, no join and no read of event_ids, it costs 5-12 % more than the insert
+ * before ids were claimed, INSERT_EVENTS_SQL (bench/experiments/writer-idempotency.ts). The ids are claimed in id order, so two writers claiming
+ * overlapping ids wait for each other instead of deadlocking. One row per id: the caller sends each id once.
+ */
+export const WRITE_NEW_EVENTS_SQL = /* sql */ `
+WITH stored AS (INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM ${UNNEST} AS e(${EVENT_COLUMNS}))
+INSERT INTO event_ids (id, occurred_at, digest)
+SELECT id, occurred_at, ${digest()} FROM ${UNNEST} AS e(${EVENT_COLUMNS}) ORDER BY id`;
+
+/**
+ * The writer's statement for a batch with a held id: each id is claimed in event_ids unless held (ON CONFLICT DO
+ * NOTHING, which waits for a writer claiming it concurrently), and the events whose id it claimed are inserted,
+ * returned by id. What was not claimed the caller compares with HELD_EVENTS_SQL. One row per id, as above.
  */
 export const WRITE_EVENTS_SQL = /* sql */ `
-WITH batch AS (
-  SELECT e.*, audit_event_digest(${DIGEST_ARGUMENTS}) AS digest
-    FROM ${UNNEST} WITH ORDINALITY AS e(${EVENT_COLUMNS}, ord)
-),
-firsts AS (SELECT DISTINCT ON (id) id, occurred_at, digest, ord FROM batch ORDER BY id, ord),
-known AS (SELECT id, held.occurred_at, held.digest FROM event_ids held JOIN firsts USING (id)),
+WITH batch AS (SELECT * FROM ${UNNEST} AS e(${EVENT_COLUMNS})),
 claimed AS (
-  INSERT INTO event_ids (id, occurred_at, digest) SELECT id, occurred_at, digest FROM firsts
+  INSERT INTO event_ids (id, occurred_at, digest) SELECT id, occurred_at, ${digest()} FROM batch ORDER BY id
   ON CONFLICT (id) DO NOTHING
   RETURNING id
-),
-inserted AS (
-  INSERT INTO events (${EVENT_COLUMNS})
-  SELECT ${COLUMNS.map(([name]) => `b.${name}`).join(', ')}
-    FROM batch b JOIN firsts f ON f.ord = b.ord JOIN claimed c ON c.id = b.id
-  ON CONFLICT DO NOTHING
-  RETURNING id
 )
-SELECT b.ord::int AS ord, b.digest, i.id IS NOT NULL AS inserted,
-       coalesce(k.digest, CASE WHEN c.id IS NOT NULL THEN f.digest END) AS held_digest,
-       coalesce(k.occurred_at, CASE WHEN c.id IS NOT NULL THEN f.occurred_at END) AS held_occurred_at
-  FROM batch b
-  JOIN firsts f ON f.id = b.id
-  LEFT JOIN known k ON k.id = b.id
-  LEFT JOIN claimed c ON c.id = b.id
-  LEFT JOIN inserted i ON i.id = b.id AND b.ord = f.ord
- ORDER BY b.ord`;
+INSERT INTO events (${EVENT_COLUMNS})
+SELECT ${COLUMNS.map(([name]) => `b.${name}`).join(', ')} FROM batch b JOIN claimed c ON c.id = b.id
+RETURNING id`;
 
-/** A row of WRITE_EVENTS_SQL. */
-export interface WrittenRow {
+/**
+ * For events the writer did not insert: whether each is the event its id is held with (same digest: a resend) or
+ * another (a conflict), and when the held one occurred. Run after the write, so that it sees an id a concurrent
+ * writer claimed (its claim waited for that writer's commit). One row per event (`ord` from 1) whose id is held.
+ */
+export const HELD_EVENTS_SQL = /* sql */ `
+SELECT e.ord::int AS ord, held.occurred_at, held.digest = ${digest('e.')} AS same
+  FROM ${UNNEST} WITH ORDINALITY AS e(${EVENT_COLUMNS}, ord)
+  JOIN event_ids held ON held.id = e.id`;
+
+/** A row of HELD_EVENTS_SQL. */
+export interface HeldRow {
   ord: number;
-  digest: Buffer;
-  inserted: boolean;
-  held_digest: Buffer | null;
-  held_occurred_at: Date | null;
+  occurred_at: Date;
+  same: boolean;
 }
 
-/** The parameters of INSERT_EVENTS_SQL and WRITE_EVENTS_SQL: column arrays, in COLUMNS order. */
+/** The parameters of every statement above: column arrays, in COLUMNS order. */
 export function insertParameters(events: readonly StoredEvent[]): unknown[][] {
   const rows = events.map((event) => [
     event.id,
