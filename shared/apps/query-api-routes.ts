@@ -65,11 +65,22 @@ async function postView({ deps, principal, event }: RouteContext): Promise<Query
   return badRequest(outcome.parameter, outcome.message);
 }
 
-async function removeView({ deps, principal, event }: RouteContext): Promise<QueryApiResult> {
+async function getViews({ deps, principal, read }: RouteContext): Promise<QueryApiResult> {
+  const outcome = await listViews(deps.views, principal, read.query);
+  if (outcome.ok) return jsonResponse(200, { views: outcome.value });
+  return 'forbidden' in outcome
+    ? jsonResponse(403, { error: outcome.message })
+    : badRequest(outcome.parameter, outcome.message);
+}
+
+async function removeView({ deps, principal, event, read }: RouteContext): Promise<QueryApiResult> {
   const name = event.pathParameters?.['name'] ?? '';
-  return (await deleteView(deps.views, principal, name))
-    ? { statusCode: 204, body: '' }
-    : jsonResponse(404, { error: `no saved view named "${name}"` });
+  const outcome = await deleteView(deps.views, principal, name, read.query);
+  if (!outcome.ok)
+    return 'forbidden' in outcome
+      ? jsonResponse(403, { error: outcome.message })
+      : badRequest(outcome.parameter, outcome.message);
+  return outcome.value ? { statusCode: 204, body: '' } : jsonResponse(404, { error: `no saved view named "${name}"` });
 }
 
 /** Each route: parse → domain function → response. */
@@ -87,7 +98,7 @@ export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<Query
       },
       body: html,
     })),
-  'GET /views': async ({ deps, principal }) => jsonResponse(200, { views: await listViews(deps.views, principal) }),
+  'GET /views': getViews,
   'POST /views': postView,
   'DELETE /views/{name}': removeView,
   'GET /openapi.json': async () => jsonResponse(200, openApiDocument()),

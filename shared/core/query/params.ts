@@ -94,6 +94,18 @@ export const savedViewInputSchema = z.strictObject({
 
 export type FilterParams = z.output<typeof savedFiltersSchema>;
 
+/** A view's name, in POST /views and in the path of DELETE /views/{name}. */
+export const viewNameSchema = savedViewInputSchema.shape.name;
+/** GET /views and DELETE /views/{name}: whose views (an admin may name another user; default: the caller). */
+export const viewsQuerySchema = z.strictObject({
+  owner: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe("whose views: the caller's by default; admins may name another user"),
+});
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; parameter: string; message: string };
 
 /**
