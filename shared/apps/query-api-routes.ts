@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { QueryRoute } from '../core/access/policy.ts';
 import type { Principal } from '../core/access/principal.ts';
 import { entityRefSchema } from '../core/domain/entity.ts';
+import { unstorableCharacter } from '../core/domain/storable.ts';
 import type { SavedViewStore } from '../core/ports/query.ts';
 import { collectExport, exportEvents } from '../core/query/export.ts';
 import { openApiDocument } from '../core/query/openapi.ts';
@@ -37,9 +38,20 @@ const respond = <T>(outcome: Outcome<T>, map: (value: T) => QueryApiResult): Que
   outcome.ok ? map(outcome.value) : badRequest(outcome.parameter, outcome.message);
 
 async function entityHistory({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
-  const entity = entityRefSchema.safeParse(event.pathParameters ?? {});
-  if (!entity.success)
-    return badRequest('entity', 'the path must be /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events');
+  const path = event.pathParameters ?? {};
+  // As query parameters are (params.ts): the path's entity is audited and queried, so it must be storable.
+  for (const parameter of ['type', 'id'] as const) {
+    const bad = unstorableCharacter(path[parameter] ?? '');
+    if (bad) return badRequest(parameter, bad);
+  }
+  const entity = entityRefSchema.safeParse(path);
+  if (!entity.success) {
+    const parameter = String(entity.error.issues[0]?.path[0] ?? 'entity');
+    return badRequest(
+      parameter,
+      `${entity.error.issues[0]?.message ?? 'invalid'}; the path is /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events`,
+    );
+  }
   return respond(await readEvents(deps, read, entity.data), (page) => jsonResponse(200, page));
 }
 

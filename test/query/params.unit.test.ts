@@ -51,6 +51,20 @@ describe('the time window', () => {
     });
     expect(resolve({ since: '2027-01-01T00:00:00Z' })).toMatchObject({ ok: false, parameter: 'since' });
   });
+  it('reaches only instants PostgreSQL can hold (years 0001-9999), naming the parameter that goes past them', () => {
+    expect(filterOf({ since: '0001-01-01', until: '0001-01-05' }).since.toISOString()).toBe('0001-01-01T00:00:00.000Z');
+    expect(resolve({ since: '0000-12-31' })).toEqual({
+      ok: false,
+      parameter: 'since',
+      message: 'must be between 0001-01-01 and 9999-12-31',
+    });
+    expect(resolve({ until: '0001-01-03' })).toMatchObject({
+      ok: false,
+      parameter: 'until',
+      message: /give since too/,
+    });
+    expect(resolve({ since: '9999-12-01', until: '10000-01-01' })).toMatchObject({ ok: false, parameter: 'until' });
+  });
 });
 
 describe('filters', () => {
