@@ -198,6 +198,8 @@ describe('hostile query parameters', () => {
     ['GET /events/export', { since: '0000-01-01' }, 'since'],
     ['GET /events/export', { q: 'a\u0000' }, 'q'],
     ['GET /events', { since: '+275760-09-13T00:00:00.000Z' }, 'since'],
+    ['GET /events', { limit: '1e400' }, 'limit'],
+    ['GET /events/export', { q: 'x'.repeat(10_000) }, 'q'],
   ] as const)('%s %j answers 400 naming %s', async (route, query, parameter) => {
     for (const api of [streamed, buffered]) {
       const response = await answer(api, route, { query });
