@@ -19,7 +19,7 @@ export class CursorSecret extends Construct {
       {
         id: 'AwsSolutions-SMG4',
         reason:
-          'An HMAC key for paging cursors that live minutes, not a credential: rotating it only makes open cursors start again; change it by replacing the secret',
+          'An HMAC key for paging cursors, not a credential to a system: rotating it only makes open cursors start again; replace the secret by hand if it may have leaked',
       },
     ]);
   }
