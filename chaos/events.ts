@@ -38,6 +38,18 @@ export function httpEvent(random: Random, client: number, seq: number): LoadEven
   };
 }
 
+/** An event of the old month, for the archive phase's top-up. */
+export function oldMonthEvent(random: Random, seq: number, now = new Date()): LoadEvent {
+  const { start, end } = monthBounds(addMonths(monthOf(now), -OLD_MONTH_BACK));
+  return {
+    id: randomUUID(),
+    type: 'container.weight.captured',
+    occurredAt: new Date(start.getTime() + Math.floor(random() * (end.getTime() - start.getTime()))).toISOString(),
+    entity: { type: 'container', id: `c-chaos-archive-${seq % 8}` },
+    payload: { value: seq, unit: 'kg', topUp: true },
+  };
+}
+
 /** A device's own event: the entity is the device, as the topic and the client id say. */
 export function deviceEvent(random: Random, device: string, seq: number): LoadEvent {
   return {

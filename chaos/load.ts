@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { createRandom, type Random } from '../bench/events.ts';
 import { badHttpInput, badMqttInput } from './bad-inputs.ts';
-import { deviceEvent, httpEvent } from './events.ts';
+import { deviceEvent, httpEvent, oldMonthEvent } from './events.ts';
 import type { Ledger } from './ledger.ts';
 import { CHAOS_TOKEN, chaosDeviceSecret, type Endpoints, sleep } from './stack.ts';
 
@@ -90,6 +90,24 @@ async function postUntilAnswered(
     }
   }
   return undefined;
+}
+
+/**
+ * Posts `count` more events dated in the old month (without faults, after the load), so the archive phase has several
+ * files' worth of rows to export under faults however little the load got through on a busy machine.
+ */
+export async function topUpOldMonth(control: LoadControl, count: number, seed: number): Promise<number> {
+  const random = createRandom(seed);
+  let posted = 0;
+  while (posted < count && Date.now() < control.giveUpAt()) {
+    const events = Array.from({ length: Math.min(50, count - posted) }, (_, i) => oldMonthEvent(random, posted + i));
+    for (const event of events) control.ledger.sent.add(event.id);
+    const status = await postUntilAnswered(control, JSON.stringify(events), 'application/json');
+    if (status !== 202) break;
+    for (const event of events) control.ledger.accepted.add(event.id);
+    posted += events.length;
+  }
+  return posted;
 }
 
 /** Bad HTTP inputs, one after another while the load runs; each must get a 4xx. */

@@ -6,10 +6,12 @@ import pg from 'pg';
 import { createRandom } from '../bench/events.ts';
 import { LOCAL_QUEUE_NAME } from '../shared/apps/local/sqs.ts';
 import { queueDepth } from '../shared/apps/local/sqs-event-source.ts';
+import { addMonths, monthBounds, monthOf } from '../shared/core/domain/month.ts';
 import { type ArchiveFigures, archiveUnderFaults } from './archive.ts';
+import { OLD_MONTH_BACK } from './events.ts';
 import { type FaultFigures, injectFaults } from './faults.ts';
 import { Ledger } from './ledger.ts';
-import { badHttpSender, httpClient, type LoadControl, mqttDevice } from './load.ts';
+import { badHttpSender, httpClient, type LoadControl, mqttDevice, topUpOldMonth } from './load.ts';
 import type { ChaosOptions } from './options.ts';
 import { startChaosPostgres } from './postgres.ts';
 import { chaosDevice, sleep, TrailStack } from './stack.ts';
@@ -75,6 +77,13 @@ export async function runOnce(
     log(`run ${run}: load over, ${ledger.accepted.size} ids accepted so far; finishing requests under way`);
     await load;
     await drainCleanly(stack, postgres.ownerUrl, deadline, log);
+    const oldRows = await oldMonthRows(postgres.ownerUrl);
+    if (oldRows < ARCHIVE_MIN_ROWS) {
+      const topUp = { ...control, giveUpAt: () => deadline - FINISH_RESERVE_MS };
+      const posted = await topUpOldMonth(topUp, ARCHIVE_MIN_ROWS - oldRows, seed * 100 + 98);
+      log(`run ${run}: the old month held ${oldRows} rows; posted ${posted} more so the export writes several files`);
+      await drained(stack, postgres.ownerUrl, deadline);
+    }
 
     const archive = await archiveUnderFaults({
       trail: options.trail ?? TrailStack.defaultTrail(),
@@ -107,6 +116,24 @@ export async function runOnce(
     await postgres.close().catch(() => undefined);
     if (!options.keep) await rm(folder, { recursive: true, force: true });
     else log(`run ${run}: kept ${folder}`);
+  }
+}
+
+/** Rows the archive phase exports: at least three Parquet files of ARCHIVE_ROWS_PER_FILE (1,000). */
+const ARCHIVE_MIN_ROWS = 3_200;
+
+async function oldMonthRows(ownerUrl: string): Promise<number> {
+  const { start, end } = monthBounds(addMonths(monthOf(new Date()), -OLD_MONTH_BACK));
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM events WHERE occurred_at >= $1 AND occurred_at < $2',
+      [start, end],
+    );
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
   }
 }
 

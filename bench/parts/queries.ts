@@ -7,7 +7,7 @@ import { uuidv7 } from '../../shared/core/domain/ids.ts';
 import { monthBounds, monthOf, monthRange } from '../../shared/core/domain/month.ts';
 import type { EventQueryFilter, PageRequest } from '../../shared/core/query/filter.ts';
 import { DEFAULT_PAGE_SIZE } from '../../shared/core/query/instant.ts';
-import { applyPageCursor, encodePageCursor } from '../../shared/core/query/page-cursor.ts';
+import { applyPageCursor, encodePageCursor, hmacCursorSigner } from '../../shared/core/query/page-cursor.ts';
 import { type FilterParams, resolveFilter } from '../../shared/core/query/params.ts';
 import { MAX_STATS_ROWS } from '../../shared/core/query/read.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';
@@ -17,6 +17,8 @@ import { type LatencySummary, summarize } from '../stats.ts';
 import type { BenchContext, BenchPart } from '../types.ts';
 
 const DAY_MS = 86_400_000;
+/** The next_page sample signs and checks its cursor as GET /events does, HMAC included. */
+const BENCH_CURSORS = hmacCursorSigner('bench-cursor-secret-0123456789abcdef');
 export const FLEET_SIZE = 5000;
 
 interface QueryCase {
@@ -139,8 +141,9 @@ function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: n
         const { start, end } = monthBounds(pick(random, months));
         const filter = routeFilter({ since: start.toISOString(), until: end.toISOString() });
         const at = start.getTime() + (0.25 + random() / 2) * (end.getTime() - start.getTime());
-        const next = encodePageCursor(filter, 'desc', { occurredAt: iso(at), id: uuidv7(at) });
-        const cursor = applyPageCursor(next, filter, 'desc');
+        const scope = { filter, order: 'desc', user: 'bench' } as const;
+        const next = encodePageCursor(BENCH_CURSORS, scope, { occurredAt: iso(at), id: uuidv7(at) });
+        const cursor = applyPageCursor(BENCH_CURSORS, next, scope);
         if (!cursor.ok) throw new Error(cursor.message);
         return page(cursor.filter, { ...newest, after: cursor.after });
       },

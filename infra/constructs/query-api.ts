@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { LOGIN_USERS } from '../../shared/core/contracts/database-users.ts';
@@ -10,12 +11,16 @@ import type { EventsApi } from './events-api.ts';
 
 /**
  * The query API: every route of shared/core/access/policy.ts on one function, reading as `audit_reader` (SELECT on events,
- * its own saved views) and putting `audit.accessed` events on the queue.
+ * its own saved views) and putting `audit.accessed` events on the queue; it alone reads the cursor secret.
  */
 export class QueryApi extends Construct {
   readonly fn: AuditFunction;
 
-  constructor(scope: Construct, id: string, props: { api: EventsApi; queue: EventQueue; database: EventDatabase }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { api: EventsApi; queue: EventQueue; database: EventDatabase; cursorSecret: secretsmanager.ISecret },
+  ) {
     super(scope, id);
     this.fn = new AuditFunction(this, 'Function', {
       service: 'query-api',
@@ -28,6 +33,9 @@ export class QueryApi extends Construct {
     });
     props.database.addClient(this.fn, LOGIN_USERS.reader);
     props.queue.addProducer(this.fn);
+    // Read once per cold start to sign and check paging cursors; no other function is granted it.
+    props.cursorSecret.grantRead(this.fn);
+    this.fn.addEnvironment('CURSOR_SECRET_ARN', props.cursorSecret.secretArn);
     for (const route of QUERY_ROUTES) {
       const [method, path] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];
       props.api.addRoute(apigw.HttpMethod[method], path, this.fn);

@@ -4,6 +4,7 @@ import type { DeployConfig } from '../config.ts';
 import { AccessLogs } from '../constructs/access-logs.ts';
 import { Archive } from '../constructs/archive.ts';
 import { ArchiveQuery } from '../constructs/archive-query.ts';
+import { CursorSecret } from '../constructs/cursor-secret.ts';
 import { EventDatabase } from '../constructs/event-database.ts';
 import { IotDataAccess } from '../constructs/iot-data-access.ts';
 import { Network } from '../constructs/network.ts';
@@ -15,6 +16,7 @@ export class StatefulStack extends Stack {
   readonly iotData: IotDataAccess;
   readonly archive: Archive;
   readonly archiveQuery: ArchiveQuery;
+  readonly cursorSecret: CursorSecret;
 
   constructor(scope: Construct, id: string, props: StackProps & { config: DeployConfig }) {
     super(scope, id, props);
@@ -22,6 +24,8 @@ export class StatefulStack extends Stack {
     this.network = new Network(this, 'Network');
     this.database = new EventDatabase(this, 'Database', { network: this.network, envName: config.envName });
     this.iotData = new IotDataAccess(this, 'IotData', { network: this.network });
+    // Kept across redeploys of the code path, so a deploy does not invalidate the cursors readers hold.
+    this.cursorSecret = new CursorSecret(this, 'CursorSecret');
 
     const accessLogs = new AccessLogs(this, 'AccessLogs');
     this.archive = new Archive(this, 'Archive', {

@@ -39,7 +39,12 @@ export class StatelessStack extends Stack {
     webUi.publish({ apiUrl: api.api.apiEndpoint });
     const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
     const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
-    const queryApi = new QueryApi(this, 'QueryApi', { api, queue, database });
+    const queryApi = new QueryApi(this, 'QueryApi', {
+      api,
+      queue,
+      database,
+      cursorSecret: stateful.cursorSecret.secret,
+    });
 
     const migrations = new Migrations(this, 'Migrations', { database });
     const writer = new Writer(this, 'Writer', { queue, database, alerts });

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { QueryRoute } from '../core/access/policy.ts';
 import type { Principal } from '../core/access/principal.ts';
 import { entityRefSchema } from '../core/domain/entity.ts';
+import { unstorableCharacter } from '../core/domain/storable.ts';
 import type { SavedViewStore } from '../core/ports/query.ts';
 import { collectExport, exportEvents } from '../core/query/export.ts';
 import { openApiDocument } from '../core/query/openapi.ts';
@@ -37,9 +38,20 @@ const respond = <T>(outcome: Outcome<T>, map: (value: T) => QueryApiResult): Que
   outcome.ok ? map(outcome.value) : badRequest(outcome.parameter, outcome.message);
 
 async function entityHistory({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
-  const entity = entityRefSchema.safeParse(event.pathParameters ?? {});
-  if (!entity.success)
-    return badRequest('entity', 'the path must be /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events');
+  const path = event.pathParameters ?? {};
+  // As query parameters are (params.ts): the path's entity is audited and queried, so it must be storable.
+  for (const parameter of ['type', 'id'] as const) {
+    const bad = unstorableCharacter(path[parameter] ?? '');
+    if (bad) return badRequest(parameter, bad);
+  }
+  const entity = entityRefSchema.safeParse(path);
+  if (!entity.success) {
+    const parameter = String(entity.error.issues[0]?.path[0] ?? 'entity');
+    return badRequest(
+      parameter,
+      `${entity.error.issues[0]?.message ?? 'invalid'}; the path is /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events`,
+    );
+  }
   return respond(await readEvents(deps, read, entity.data), (page) => jsonResponse(200, page));
 }
 
@@ -65,11 +77,22 @@ async function postView({ deps, principal, event }: RouteContext): Promise<Query
   return badRequest(outcome.parameter, outcome.message);
 }
 
-async function removeView({ deps, principal, event }: RouteContext): Promise<QueryApiResult> {
+async function getViews({ deps, principal, read }: RouteContext): Promise<QueryApiResult> {
+  const outcome = await listViews(deps.views, principal, read.query);
+  if (outcome.ok) return jsonResponse(200, { views: outcome.value });
+  return 'forbidden' in outcome
+    ? jsonResponse(403, { error: outcome.message })
+    : badRequest(outcome.parameter, outcome.message);
+}
+
+async function removeView({ deps, principal, event, read }: RouteContext): Promise<QueryApiResult> {
   const name = event.pathParameters?.['name'] ?? '';
-  return (await deleteView(deps.views, principal, name))
-    ? { statusCode: 204, body: '' }
-    : jsonResponse(404, { error: `no saved view named "${name}"` });
+  const outcome = await deleteView(deps.views, principal, name, read.query);
+  if (!outcome.ok)
+    return 'forbidden' in outcome
+      ? jsonResponse(403, { error: outcome.message })
+      : badRequest(outcome.parameter, outcome.message);
+  return outcome.value ? { statusCode: 204, body: '' } : jsonResponse(404, { error: `no saved view named "${name}"` });
 }
 
 /** Each route: parse → domain function → response. */
@@ -87,7 +110,7 @@ export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<Query
       },
       body: html,
     })),
-  'GET /views': async ({ deps, principal }) => jsonResponse(200, { views: await listViews(deps.views, principal) }),
+  'GET /views': getViews,
   'POST /views': postView,
   'DELETE /views/{name}': removeView,
   'GET /openapi.json': async () => jsonResponse(200, openApiDocument()),

@@ -1,20 +1,25 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type pg from 'pg';
+import { z } from 'zod';
 import { PgQueryStore } from '../adapters/postgres/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 import { PgSavedViews } from '../adapters/postgres/saved-views.ts';
+import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
 import { type Clock, systemClock } from '../core/ports/events.ts';
 import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/query.ts';
 import { QueueAccessAuditor } from '../core/query/access-auditor.ts';
+import { type CursorSigner, hmacCursorSigner } from '../core/query/page-cursor.ts';
 import type { IngestWiring } from './ingest-http.ts';
 import { type QueryApiResult, ROUTES } from './query-api-routes.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
 import { jsonResponse } from './runtime/http.ts';
 import { tracer } from './runtime/observability.ts';
+import { onceSucceeded } from './runtime/once.ts';
 
 export type { QueryApiResult } from './query-api-routes.ts';
 
@@ -22,6 +27,8 @@ export interface QueryApiDeps {
   store: QueryStore;
   views: SavedViewStore;
   audit: AccessAuditor;
+  /** Signs paging cursors with the deployment's secret (hmacCursorSigner). */
+  cursors: CursorSigner;
   clock?: Clock;
   /** The local stack streams exports; API Gateway cannot, so on Lambda they are buffered (and capped). */
   streamExports?: boolean;
@@ -34,10 +41,11 @@ export function createQueryApiHandler({
   store,
   views,
   audit,
+  cursors,
   clock = systemClock,
   streamExports = false,
 }: QueryApiDeps) {
-  const deps = { store, views, audit, clock, streamExports };
+  const deps = { store, views, audit, cursors, clock, streamExports };
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<QueryApiResult> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
     if (!principal)
@@ -52,15 +60,23 @@ export function createQueryApiHandler({
   };
 }
 
-/** The Lambda wiring, from the function's environment (functions/query-api/handler.ts). */
+/**
+ * The Lambda wiring, from the function's environment (functions/query-api/handler.ts). The cursor secret is read
+ * from Secrets Manager once per cold start; a failed read is retried by the next request, not kept.
+ */
 export function queryApiFromEnvironment() {
-  const config = loadConfig({ QUEUE_URL: queueUrl });
-  return composeQueryApi({
+  const config = loadConfig({ QUEUE_URL: queueUrl, CURSOR_SECRET_ARN: z.string().min(1) });
+  const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  const wiring = {
     pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
     sqs: tracer.captureAWSv3Client(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
-  });
+  };
+  const handler = onceSucceeded(async () =>
+    composeQueryApi({ ...wiring, cursorSecret: await readCursorSecret(secrets, config.CURSOR_SECRET_ARN) }),
+  );
+  return async (event: APIGatewayProxyEventV2WithJWTAuthorizer) => (await handler())(event);
 }
 
 /** What the query API is made of, wherever it runs (the Lambda wiring and the local stack). */
@@ -69,6 +85,8 @@ export interface QueryApiWiring extends IngestWiring {
   pool: pg.Pool;
   /** The local stack streams exports; API Gateway cannot. */
   streamExports?: boolean;
+  /** The per-deployment secret cursors are signed with (Secrets Manager on AWS, DATA_DIR locally). */
+  cursorSecret: string;
 }
 
 /** The query API with its adapters: PostgreSQL reads and saved views, reads audited through the queue. */
@@ -77,6 +95,7 @@ export function composeQueryApi(wiring: QueryApiWiring) {
     store: new PgQueryStore(wiring.pool),
     views: new PgSavedViews(wiring.pool),
     audit: new QueueAccessAuditor(new SqsEventQueue(wiring.sqs, wiring.queueUrl), wiring.catalog),
+    cursors: hmacCursorSigner(wiring.cursorSecret),
     streamExports: wiring.streamExports ?? false,
   });
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createQueryApiHandler } from '../../shared/apps/query-api.ts';
 import { hiddenTypePrefixes, mayAccess, QUERY_ROUTES, type QueryRoute } from '../../shared/core/access/policy.ts';
 import { ROLES, type Role } from '../../shared/core/access/principal.ts';
+import { hmacCursorSigner } from '../../shared/core/query/page-cursor.ts';
 import { apiEvent } from '../query/api-support.ts';
 
 /** The expected matrix, written out: every route × every role. */
@@ -26,6 +27,7 @@ const handler = createQueryApiHandler({
   },
   views: { list: async () => [], create: async () => false, remove: async () => false },
   audit: { record: async () => {} },
+  cursors: hmacCursorSigner('policy-test-cursor-secret-0123456789'),
 });
 
 describe('route × role', () => {

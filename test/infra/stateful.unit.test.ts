@@ -63,7 +63,9 @@ describe('database', () => {
       RequireTLS: true,
       Auth: [secretAuth, secretAuth, secretAuth],
     });
-    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[];
+    const secrets = (Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[]).filter(
+      (secret) => secret.Properties.GenerateSecretString.SecretStringTemplate,
+    );
     const usernames = secrets.map((secret) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate));
     expect(usernames.map((template) => template.username).sort()).toEqual([
       'audit_owner',
@@ -74,6 +76,15 @@ describe('database', () => {
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
     for (const schedule of Object.values(template.findResources('AWS::SecretsManager::RotationSchedule')) as Resource[])
       expect(schedule.Properties.RotationRules.ScheduleExpression).toBe('rate(30 days)');
+  });
+});
+
+describe('cursor secret', () => {
+  it('is a plain string CloudFormation generates, long enough for an HMAC-SHA256 key', () => {
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[];
+    const cursor = secrets.filter((secret) => /paging cursors/.test(secret.Properties.Description ?? ''));
+    expect(cursor).toHaveLength(1);
+    expect(cursor[0]!.Properties.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true });
   });
 });
 

@@ -274,9 +274,21 @@ describe('functions', () => {
     expect([read.Resource].flat()).toHaveLength(2);
     for (const arn of [read.Resource].flat())
       expect(resolveJoin(env.DB_LOGIN_SECRETS)).toContain(JSON.stringify(JSON.stringify(arn)).slice(1, -1));
-    // Only the migrate function may read the login users' passwords.
+    // Only the migrate function may read the login users' passwords; the query API reads its cursor secret alone.
+    const loginSecrets = [read.Resource].flat().map((arn) => JSON.stringify(arn));
     for (const service of functions.keys()) {
-      if (service !== 'migrate') expect(actionsOf(service), service).not.toContain('secretsmanager:GetSecretValue');
+      if (service === 'migrate') continue;
+      const reads = roleStatements(service).filter((statement: Statement) =>
+        [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
+      );
+      const resources = reads.flatMap((statement: Statement) =>
+        [statement.Resource].flat().map((r) => JSON.stringify(r)),
+      );
+      expect(
+        resources.filter((arn: string) => loginSecrets.includes(arn)),
+        service,
+      ).toEqual([]);
+      if (service !== 'query-api') expect(reads, service).toEqual([]);
     }
     const [triggerId, trigger] = Object.entries(template.findResources('Custom::Trigger'))[0]!;
     expect(trigger.Properties.InvocationType).toBe('RequestResponse');
@@ -444,6 +456,19 @@ describe('HTTP API', () => {
     expect(actionsOf('query-api').filter((action: string) => /^sqs:/.test(action))).toEqual(
       actionsOf('ingest-http').filter((action: string) => /^sqs:/.test(action)),
     );
+  });
+
+  it('lets the query API, and no other function, read the cursor secret it is told of', () => {
+    const env = functions.get('query-api')!.Properties.Environment.Variables;
+    expect(JSON.stringify(env.CURSOR_SECRET_ARN)).toMatch(/CursorSecret/);
+    const reading = [...functions.keys()].filter((service) =>
+      roleStatements(service).some(
+        (statement: Statement) =>
+          [statement.Action].flat().includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(statement.Resource) === JSON.stringify(env.CURSOR_SECRET_ARN),
+      ),
+    );
+    expect(reading).toEqual(['query-api']);
   });
 
   it('throttles and logs the default stage', () => {

@@ -8,6 +8,7 @@ import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
 import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 import { QueueAccessAuditor } from '../../shared/core/query/access-auditor.ts';
+import { hmacCursorSigner } from '../../shared/core/query/page-cursor.ts';
 
 /** A queue that keeps what is sent: the audit records the API puts on it. */
 export class CapturingQueue implements EventQueue {
@@ -48,13 +49,21 @@ export function apiEvent(routeKey: string, call: Call = {}): APIGatewayProxyEven
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 }
 
+/** The secret the tests' query API signs cursors with: one "deployment". */
+export const TEST_CURSOR_SECRET = 'test-deployment-cursor-secret-0123456789';
+
 /** The query API over a real database (as audit_reader) and a capturing queue. */
-export function queryApi(readerPool: pg.Pool, now: () => Date, options: { streamExports?: boolean } = {}) {
+export function queryApi(
+  readerPool: pg.Pool,
+  now: () => Date,
+  { cursorSecret = TEST_CURSOR_SECRET, ...options }: { streamExports?: boolean; cursorSecret?: string } = {},
+) {
   const queue = new CapturingQueue();
   const handler = createQueryApiHandler({
     store: new PgQueryStore(readerPool),
     views: new PgSavedViews(readerPool),
     audit: new QueueAccessAuditor(queue, createCatalog(), now),
+    cursors: hmacCursorSigner(cursorSecret),
     clock: now,
     ...options,
   });

@@ -16,6 +16,7 @@ import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
 import { composeWriter } from '../writer.ts';
 import { type LocalConfig, loadLocalConfig } from './config.ts';
+import { localCursorSecret } from './cursor-secret.ts';
 import { DEFAULT_DEV_DEVICE, parseLocalDevices } from './devices.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
@@ -121,7 +122,11 @@ export async function startLocalStack(
       : await startIotRuleSubscriber(mqttUrl, invokeIngestIot, onRejected);
     cleanups.push(() => rule.stop());
 
-    const queryApi = asLambda('query-api', composeQueryApi({ ...ingestWiring, pool: readerPool, streamExports: true }));
+    const cursorSecret = await localCursorSecret(dataDir);
+    const queryApi = asLambda(
+      'query-api',
+      composeQueryApi({ ...ingestWiring, pool: readerPool, streamExports: true, cursorSecret }),
+    );
     const routes: Record<string, ApiHandler> = {
       'POST /events': asLambda('ingest-http', composeIngestHttp(ingestWiring)),
       ...Object.fromEntries(QUERY_ROUTES.map((route) => [route, queryApi])),

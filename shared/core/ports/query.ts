@@ -36,13 +36,22 @@ export interface SavedView {
   createdAt: string;
 }
 
-/** Saved views, always scoped to one user. */
+/** Who acts on saved views: a user, and whether they are an admin (who may delete any user's views). */
+export interface ViewActor {
+  user: string;
+  admin: boolean;
+}
+
+/**
+ * Saved views of one owner. The store enforces ownership itself (PostgreSQL row-level security): an actor who is
+ * neither the owner nor an admin sees and deletes nothing, whatever owner the caller passes.
+ */
 export interface SavedViewStore {
-  list(user: string): Promise<SavedView[]>;
-  /** false when the user already has a view of that name. */
-  create(user: string, name: string, filters: FilterParams): Promise<SavedView | false>;
-  /** false when there was no such view. */
-  remove(user: string, name: string): Promise<boolean>;
+  list(actor: ViewActor, owner: string): Promise<SavedView[]>;
+  /** A view owned by the actor; false when they already have one of that name. */
+  create(actor: ViewActor, name: string, filters: FilterParams): Promise<SavedView | false>;
+  /** false when there was no such view the actor may delete. */
+  remove(actor: ViewActor, owner: string, name: string): Promise<boolean>;
 }
 
 /** One read of the audit log: who, which route, with which filters, how many rows. */

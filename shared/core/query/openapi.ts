@@ -9,6 +9,7 @@ import {
   savedFiltersSchema,
   savedViewInputSchema,
   statsQuerySchema,
+  viewsQuerySchema,
 } from './params.ts';
 
 const windowSchema = z.object({ since: z.iso.datetime(), until: z.iso.datetime() });
@@ -52,7 +53,11 @@ const ok = (description: string, content: Record<string, unknown>) => ({ descrip
 const errors = {
   400: { description: 'a parameter is invalid: `parameter` names it, `error` says why', content: json(errorSchema) },
   401: { description: 'no or invalid credentials', content: json(errorSchema) },
-  403: { description: 'the role may not use this route', content: json(errorSchema) },
+  403: {
+    description:
+      "the role may not use this route, or (views) the caller is not an admin and named another user's views",
+    content: json(errorSchema),
+  },
 };
 
 type Operation = Record<string, unknown>;
@@ -95,7 +100,8 @@ const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
     responses: { 200: ok('the report', { 'text/html': { schema: { type: 'string' } } }), ...errors },
   },
   'GET /views': {
-    summary: "The caller's saved views",
+    summary: "The caller's saved views (admins: another user's, with owner=)",
+    parameters: queryParameters(viewsQuerySchema),
     responses: { 200: ok('saved views', json(z.object({ views: z.array(savedViewSchema) }))), ...errors },
   },
   'POST /views': {
@@ -108,8 +114,8 @@ const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
     },
   },
   'DELETE /views/{name}': {
-    summary: 'Delete a saved view',
-    parameters: [pathParameter('name', 'the view name')],
+    summary: "Delete one of the caller's saved views (admins: another user's, with owner=)",
+    parameters: [pathParameter('name', 'the view name'), ...queryParameters(viewsQuerySchema)],
     responses: { 204: { description: 'deleted' }, 404: { description: 'no such view' }, ...errors },
   },
   'GET /openapi.json': {

@@ -11,6 +11,10 @@ export const DEFAULT_WINDOW_DAYS = 7;
 /** The widest window one request may read: about three months, so at most four monthly partitions. */
 export const MAX_WINDOW_DAYS = 93;
 const DAY_MS = 86_400_000;
+/** The instants a window may reach: four-digit years, which PostgreSQL's timestamptz and ISO-8601 text both hold. */
+export const EARLIEST_INSTANT = new Date('0001-01-01T00:00:00.000Z');
+export const LATEST_INSTANT = new Date('9999-12-31T23:59:59.999Z');
+const INSTANT_RANGE = 'between 0001-01-01 and 9999-12-31';
 
 const filterFields = {
   entity: z
@@ -94,6 +98,18 @@ export const savedViewInputSchema = z.strictObject({
 
 export type FilterParams = z.output<typeof savedFiltersSchema>;
 
+/** A view's name, in POST /views and in the path of DELETE /views/{name}. */
+export const viewNameSchema = savedViewInputSchema.shape.name;
+/** GET /views and DELETE /views/{name}: whose views (an admin may name another user; default: the caller). */
+export const viewsQuerySchema = z.strictObject({
+  owner: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe("whose views: the caller's by default; admins may name another user"),
+});
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; parameter: string; message: string };
 
 /**
@@ -169,6 +185,16 @@ export function resolveFilter(params: FilterParams, now: Date): Parsed<EventQuer
       ? new Date(Math.min(latest.getTime(), instants.since.getTime() + MAX_WINDOW_DAYS * DAY_MS))
       : latest);
   const since = instants.since ?? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+  // Checked before the window's length: a window reaching past them would fail in PostgreSQL, not here.
+  if (until > LATEST_INSTANT) return { ok: false, parameter: 'until', message: `must be ${INSTANT_RANGE}` };
+  if (since < EARLIEST_INSTANT)
+    return instants.since
+      ? { ok: false, parameter: 'since', message: `must be ${INSTANT_RANGE}` }
+      : {
+          ok: false,
+          parameter: 'until',
+          message: `the ${DEFAULT_WINDOW_DAYS} days before until must be ${INSTANT_RANGE}: give since too`,
+        };
   if (since >= until) return { ok: false, parameter: 'since', message: 'must be before until' };
   if (until.getTime() - since.getTime() > MAX_WINDOW_DAYS * DAY_MS)
     return {

@@ -6,7 +6,7 @@ import type { StoredEvent } from '../domain/event.ts';
 import type { Clock } from '../ports/events.ts';
 import type { AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
 import { type EventQueryFilter, INTERVAL_MS } from './filter.ts';
-import { applyPageCursor, encodePageCursor } from './page-cursor.ts';
+import { applyPageCursor, type CursorSigner, encodePageCursor } from './page-cursor.ts';
 import {
   eventsQuerySchema,
   type FilterParams,
@@ -20,6 +20,8 @@ export interface ReadDeps {
   store: QueryStore;
   audit: AccessAuditor;
   clock: Clock;
+  /** Signs and checks the `next` cursors of pages (the deployment's secret). */
+  cursors: CursorSigner;
 }
 
 /** Who reads, through which route, with which raw parameters. */
@@ -81,8 +83,9 @@ export async function readEvents(
   const { params } = resolved.value;
   let filter = entity ? { ...resolved.value.filter, entity } : resolved.value.filter;
   let after: { occurredAt: string; id: string } | undefined;
+  const user = request.principal.user;
   if (params.cursor !== undefined) {
-    const cursor = applyPageCursor(params.cursor, filter, params.order);
+    const cursor = applyPageCursor(deps.cursors, params.cursor, { filter, order: params.order, user });
     if (!cursor.ok) return { ok: false, parameter: 'cursor', message: cursor.message };
     ({ filter, after } = cursor);
   }
@@ -93,7 +96,7 @@ export async function readEvents(
     ok: true,
     value: {
       events: page.events,
-      next: page.hasMore && last ? encodePageCursor(filter, params.order, last) : null,
+      next: page.hasMore && last ? encodePageCursor(deps.cursors, { filter, order: params.order, user }, last) : null,
       window: windowOf(filter),
     },
   };

@@ -6,6 +6,7 @@ import { savedViews } from './005_saved_views.ts';
 import { loginUsers } from './006_login_users.ts';
 import { writerReturning } from './007_writer_returning.ts';
 import { eventIds } from './008_event_ids.ts';
+import { savedViewOwners } from './009_saved_view_owners.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   loginUsers,
   writerReturning,
   eventIds,
+  savedViewOwners,
 ];
