@@ -25,7 +25,7 @@ const handler = createQueryApiHandler({
     totals: async () => [],
   },
   views: { list: async () => [], create: async () => false, remove: async () => false },
-  audit: { record: async () => {} },
+  audit: { record: async () => 'no-record', recordOutcome: async () => {} },
 });
 
 describe('route × role', () => {
