@@ -72,7 +72,10 @@ describe('GET /events/export', () => {
     const [accessed, completed, ...more] = streaming.queue.events().slice(before);
     expect(more).toEqual([]);
     expect(accessed).toMatchObject({ type: 'audit.accessed', entity: { type: 'user', id: 'ann' } });
-    expect(accessed!.payload).toEqual({ route: 'GET /events/export', filters: { format: 'csv', minSeverity: 'ERROR' } });
+    expect(accessed!.payload).toEqual({
+      route: 'GET /events/export',
+      filters: { format: 'csv', minSeverity: 'ERROR' },
+    });
     expect(completed).toMatchObject({
       type: 'audit.access.completed',
       entity: { type: 'user', id: 'ann' },
