@@ -56,7 +56,7 @@ async function entityHistory({ deps, event, read }: RouteContext): Promise<Query
 }
 
 async function exportRoute({ deps, read }: RouteContext): Promise<QueryApiResult> {
-  const outcome = exportEvents(deps, read);
+  const outcome = await exportEvents(deps, read, deps.streamExports ? 'streamed' : 'buffered');
   if (!outcome.ok) return badRequest(outcome.parameter, outcome.message);
   const { contentType, fileName, chunks } = outcome.value;
   const headers = { 'content-type': contentType, 'content-disposition': `attachment; filename="${fileName}"` };

@@ -12,7 +12,7 @@ import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.
 import { principalFromClaims } from '../core/access/principal.ts';
 import { type Clock, systemClock } from '../core/ports/events.ts';
 import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/query.ts';
-import { QueueAccessAuditor } from '../core/query/access-auditor.ts';
+import { AccessNotRecordedError, QueueAccessAuditor } from '../core/query/access-auditor.ts';
 import { type CursorSigner, hmacCursorSigner } from '../core/query/page-cursor.ts';
 import type { IngestWiring } from './ingest-http.ts';
 import { type QueryApiResult, ROUTES } from './query-api-routes.ts';
@@ -56,7 +56,14 @@ export function createQueryApiHandler({
       return jsonResponse(403, { error: `role ${principal.roles.join(',') || '(none)'} may not use ${route}` });
     const sourceIp = event.requestContext.http?.sourceIp;
     const read = { principal, route, query: event.queryStringParameters ?? {}, ...(sourceIp && { sourceIp }) };
-    return ROUTES[route]({ deps, principal, event, read });
+    try {
+      return await ROUTES[route]({ deps, principal, event, read });
+    } catch (error) {
+      // Every read leaves a record, or is not served: nothing of this one was sent.
+      if (error instanceof AccessNotRecordedError)
+        return jsonResponse(503, { error: error.message }, { 'retry-after': '5' });
+      throw error;
+    }
   };
 }
 

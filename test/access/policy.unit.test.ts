@@ -26,7 +26,7 @@ const handler = createQueryApiHandler({
     totals: async () => [],
   },
   views: { list: async () => [], create: async () => false, remove: async () => false },
-  audit: { record: async () => {} },
+  audit: { record: async () => 'no-record', recordOutcome: async () => {} },
   cursors: hmacCursorSigner('policy-test-cursor-secret-0123456789'),
 });
 

@@ -95,6 +95,12 @@ describe('export of 100k rows', () => {
     const { status, json } = await buffered.call('GET /events/export', { query: { format: 'csv' } });
     expect(status).toBe(413);
     expect(json.error).toMatch(/narrow since\/until .* archive/);
-    expect(buffered.queue.events()).toEqual([]);
+    // Recorded before it was read, and its outcome: nothing was sent.
+    const [accessed, completed] = buffered.queue.events();
+    expect(accessed).toMatchObject({ type: 'audit.accessed', payload: { route: 'GET /events/export' } });
+    expect(completed).toMatchObject({
+      type: 'audit.access.completed',
+      payload: { accessId: accessed!.id, outcome: 'cut', rows: 0, reason: expect.stringMatching(/nothing was sent/) },
+    });
   });
 });

@@ -66,15 +66,21 @@ describe('GET /events/export', () => {
     expect(JSON.parse(await streamed({ format: 'json', type: 'no.such' }))).toEqual([]);
   });
 
-  it('is audited once, with the number of rows', async () => {
+  it('is audited before the first byte (route, filters) and its outcome after (complete, rows sent)', async () => {
     const before = streaming.queue.events().length;
     await streamed({ format: 'csv', minSeverity: 'ERROR' });
-    const records = streaming.queue.events().slice(before);
-    expect(records).toHaveLength(1);
-    expect(records[0]!.payload).toMatchObject({
+    const [accessed, completed, ...more] = streaming.queue.events().slice(before);
+    expect(more).toEqual([]);
+    expect(accessed).toMatchObject({ type: 'audit.accessed', entity: { type: 'user', id: 'ann' } });
+    expect(accessed!.payload).toEqual({
       route: 'GET /events/export',
-      filters: { minSeverity: 'ERROR' },
-      rows: 2,
+      filters: { format: 'csv', minSeverity: 'ERROR' },
+    });
+    expect(completed).toMatchObject({
+      type: 'audit.access.completed',
+      entity: { type: 'user', id: 'ann' },
+      source: { channel: 'internal', principal: 'ann' },
+      payload: { accessId: accessed!.id, route: 'GET /events/export', outcome: 'complete', rows: 2 },
     });
   });
 

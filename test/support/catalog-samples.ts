@@ -60,4 +60,8 @@ export const SAMPLES: Record<string, { good: Record<string, unknown>; bad: Recor
     good: { route: 'GET /events', filters: { severity: 'CRITICAL' }, rows: 20 },
     bad: { route: 'GET /events', rows: -3 },
   },
+  'audit.access.completed': {
+    good: { accessId: '01890a5d-ac96-774b-bcce-b302099a8057', route: 'GET /events/export', outcome: 'cut', rows: 812 },
+    bad: { accessId: '01890a5d-ac96-774b-bcce-b302099a8057', route: 'GET /events/export', outcome: 'partly', rows: 1 },
+  },
 };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { DuckDBTimestampTZValue } from '@duckdb/node-api';
+import { join, resolve, sep } from 'node:path';
+import { type DuckDBConnection, DuckDBTimestampTZValue, StatementType } from '@duckdb/node-api';
 import {
   ARCHIVE_COLUMNS,
   ARCHIVE_PARTITION_KEYS,
@@ -14,8 +14,13 @@ import { duckLiteral, openDuckDb } from './duckdb.ts';
 /**
  * DuckDB over a local archive folder, with a view named and shaped like the Glue table: the archive's columns plus
  * the Hive keys `year` and `month` (strings, as Glue declares them), read with partition pruning.
+ *
+ * Read-only: the SQL may be anyone's (`trail archive query`), so it runs one SELECT at a time, and DuckDB itself
+ * may open no file outside the archive folder (`enable_external_access = false` with `allowed_directories`), with
+ * its configuration locked so no statement can undo that. A COPY … TO, an ATTACH, a read_csv('/etc/passwd') fail.
  */
-export async function openLocalArchiveQuery(archiveRoot: string, workDir: string): Promise<ArchiveQueryEngine> {
+export async function openLocalArchiveQuery(root: string, workDir: string): Promise<ArchiveQueryEngine> {
+  const archiveRoot = resolve(root);
   const duck = await openDuckDb({ workDir });
   const files = join(archiveRoot, ARCHIVE_ROOT_PREFIX, '*', '*', '*.parquet');
   const hiveTypes = ARCHIVE_PARTITION_KEYS.map((k) => `'${k.name}': VARCHAR`).join(', ');
@@ -31,9 +36,12 @@ export async function openLocalArchiveQuery(archiveRoot: string, workDir: string
     if (!/No files found/i.test((error as Error).message)) throw error;
     await duck.connection.run(`CREATE VIEW ${ARCHIVE_TABLE} AS ${EMPTY}`);
   }
+  await lockDown(duck.connection, archiveRoot);
   return {
     async run(sql: string, params: readonly string[] = []): Promise<ArchiveQueryResult> {
-      const reader = await duck.connection.runAndReadAll(sql, [...params]);
+      const statement = await selectOnly(duck.connection, sql);
+      if (params.length > 0) statement.bind([...params]);
+      const reader = await statement.runAndReadAll();
       return {
         columns: reader.columnNames(),
         rows: reader.getRows().map((row) => row.map(asText)),
@@ -43,6 +51,26 @@ export async function openLocalArchiveQuery(archiveRoot: string, workDir: string
       duck.close();
     },
   };
+}
+
+/** From here on DuckDB opens files under the archive folder only, and no SET can change that. */
+async function lockDown(connection: DuckDBConnection, archiveRoot: string): Promise<void> {
+  await connection.run(`SET allowed_directories = [${duckLiteral(archiveRoot + sep)}]`);
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
+}
+
+/** The one statement of `sql`, prepared, if it is a SELECT; a refusal naming what it is otherwise. */
+async function selectOnly(connection: DuckDBConnection, sql: string) {
+  const statements = await connection.extractStatements(sql);
+  if (statements.count !== 1)
+    throw new Error(`the archive runs one SQL statement at a time; this is ${statements.count}`);
+  const statement = await statements.prepare(0);
+  if (statement.statementType !== StatementType.SELECT)
+    throw new Error(
+      `the archive is read-only: only SELECT statements run, and this is ${StatementType[statement.statementType] ?? 'another kind'}`,
+    );
+  return statement;
 }
 
 /** Nothing archived yet: the same columns, no rows. */

@@ -7,18 +7,22 @@ import {
   type NamedQueryName,
 } from '../../core/archive/named-queries.ts';
 import { type ArchiveQueryResult, sqlTimestamp } from '../../core/ports/archive-query.ts';
-import { archiveQueryEngine } from '../archive/engine.ts';
+import { type ArchiveQueryConfig, archiveQueryEngine } from '../archive/engine.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { auditedRead, cliAccessAuditor } from './read-audit.ts';
 
 export interface OutputOptions {
   /** One JSON object per row instead of a tab-separated table. */
   json?: boolean | undefined;
 }
 
-/** `trail archive query "<SQL>"`: SQL over the archive's events table (DuckDB locally, Athena for s3://). */
+/**
+ * `trail archive query "<SQL>"`: SQL over the archive's events table (DuckDB locally, read-only; Athena for s3://).
+ * Recorded (who, which SQL, how many rows) before anything is printed.
+ */
 export async function runArchiveQuery(sql: string, options: OutputOptions): Promise<number> {
-  printResult(await queryArchive(sql, []), options.json);
+  printResult(await auditedArchiveQuery('trail archive query', { sql }, sql, []), options.json);
   return 0;
 }
 
@@ -39,7 +43,7 @@ export async function runNamedQuery(
     Object.entries(params).map(([param, value]) => [param, value instanceof Date ? sqlTimestamp(value) : value]),
   );
   const { sql, values } = bindNamedQuery(NAMED_QUERIES[name], args);
-  printResult(await queryArchive(sql, values), options.json);
+  printResult(await auditedArchiveQuery('trail archive named', { query: name, ...args }, sql, values), options.json);
   return 0;
 }
 
@@ -65,8 +69,28 @@ export async function printArchiveStatus(): Promise<number> {
   }
 }
 
-async function queryArchive(sql: string, params: string[]): Promise<ArchiveQueryResult> {
-  const engine = await archiveQueryEngine(loadConfig(lifecycleConfigShape));
+async function auditedArchiveQuery(
+  route: string,
+  filters: Record<string, unknown>,
+  sql: string,
+  params: string[],
+): Promise<ArchiveQueryResult> {
+  const config = loadConfig(lifecycleConfigShape);
+  const audit = await cliAccessAuditor();
+  try {
+    return await auditedRead(
+      audit.auditor,
+      { route, filters },
+      () => queryArchive(config, sql, params),
+      (r) => r.rows.length,
+    );
+  } finally {
+    await audit.close();
+  }
+}
+
+async function queryArchive(config: ArchiveQueryConfig, sql: string, params: string[]): Promise<ArchiveQueryResult> {
+  const engine = await archiveQueryEngine(config);
   try {
     return await engine.run(sql, params);
   } finally {

@@ -23,6 +23,8 @@ export interface EventTypeDefinition {
 }
 
 const text = z.string().min(1).max(512);
+/** How a read ended: every row sent, cut before the end (the client went away, or the answer was too large), failed. */
+export const ACCESS_OUTCOMES = ['complete', 'cut', 'failed'] as const;
 const optionalText = text.optional();
 const anyPayload = z.looseObject({});
 
@@ -160,14 +162,30 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
     CONSOLE_EMITTERS,
   ),
   // The audit trail itself: reading the log is audited too, and only the trail writes these records.
+  // `audit.accessed` is made before anything is sent; with `rows` when the answer was complete by then (a page, stats,
+  // a report), without when it is sent as it is read (an export, a CLI query), which then ends with an
+  // `audit.access.completed` naming it (`accessId`).
   def(
     'audit.accessed',
     'INFO',
-    'The audit log was read (query, export or report)',
+    'The audit log was read (query, export, report or CLI)',
     z.looseObject({
       route: text,
       filters: z.record(z.string(), z.unknown()).default({}),
       rows: z.number().int().nonnegative().optional(),
+    }),
+    INTERNAL_EMITTERS,
+  ),
+  def(
+    'audit.access.completed',
+    'INFO',
+    'How a read recorded by audit.accessed ended: complete, cut (with the rows sent) or failed',
+    z.looseObject({
+      accessId: z.uuid(),
+      route: text,
+      outcome: z.enum(ACCESS_OUTCOMES),
+      rows: z.number().int().nonnegative(),
+      reason: optionalText,
     }),
     INTERNAL_EMITTERS,
   ),

@@ -54,16 +54,36 @@ export interface SavedViewStore {
   remove(actor: ViewActor, owner: string, name: string): Promise<boolean>;
 }
 
-/** One read of the audit log: who, which route, with which filters, how many rows. */
+/**
+ * One read of the audit log: who, which route, with which filters; `rows` when the answer is complete before anything
+ * is sent, absent when it is sent as it is read (its end is then an {@link AccessOutcome}).
+ */
 export interface Access {
   principal: Principal;
   route: string;
   filters: Record<string, unknown>;
-  rows: number;
+  rows?: number;
   sourceIp?: string;
+  /** The client, when not the principal's token (e.g. `trail-cli`). */
+  clientId?: string;
 }
 
-/** Records reads of the audit log (as `audit.accessed` events). Resolves once the record is on the queue. */
+/** How a read recorded without rows ended. */
+export interface AccessOutcome {
+  /** The id `record` returned. */
+  accessId: string;
+  outcome: 'complete' | 'cut' | 'failed';
+  /** Rows sent to the reader: written to the connection, printed, or (when nothing was sent) 0. */
+  rows: number;
+  reason?: string;
+}
+
+/**
+ * Records reads of the audit log (as `audit.accessed` and `audit.access.completed` events). Each call resolves once
+ * the record is on the queue (or stored) and rejects when it could not be: the read must then not be served.
+ */
 export interface AccessAuditor {
-  record(access: Access): Promise<void>;
+  /** Resolves to the record's event id, which an outcome refers to. */
+  record(access: Access): Promise<string>;
+  recordOutcome(access: Access, outcome: AccessOutcome): Promise<void>;
 }

@@ -4,7 +4,8 @@ import type { Principal } from '../access/principal.ts';
 import type { EntityRef } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
 import type { Clock } from '../ports/events.ts';
-import type { AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
+import type { Access, AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
+import { recordOrRefuse, unstorableParameter } from './access-auditor.ts';
 import { type EventQueryFilter, INTERVAL_MS } from './filter.ts';
 import { applyPageCursor, type CursorSigner, encodePageCursor } from './page-cursor.ts';
 import {
@@ -39,12 +40,19 @@ export interface Window {
   until: string;
 }
 
-/** Parses the parameters with `schema` and resolves the filter the reader may see: the window closed, types hidden. */
+/**
+ * Parses the parameters with `schema` and resolves the filter the reader may see: the window closed, types hidden.
+ * First of all, the read's audit record must be storable (`entity`: the path's): a read that cannot be recorded is
+ * refused before anything is read.
+ */
 export function readerFilter<S extends z.ZodType<FilterParams>>(
   schema: S,
   request: ReadRequest,
   now: Date,
+  entity?: EntityRef,
 ): Outcome<{ params: z.output<S>; filter: EventQueryFilter }> {
+  const unstorable = unstorableParameter(request.query, entity);
+  if (unstorable) return { ok: false, ...unstorable };
   const params = parseParams(schema, request.query);
   if (!params.ok) return params;
   const filter = resolveFilter(params.value, now);
@@ -77,7 +85,7 @@ export async function readEvents(
   entity?: EntityRef,
 ): Promise<Outcome<EventsPage>> {
   const resolved = entity
-    ? readerFilter(historyQuerySchema, request, deps.clock())
+    ? readerFilter(historyQuerySchema, request, deps.clock(), entity)
     : readerFilter(eventsQuerySchema, request, deps.clock());
   if (!resolved.ok) return resolved;
   const { params } = resolved.value;
@@ -90,7 +98,7 @@ export async function readEvents(
     ({ filter, after } = cursor);
   }
   const page = await deps.store.page(filter, { order: params.order, limit: params.limit, ...(after && { after }) });
-  await deps.audit.record(accessOf(request, page.events.length, entity));
+  await recordOrRefuse(() => deps.audit.record(accessOf(request, page.events.length, entity)));
   const last = page.events.at(-1);
   return {
     ok: true,
@@ -134,27 +142,26 @@ export async function readStats(deps: ReadDeps, request: ReadRequest): Promise<O
   });
   const truncated = rows.length > MAX_STATS_ROWS;
   const kept = truncated ? rows.slice(0, MAX_STATS_ROWS) : rows;
-  await deps.audit.record(
-    accessOf(
-      request,
-      kept.reduce((sum, row) => sum + row.count, 0),
-    ),
-  );
+  const counted = kept.reduce((sum, row) => sum + row.count, 0);
+  await recordOrRefuse(() => deps.audit.record(accessOf(request, counted)));
   return {
     ok: true,
     value: { interval: params.interval, groupBy: params.groupBy, window: windowOf(filter), rows: kept, truncated },
   };
 }
 
-/** The audit record of a read: the raw parameters (with the path's entity), and how many rows it returned. */
-export function accessOf(request: ReadRequest, rows: number, entity?: EntityRef) {
+/**
+ * The audit record of a read: the raw parameters (with the path's entity), and how many rows it returned when the
+ * answer is complete before anything is sent (`rows` undefined: it is streamed, and its outcome recorded after).
+ */
+export function accessOf(request: ReadRequest, rows: number | undefined, entity?: EntityRef): Access {
   const filters: Record<string, unknown> = { ...request.query };
   if (entity) filters['entity'] = `${entity.type}:${entity.id}`;
   return {
     principal: request.principal,
     route: request.route,
     filters,
-    rows,
+    ...(rows !== undefined && { rows }),
     ...(request.sourceIp && { sourceIp: request.sourceIp }),
   };
 }

@@ -1,3 +1,4 @@
+import { recordOrRefuse } from './access-auditor.ts';
 import type { Interval } from './filter.ts';
 import { reportQuerySchema } from './params.ts';
 import { accessOf, type Outcome, type ReadDeps, type ReadRequest, readerFilter, windowOf } from './read.ts';
@@ -32,7 +33,7 @@ export async function buildReport(deps: ReadDeps, request: ReadRequest): Promise
     deps.store.totals(critical, 'severity', 1),
   ]);
   const total = bySeverity.reduce((sum, row) => sum + row.count, 0);
-  await deps.audit.record(accessOf(request, total));
+  await recordOrRefuse(() => deps.audit.record(accessOf(request, total)));
   const data: ReportData = {
     title: title ?? 'Audit report',
     generatedAt: now.toISOString(),
