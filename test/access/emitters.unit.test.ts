@@ -37,6 +37,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   'user.permission.revoked': ['http:identity'],
   'user.override': ['http:operator', 'http:admin'],
   'audit.accessed': ['internal'],
+  'audit.api.request': ['internal'],
 };
 
 const catalog = createCatalog();

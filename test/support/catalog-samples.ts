@@ -60,4 +60,21 @@ export const SAMPLES: Record<string, { good: Record<string, unknown>; bad: Recor
     good: { route: 'GET /events', filters: { severity: 'CRITICAL' }, rows: 20 },
     bad: { route: 'GET /events', rows: -3 },
   },
+  'audit.api.request': {
+    good: {
+      method: 'GET',
+      route: 'GET /events',
+      status: 401,
+      principal: null,
+      roles: 'unauthenticated',
+      sourceIp: '203.0.113.7',
+      userAgent: 'curl/8.5.0',
+      requestId: 'local-5e1f',
+      durationMs: 2,
+      count: 1,
+      firstAt: '2026-05-10T12:00:00.000Z',
+      lastAt: '2026-05-10T12:00:00.000Z',
+    },
+    bad: { method: 'GET', route: 'GET /events', status: 999 },
+  },
 };
