@@ -78,7 +78,8 @@ WHERE actor = :actor
 ORDER BY occurred_at, id`,
   },
   'api-error-rate-by-route': {
-    description: 'API requests per route with client (4xx) and server (5xx) errors and the error rate (e.g. the last 24 h)',
+    description:
+      'API requests per route with client (4xx) and server (5xx) errors and the error rate (e.g. the last 24 h)',
     params: ['since', 'until'],
     sql: `SELECT route, sum(requests) AS requests,
   sum(CASE WHEN status >= 400 AND status < 500 THEN requests ELSE 0 END) AS client_errors,
