@@ -1,9 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { API_ACCESS_LOG_FORMAT } from '../../shared/core/contracts/api-access-log.ts';
 
 export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 };
 
@@ -15,10 +17,15 @@ export interface EventsApiProps {
   corsOrigins?: string[];
 }
 
-/** The HTTP API: every route behind the JWT authorizer, throttled, with JSON access logs. */
+/**
+ * The HTTP API: every route behind the JWT authorizer, throttled, with JSON access logs (API_ACCESS_LOG_FORMAT) that
+ * the interaction log turns into audit.api.request events.
+ */
 export class EventsApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  /** One line per request, refusals by the authorizer and the throttle included. */
+  readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: EventsApiProps) {
     super(scope, id);
@@ -37,13 +44,16 @@ export class EventsApi extends Construct {
         maxAge: Duration.hours(1),
       },
     });
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
       throttle: API_THROTTLE,
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FORMAT)),
+      },
     });
   }
 

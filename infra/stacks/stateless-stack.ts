@@ -7,6 +7,7 @@ import { EventQueue } from '../constructs/event-queue.ts';
 import { EventsApi } from '../constructs/events-api.ts';
 import { HttpIngest } from '../constructs/http-ingest.ts';
 import { Identity } from '../constructs/identity.ts';
+import { InteractionLog } from '../constructs/interaction-log.ts';
 import { IotIngest } from '../constructs/iot-ingest.ts';
 import { Lifecycle } from '../constructs/lifecycle.ts';
 import { Migrations } from '../constructs/migrations.ts';
@@ -38,6 +39,7 @@ export class StatelessStack extends Stack {
     });
     webUi.publish({ apiUrl: api.api.apiEndpoint });
     const httpIngest = new HttpIngest(this, 'HttpIngest', { api, queue });
+    const interactionLog = new InteractionLog(this, 'InteractionLog', { api, queue });
     const iotIngest = new IotIngest(this, 'IotIngest', { queue, alerts });
     const queryApi = new QueryApi(this, 'QueryApi', {
       api,
@@ -64,6 +66,7 @@ export class StatelessStack extends Stack {
     );
     alarms.addFunction('Writer', writer.fn);
     alarms.addFunction('HttpIngest', httpIngest.fn);
+    alarms.addFunction('InteractionLog', interactionLog.fn);
     alarms.addFunction('IotIngest', iotIngest.fn);
     alarms.addFunction('QueryApi', queryApi.fn);
     alarms.addFunction('Maintenance', lifecycle.fn, {
@@ -78,6 +81,7 @@ export class StatelessStack extends Stack {
     dashboard.addQueue(queue);
     dashboard.addFunction('Writer', writer.fn);
     dashboard.addFunction('HTTP ingest', httpIngest.fn);
+    dashboard.addFunction('Interaction log', interactionLog.fn);
     dashboard.addFunction('IoT ingest', iotIngest.fn);
     dashboard.addFunction('Query API', queryApi.fn);
     dashboard.addDatabase(database);

@@ -38,6 +38,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   'user.override': ['http:operator', 'http:admin'],
   'audit.accessed': ['internal'],
   'audit.access.completed': ['internal'],
+  'audit.api.request': ['internal'],
 };
 
 const catalog = createCatalog();

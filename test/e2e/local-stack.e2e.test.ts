@@ -69,11 +69,9 @@ async function listUntil(query: string, count: number): Promise<StoredEvent[]> {
   }
 }
 
-/** Events stored, not counting the audit.accessed records that the test's own reads add. */
+/** Events stored, not counting the audit.* records (reads, API requests) that the test's own requests add. */
 async function storedCount(): Promise<number> {
-  const { rows } = await db.pool.query<{ n: string }>(
-    "SELECT count(*) AS n FROM events WHERE type <> 'audit.accessed'",
-  );
+  const { rows } = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE type NOT LIKE 'audit.%'");
   return Number(rows[0]!.n);
 }
 

@@ -9,6 +9,7 @@ import { emitEventMetrics } from '../../shared/apps/runtime/event-metrics.ts';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { archiveKeyPrefix } from '../../shared/core/archive/schema.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
+import { API_ACCESS_LOG_FORMAT } from '../../shared/core/contracts/api-access-log.ts';
 import {
   EMITTED_METRICS,
   EVENT_METRICS,
@@ -174,10 +175,11 @@ describe('queue', () => {
 });
 
 describe('functions', () => {
-  it('are the six of the contract', () => {
+  it('are the seven of the contract', () => {
     expect([...functions.keys()].sort()).toEqual([
       'ingest-http',
       'ingest-iot',
+      'interaction-log',
       'maintenance',
       'migrate',
       'query-api',
@@ -207,12 +209,13 @@ describe('functions', () => {
   it('ingest functions enqueue (QUEUE_URL, sqs:SendMessage) and nothing else', () => {
     const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
     const eventQueueId = logicalId(eventQueue());
-    for (const service of ['ingest-http', 'ingest-iot']) {
+    for (const service of ['ingest-http', 'ingest-iot', 'interaction-log']) {
       expect(functions.get(service)!.Properties.Environment.Variables.QUEUE_URL).toEqual({ Ref: eventQueueId });
       expect(functions.get(service)!.Properties.VpcConfig).toBeUndefined();
       expect(actionsOf(service)).toEqual([...send, 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     }
     expect(sqsActionsByQueue('ingest-http')).toEqual({ [eventQueueId]: send });
+    expect(sqsActionsByQueue('interaction-log')).toEqual({ [eventQueueId]: send });
     // ingest-iot also sends Lambda's on-failure records to its own queue (see IoT below), and nowhere else.
     expect(sqsActionsByQueue('ingest-iot')).toEqual({ [eventQueueId]: send, [failedInvocationsId()]: send });
   });
@@ -476,6 +479,23 @@ describe('HTTP API', () => {
       StageName: '$default',
       DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
       AccessLogSettings: { DestinationArn: Match.anyValue() },
+    });
+  });
+
+  it('writes every request to the access log as JSON, which a subscription filter hands to interaction-log', () => {
+    const stage = only(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toEqual(API_ACCESS_LOG_FORMAT);
+    const accessLogGroupId = stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+    const filter = only(template.findResources('AWS::Logs::SubscriptionFilter'));
+    expect(filter.Properties).toMatchObject({
+      LogGroupName: { Ref: accessLogGroupId },
+      FilterPattern: '',
+      DestinationArn: { 'Fn::GetAtt': [logicalId(functions.get('interaction-log')!), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'logs.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId(functions.get('interaction-log')!), 'Arn'] },
     });
   });
 

@@ -64,4 +64,21 @@ export const SAMPLES: Record<string, { good: Record<string, unknown>; bad: Recor
     good: { accessId: '01890a5d-ac96-774b-bcce-b302099a8057', route: 'GET /events/export', outcome: 'cut', rows: 812 },
     bad: { accessId: '01890a5d-ac96-774b-bcce-b302099a8057', route: 'GET /events/export', outcome: 'partly', rows: 1 },
   },
+  'audit.api.request': {
+    good: {
+      method: 'GET',
+      route: 'GET /events',
+      status: 401,
+      principal: null,
+      roles: 'unauthenticated',
+      sourceIp: '203.0.113.7',
+      userAgent: 'curl/8.5.0',
+      requestId: 'local-5e1f',
+      durationMs: 2,
+      count: 1,
+      firstAt: '2026-05-10T12:00:00.000Z',
+      lastAt: '2026-05-10T12:00:00.000Z',
+    },
+    bad: { method: 'GET', route: 'GET /events', status: 999 },
+  },
 };

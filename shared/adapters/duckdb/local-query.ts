@@ -36,6 +36,8 @@ export async function openLocalArchiveQuery(root: string, workDir: string): Prom
     if (!/No files found/i.test((error as Error).message)) throw error;
     await duck.connection.run(`CREATE VIEW ${ARCHIVE_TABLE} AS ${EMPTY}`);
   }
+  // Trino's name for a JSON field's text (DuckDB's json_extract_string), so named queries run unchanged on both.
+  await duck.connection.run(`CREATE MACRO json_extract_scalar(json, path) AS json_extract_string(json, path)`);
   await lockDown(duck.connection, archiveRoot);
   return {
     async run(sql: string, params: readonly string[] = []): Promise<ArchiveQueryResult> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -5,6 +6,7 @@ import { extname, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../../core/ingest/http-body.ts';
+import { type Interaction, UNMATCHED_ROUTE } from '../../core/interactions/interaction.ts';
 import type { TokenGrant } from './tokens.ts';
 
 /** A handler's answer; with `bodyStream` the body is written chunk by chunk (API Gateway itself cannot stream). */
@@ -18,6 +20,11 @@ export interface LocalApiOptions {
   routes: Record<string, ApiHandler>;
   /** Static files served without auth at `GET /` (index.html) and `GET /web/*` (the web UI). */
   staticDir?: string;
+  /**
+   * Called once per API request when its response is over (sent, or cut): what API Gateway's access log records,
+   * refusals included. Not called for the web UI's files and GET /health, which are not the API.
+   */
+  onInteraction?: (interaction: Interaction) => void;
 }
 
 export interface LocalApi {
@@ -30,11 +37,18 @@ export interface LocalApi {
  * Plays API Gateway (HTTP API, payload v2) with its JWT authorizer: checks the bearer token, then hands the
  * handler the event shape Lambda receives, claims included.
  */
-export async function startLocalApi({ port, tokens, routes, staticDir }: LocalApiOptions): Promise<LocalApi> {
+export async function startLocalApi({
+  port,
+  tokens,
+  routes,
+  staticDir,
+  onInteraction,
+}: LocalApiOptions): Promise<LocalApi> {
   let stopping = false;
   /** Responses not yet finished: once stopping, each closes its connection when it is done. */
   const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    const trace = traceRequest(req, res, onInteraction);
     // A keep-alive connection can still carry requests after the listener closed: they are refused, not accepted.
     if (stopping) {
       res.shouldKeepAlive = false;
@@ -51,7 +65,7 @@ export async function startLocalApi({ port, tokens, routes, staticDir }: LocalAp
     const served =
       staticDir && req.method === 'GET' && isStaticPath(req.url)
         ? serveStatic(req, res, staticDir)
-        : serve(req, res, tokens, routes);
+        : serve(req, res, tokens, routes, trace);
     served.catch((error) => {
       console.error('local API error', error);
       if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ error: 'internal error' }) });
@@ -85,21 +99,65 @@ export async function startLocalApi({ port, tokens, routes, staticDir }: LocalAp
 const STOPPING_RETRY_AFTER_SECONDS = 5;
 const IN_FLIGHT_GRACE_MS = 10_000;
 
+/** What the interaction record of a request needs to know, filled in as the request is served. */
+interface RequestTrace {
+  requestId: string;
+  route: string;
+  principal?: { user: string; roles: readonly string[] };
+  /** Set for what is not the API (static files, /health): no record. */
+  notApi?: boolean;
+}
+
+/** Records the request once its response is over: 'close' comes after the last byte, or when the client cut it. */
+function traceRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onInteraction: LocalApiOptions['onInteraction'],
+): RequestTrace {
+  const at = new Date();
+  const trace: RequestTrace = { requestId: `local-${randomUUID()}`, route: UNMATCHED_ROUTE };
+  if (!onInteraction) return trace;
+  if (req.method === 'GET' && isStaticPath(req.url)) trace.notApi = true;
+  res.once('close', () => {
+    if (trace.notApi) return;
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    onInteraction({
+      method: req.method ?? 'GET',
+      route: trace.route,
+      ...(trace.route === UNMATCHED_ROUTE && { path }),
+      status: res.statusCode,
+      ...(trace.principal && { principal: trace.principal }),
+      sourceIp: req.socket.remoteAddress ?? '',
+      userAgent: req.headers['user-agent'] ?? '',
+      requestId: trace.requestId,
+      durationMs: Date.now() - at.getTime(),
+      at,
+    });
+  });
+  return trace;
+}
+
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
   tokens: ReadonlyMap<string, TokenGrant>,
   routes: Record<string, ApiHandler>,
+  trace: RequestTrace,
 ) {
   const url = new URL(req.url ?? '/', 'http://local');
   const requested = `${req.method} ${url.pathname}`;
-  if (requested === 'GET /health') return send(res, { statusCode: 200, body: '{"ok":true}' });
+  if (requested === 'GET /health') {
+    trace.notApi = true;
+    return send(res, { statusCode: 200, body: '{"ok":true}' });
+  }
   const route = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!route) return send(res, { statusCode: 404, body: JSON.stringify({ error: `no route ${requested}` }) });
   const { routeKey, handler, pathParameters } = route;
+  trace.route = routeKey;
 
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const grant = bearer ? tokens.get(bearer) : undefined;
+  if (grant) trace.principal = { user: grant.user, roles: [grant.role] };
   if (!grant)
     return send(res, {
       statusCode: 401,
@@ -131,7 +189,7 @@ async function serve(
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: req.headers['user-agent'] ?? '',
       },
-      requestId: `local-${now}`,
+      requestId: trace.requestId,
       routeKey,
       stage: '$default',
       time: new Date(now).toISOString(),

@@ -20,6 +20,7 @@ import { localCursorSecret } from './cursor-secret.ts';
 import { DEFAULT_DEV_DEVICE, parseLocalDevices } from './devices.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
+import { startLocalInteractionLog } from './interactions.ts';
 import { localContext } from './lambda-context.ts';
 import { localLoginPasswords } from './login-passwords.ts';
 import { startLocalMaintenance } from './maintenance.ts';
@@ -131,7 +132,16 @@ export async function startLocalStack(
       'POST /events': asLambda('ingest-http', composeIngestHttp(ingestWiring)),
       ...Object.fromEntries(QUERY_ROUTES.map((route) => [route, queryApi])),
     };
-    const api = await startLocalApi({ port: config.PORT, tokens, routes, staticDir: WEB_DIR });
+    // Every API request leaves an audit.api.request record; on stop, after the API, before the queue.
+    const interactions = startLocalInteractionLog(ingestWiring, log);
+    cleanups.push(() => interactions.stop());
+    const api = await startLocalApi({
+      port: config.PORT,
+      tokens,
+      routes,
+      staticDir: WEB_DIR,
+      onInteraction: interactions.record,
+    });
     cleanups.push(() => api.stop());
     log(`HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/`);
     if (!config.LOCAL_TOKENS)

@@ -1,8 +1,9 @@
+import { INTERACTION_EVENT_TYPE } from '../interactions/interaction.ts';
 import { ARCHIVE_COLUMNS } from './schema.ts';
 
 /**
  * The queries auditors need, in the SQL both engines share (Trino for Athena, DuckDB locally): no `::` casts, no
- * engine-specific functions. `:name` marks a parameter; timestamps are `YYYY-MM-DD HH:MM:SS.mmm` UTC, months `YYYY-MM`.
+ * engine-specific functions (Trino's `json_extract_scalar` is given to DuckDB by the local engine). `:name` marks a parameter; timestamps are `YYYY-MM-DD HH:MM:SS.mmm` UTC, months `YYYY-MM`.
  * Every query narrows `year` so Athena reads only the partitions it needs.
  */
 export interface NamedQuery {
@@ -14,6 +15,19 @@ export interface NamedQuery {
 const ALL_COLUMNS = ARCHIVE_COLUMNS.map((c) => c.name).join(', ');
 const WINDOW = `year BETWEEN substr(:since, 1, 4) AND substr(:until, 1, 4)
   AND occurred_at >= CAST(:since AS TIMESTAMP) AND occurred_at < CAST(:until AS TIMESTAMP)`;
+
+/**
+ * The API-interaction log's records (`audit.api.request`, core/interactions), one row per record: `requests` is its
+ * count (a per-minute summary of identical failures counts many). Sum `requests`, never count rows.
+ */
+const INTERACTIONS = `SELECT json_extract_scalar(payload, '$.route') AS route,
+    CAST(json_extract(payload, '$.status') AS INTEGER) AS status,
+    json_extract_scalar(payload, '$.roles') AS roles,
+    CAST(json_extract(payload, '$.count') AS BIGINT) AS requests,
+    source_ip, source_principal, occurred_at
+  FROM events
+  WHERE type = '${INTERACTION_EVENT_TYPE}'
+    AND ${WINDOW}`;
 
 export const NAMED_QUERIES = {
   'entity-events': {
@@ -62,6 +76,39 @@ ORDER BY event_day, type`,
 WHERE actor = :actor
   AND ${WINDOW}
 ORDER BY occurred_at, id`,
+  },
+  'api-error-rate-by-route': {
+    description:
+      'API requests per route with client (4xx) and server (5xx) errors and the error rate (e.g. the last 24 h)',
+    params: ['since', 'until'],
+    sql: `SELECT route, sum(requests) AS requests,
+  sum(CASE WHEN status >= 400 AND status < 500 THEN requests ELSE 0 END) AS client_errors,
+  sum(CASE WHEN status >= 500 THEN requests ELSE 0 END) AS server_errors,
+  round(CAST(sum(CASE WHEN status >= 400 THEN requests ELSE 0 END) AS DOUBLE) / sum(requests), 4) AS error_rate
+FROM (${INTERACTIONS}) AS interactions
+GROUP BY route
+ORDER BY error_rate DESC, requests DESC, route`,
+  },
+  'api-failed-auth-by-ip': {
+    description: 'Failed authentications (401) per source IP: how many, on how many routes, first and last seen',
+    params: ['since', 'until'],
+    sql: `SELECT source_ip, sum(requests) AS failures, count(DISTINCT route) AS routes,
+  min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
+FROM (${INTERACTIONS}) AS interactions
+WHERE status = 401
+GROUP BY source_ip
+ORDER BY failures DESC, source_ip
+LIMIT 100`,
+  },
+  'api-calls-by-role': {
+    description: "API requests per caller's roles (unauthenticated: no valid credentials), with refusals and callers",
+    params: ['since', 'until'],
+    sql: `SELECT roles, sum(requests) AS requests,
+  sum(CASE WHEN status >= 400 THEN requests ELSE 0 END) AS refused,
+  count(DISTINCT source_principal) AS principals
+FROM (${INTERACTIONS}) AS interactions
+GROUP BY roles
+ORDER BY requests DESC, roles`,
   },
 } as const satisfies Record<string, NamedQuery>;
 

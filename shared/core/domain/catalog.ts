@@ -189,6 +189,27 @@ export const BUILT_IN_EVENT_TYPES: readonly EventTypeDefinition[] = [
     }),
     INTERNAL_EMITTERS,
   ),
+  // The API-interaction log (core/interactions): every request the API answered, refusals included.
+  def(
+    'audit.api.request',
+    'INFO',
+    'An API request and its answer (one, or a per-minute summary of identical failures)',
+    z.looseObject({
+      method: text,
+      route: text,
+      status: z.number().int().min(100).max(599),
+      principal: text.nullable(),
+      roles: text,
+      sourceIp: z.string().max(64),
+      userAgent: text,
+      requestId: text,
+      durationMs: z.number().int().nonnegative(),
+      count: z.number().int().positive(),
+      firstAt: z.iso.datetime(),
+      lastAt: z.iso.datetime(),
+    }),
+    INTERNAL_EMITTERS,
+  ),
 ];
 
 export type EventCatalog = ReadonlyMap<string, EventTypeDefinition>;
