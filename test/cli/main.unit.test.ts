@@ -63,6 +63,9 @@ const REQUIRED: Record<string, string[]> = {
   'archive named top-override-actors': ['--since', '2024-01-01', '--until', '2024-07-01'],
   'archive named error-rate-by-type-day': ['--since', '2024-01-01', '--until', '2024-07-01'],
   'archive named operator-activity': ['--actor', 'user:alice', '--since', '2024-01-01', '--until', '2024-07-01'],
+  'archive named api-error-rate-by-route': ['--since', '2024-01-01', '--until', '2024-01-02'],
+  'archive named api-failed-auth-by-ip': ['--since', '2024-01-01', '--until', '2024-01-02'],
+  'archive named api-calls-by-role': ['--since', '2024-01-01', '--until', '2024-01-02'],
 };
 
 describe('trail <command> --help', () => {
@@ -91,6 +94,9 @@ describe('trail <command> --help', () => {
       'archive named top-override-actors',
       'archive named error-rate-by-type-day',
       'archive named operator-activity',
+      'archive named api-error-rate-by-route',
+      'archive named api-failed-auth-by-ip',
+      'archive named api-calls-by-role',
       'archive status',
       'history',
       'dlq',

@@ -112,7 +112,8 @@ describe('trail dlq against the local stack: a transient failure, then redrive',
     expect(response.status).toBe(202);
     ids = ((await response.json()) as { ids: string[] }).ids;
 
-    await until('the DLQ to hold every message', async () => (await depth(info.deadLetterQueueUrl)) === ENTITIES);
+    // Every message of the request's entities, and the interaction record (audit.api.request) of the POST itself.
+    await until('the DLQ to hold every message', async () => (await depth(info.deadLetterQueueUrl)) === ENTITIES + 1);
     expect(await depth(info.queueUrl)).toBe(0);
     expect(await storedIds(ids)).toEqual([]);
   }, 60_000);
@@ -120,14 +121,16 @@ describe('trail dlq against the local stack: a transient failure, then redrive',
   it('trail dlq list shows them all, pages past 10, and consumes none', async () => {
     const { code, out } = await trail('list', '--json');
     expect(code).toBe(0);
-    const listed = out
+    const all = out
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
+    expect(all).toHaveLength(ENTITIES + 1);
+    const listed = all.filter((m) => String(m.group).startsWith('robot:dlq-'));
     expect(listed).toHaveLength(ENTITIES);
     expect(listed.every((m) => m.kind === 'retries' && m.redrivable && m.receives > MAX_RECEIVE_COUNT)).toBe(true);
     expect(listed.flatMap((m) => m.eventIds).sort()).toEqual([...ids].sort());
-    expect(await depth(info.deadLetterQueueUrl)).toBe(ENTITIES);
+    expect(await depth(info.deadLetterQueueUrl)).toBe(ENTITIES + 1);
 
     const one = listed[0];
     const shown = await trail('show', one.id);
@@ -137,14 +140,14 @@ describe('trail dlq against the local stack: a transient failure, then redrive',
       groupId: one.group,
       body: { events: [{ id: one.eventIds[0] }] },
     });
-    expect(await depth(info.deadLetterQueueUrl)).toBe(ENTITIES);
+    expect(await depth(info.deadLetterQueueUrl)).toBe(ENTITIES + 1);
   });
 
   it('once the writer may insert again, trail dlq redrive --all stores every event and empties the DLQ', async () => {
     await onEvents('GRANT INSERT ON events TO audit_writer');
     const { code, out } = await trail('redrive', '--all');
     expect(code).toBe(0);
-    expect(out).toContain(`redriven: ${ENTITIES}`);
+    expect(out).toContain(`redriven: ${ENTITIES + 1}`);
     await until('the events to be stored', async () => (await storedIds(ids)).length === ENTITIES);
     expect(await storedIds(ids)).toEqual([...ids].sort());
     expect(await depth(info.deadLetterQueueUrl)).toBe(0);
