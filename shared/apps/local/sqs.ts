@@ -1,23 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
-import { MAX_RECEIVE_COUNT } from '../../core/contracts/queue.ts';
-import { type DurableSqs, startDurableSqs } from './durable-sqs.ts';
-import { type JournalEntry, QueueJournal } from './queue-journal.ts';
+import { Worker } from 'node:worker_threads';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient } from './sqs-endpoint.ts';
+import type { LocalQueueOptions } from './sqs-names.ts';
 
-/** Lambda's default for SQS sources is 30 s; the local writer is fast, so a short timeout redelivers failures sooner. */
-export const LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5;
-
-export const LOCAL_QUEUE_NAME = 'audit-events.fifo';
-export const LOCAL_DEAD_LETTER_QUEUE_NAME = 'audit-events-dlq.fifo';
-
-export interface LocalQueueOptions {
-  /** Where the journal lives (`<dataDir>/queue/journal.ndjson`). */
-  dataDir: string;
-  /** The events queue's bound in MiB (LOCAL_QUEUE_MAX_MB); the DLQ has none (a dead letter is never refused). */
-  maxBacklogMb: number;
-}
+export {
+  LOCAL_DEAD_LETTER_QUEUE_NAME,
+  LOCAL_QUEUE_NAME,
+  LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+  type LocalQueueOptions,
+} from './sqs-names.ts';
 
 export interface LocalQueues {
   client: SQSClient;
@@ -29,109 +20,56 @@ export interface LocalQueues {
   stop(): Promise<void>;
 }
 
-/**
- * The SQS endpoint: the FIFO queue and FIFO DLQ declared as on AWS (fauxqs, in memory), behind a proxy that journals
- * every send to disk before answering it (durable-sqs.ts), so what was accepted survives a crash and is sent again on
- * the next start. Clients use the real SQS client against the proxy.
- */
-export async function startLocalQueues({ dataDir, maxBacklogMb }: LocalQueueOptions): Promise<LocalQueues> {
-  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  const fifo = {
-    FifoQueue: 'true',
-    ContentBasedDeduplication: 'false',
-    DeduplicationScope: 'messageGroup',
-    FifoThroughputLimit: 'perMessageGroupId',
-  };
-  const dlq = server.createQueue(LOCAL_DEAD_LETTER_QUEUE_NAME, {
-    attributes: { ...fifo, MessageRetentionPeriod: '1209600' },
-  });
-  const queue = server.createQueue(LOCAL_QUEUE_NAME, {
-    attributes: {
-      ...fifo,
-      VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
-    },
-  });
-  const upstreamOrigin = `http://127.0.0.1:${server.port}`;
-  const journalDir = join(dataDir, 'queue');
-  mkdirSync(journalDir, { recursive: true });
-  const journal = QueueJournal.open(join(journalDir, 'journal.ndjson'));
-  const upstreamUrls = new Map([
-    [LOCAL_QUEUE_NAME, queue.queueUrl],
-    [LOCAL_DEAD_LETTER_QUEUE_NAME, dlq.queueUrl],
-  ]);
-  const proxy = await startDurableSqs({
-    upstreamOrigin,
-    upstreamQueueUrls: upstreamUrls,
-    journal,
-    bounds: new Map([[LOCAL_QUEUE_NAME, maxBacklogMb * 2 ** 20]]),
-  });
-  const replayed = await replay(journal.pending(), upstreamOrigin, upstreamUrls, proxy);
+type FromWorker =
+  | { type: 'ready'; endpoint: string; queueUrl: string; deadLetterQueueUrl: string; replayed: number }
+  | { type: 'failed'; error: string }
+  | { type: 'stopped'; error?: string };
 
-  const client = sqsClient(proxy.origin);
+/**
+ * The SQS endpoint (the emulator behind its journal, sqs-endpoint.ts) in a worker thread: its HTTP serving, JSON
+ * and journal writes run beside the handlers instead of taking turns with them on one event loop (bench --profile:
+ * about a third of the stack's busy time is the queue). The handlers use the real SQS client against it.
+ */
+export async function startLocalQueues(options: LocalQueueOptions): Promise<LocalQueues> {
+  const worker = new Worker(new URL('./sqs-worker.mjs', import.meta.url), { workerData: options });
+  const next = () =>
+    new Promise<FromWorker>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the SQS endpoint's worker exited (code ${code})`));
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+      worker.once('message', (message: FromWorker) => {
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+        resolve(message);
+      });
+    });
+  const ready = await next().catch(async (error) => {
+    await worker.terminate();
+    throw error;
+  });
+  if (ready.type !== 'ready') {
+    await worker.terminate();
+    throw new Error(`the SQS endpoint did not start: ${'error' in ready ? ready.error : ready.type}`);
+  }
+  const client = sqsClient(ready.endpoint);
+  let stopping: Promise<void> | undefined;
   return {
     client,
-    endpoint: proxy.origin,
-    queueUrl: proxy.queueUrl(LOCAL_QUEUE_NAME),
-    deadLetterQueueUrl: proxy.queueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
-    replayed,
-    async stop() {
-      client.destroy();
-      await proxy.stop();
-      await journal.close();
-      await server.stop();
+    endpoint: ready.endpoint,
+    queueUrl: ready.queueUrl,
+    deadLetterQueueUrl: ready.deadLetterQueueUrl,
+    replayed: ready.replayed,
+    stop() {
+      stopping ??= (async () => {
+        client.destroy();
+        const stopped = next();
+        worker.postMessage('stop');
+        const answer = await stopped;
+        await worker.terminate();
+        if (answer.type === 'stopped' && answer.error)
+          throw new Error(`the SQS endpoint did not stop cleanly: ${answer.error}`);
+      })();
+      return stopping;
     },
   };
-}
-
-function sqsClient(endpoint: string): SQSClient {
-  return new SQSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-}
-
-/** SendMessageBatch's limits: 10 entries, 256 KiB in all (a journaled body is at most one message's size). */
-const REPLAY_BATCH_BYTES = 200 * 1024;
-
-/** Sends the journal's unacked messages straight to the emulator, in journal order, and maps their new ids. */
-async function replay(
-  entries: readonly JournalEntry[],
-  upstreamOrigin: string,
-  upstreamUrls: ReadonlyMap<string, string>,
-  proxy: DurableSqs,
-): Promise<number> {
-  if (entries.length === 0) return 0;
-  const client = sqsClient(upstreamOrigin);
-  try {
-    let batch: JournalEntry[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const queueUrl = upstreamUrls.get(batch[0]!.queue);
-      if (!queueUrl) throw new Error(`queue journal names an unknown queue ${batch[0]!.queue}`);
-      const answer = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((entry, i) => ({ Id: String(i), ...entry.message }) as SendMessageBatchRequestEntry),
-        }),
-      );
-      if (answer.Failed?.length)
-        throw new Error(`replaying the queue journal failed: ${answer.Failed.map((f) => f.Message).join('; ')}`);
-      for (const ok of answer.Successful ?? []) proxy.remember(ok.MessageId!, batch[Number(ok.Id)]!.seq);
-      batch = [];
-      bytes = 0;
-    };
-    for (const entry of entries) {
-      const size = Buffer.byteLength(entry.message.MessageBody);
-      if (batch.length === 10 || bytes + size > REPLAY_BATCH_BYTES || batch[0]?.queue !== entry.queue) await flush();
-      batch.push(entry);
-      bytes += size;
-    }
-    await flush();
-    return entries.length;
-  } finally {
-    client.destroy();
-  }
 }

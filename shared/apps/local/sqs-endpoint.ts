@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { MAX_RECEIVE_COUNT } from '../../core/contracts/queue.ts';
+import { type DurableSqs, startDurableSqs } from './durable-sqs.ts';
+import { type JournalEntry, QueueJournal } from './queue-journal.ts';
+import {
+  LOCAL_DEAD_LETTER_QUEUE_NAME,
+  LOCAL_QUEUE_NAME,
+  LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+  type LocalQueueOptions,
+} from './sqs-names.ts';
+
+export interface SqsEndpoint {
+  endpoint: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  replayed: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The SQS endpoint: the FIFO queue and FIFO DLQ declared as on AWS (fauxqs, in memory), behind a proxy that journals
+ * every send to disk before answering it (durable-sqs.ts), so what was accepted survives a crash and is sent again on
+ * the next start. It runs in a worker thread of its own (sqs.ts).
+ */
+export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOptions): Promise<SqsEndpoint> {
+  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const fifo = {
+    FifoQueue: 'true',
+    ContentBasedDeduplication: 'false',
+    DeduplicationScope: 'messageGroup',
+    FifoThroughputLimit: 'perMessageGroupId',
+  };
+  const dlq = server.createQueue(LOCAL_DEAD_LETTER_QUEUE_NAME, {
+    attributes: { ...fifo, MessageRetentionPeriod: '1209600' },
+  });
+  const queue = server.createQueue(LOCAL_QUEUE_NAME, {
+    attributes: {
+      ...fifo,
+      VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+    },
+  });
+  const upstreamOrigin = `http://127.0.0.1:${server.port}`;
+  const journalDir = join(dataDir, 'queue');
+  mkdirSync(journalDir, { recursive: true });
+  const journal = QueueJournal.open(join(journalDir, 'journal.ndjson'));
+  const upstreamUrls = new Map([
+    [LOCAL_QUEUE_NAME, queue.queueUrl],
+    [LOCAL_DEAD_LETTER_QUEUE_NAME, dlq.queueUrl],
+  ]);
+  const proxy = await startDurableSqs({
+    upstreamOrigin,
+    upstreamQueueUrls: upstreamUrls,
+    journal,
+    bounds: new Map([[LOCAL_QUEUE_NAME, maxBacklogMb * 2 ** 20]]),
+  });
+  const replayed = await replay(journal.pending(), upstreamOrigin, upstreamUrls, proxy);
+
+  return {
+    endpoint: proxy.origin,
+    queueUrl: proxy.queueUrl(LOCAL_QUEUE_NAME),
+    deadLetterQueueUrl: proxy.queueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
+    replayed,
+    async stop() {
+      await proxy.stop();
+      await journal.close();
+      await server.stop();
+    },
+  };
+}
+
+export function sqsClient(endpoint: string): SQSClient {
+  return new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** SendMessageBatch's limits: 10 entries, 256 KiB in all (a journaled body is at most one message's size). */
+const REPLAY_BATCH_BYTES = 200 * 1024;
+
+/** Sends the journal's unacked messages straight to the emulator, in journal order, and maps their new ids. */
+async function replay(
+  entries: readonly JournalEntry[],
+  upstreamOrigin: string,
+  upstreamUrls: ReadonlyMap<string, string>,
+  proxy: DurableSqs,
+): Promise<number> {
+  if (entries.length === 0) return 0;
+  const client = sqsClient(upstreamOrigin);
+  try {
+    let batch: JournalEntry[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const queueUrl = upstreamUrls.get(batch[0]!.queue);
+      if (!queueUrl) throw new Error(`queue journal names an unknown queue ${batch[0]!.queue}`);
+      const answer = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((entry, i) => ({ Id: String(i), ...entry.message }) as SendMessageBatchRequestEntry),
+        }),
+      );
+      if (answer.Failed?.length)
+        throw new Error(`replaying the queue journal failed: ${answer.Failed.map((f) => f.Message).join('; ')}`);
+      for (const ok of answer.Successful ?? []) proxy.remember(ok.MessageId!, batch[Number(ok.Id)]!.seq);
+      batch = [];
+      bytes = 0;
+    };
+    for (const entry of entries) {
+      const size = Buffer.byteLength(entry.message.MessageBody);
+      if (batch.length === 10 || bytes + size > REPLAY_BATCH_BYTES || batch[0]?.queue !== entry.queue) await flush();
+      batch.push(entry);
+      bytes += size;
+    }
+    await flush();
+    return entries.length;
+  } finally {
+    client.destroy();
+  }
+}
