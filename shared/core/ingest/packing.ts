@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
-import { eventDigest } from '../domain/event-digest.ts';
+import { eventContent } from '../domain/event-digest.ts';
 import type { QueueMessage } from '../ports/events.ts';
 
 /** SQS's message size limit is 256 KiB; leave room for attributes and framing. */
@@ -27,14 +27,18 @@ export interface QueueMessageBody {
 }
 
 /**
- * The FIFO deduplication id of a message: its events' ids and content digests, in order. A resend of the same events
- * is dropped by SQS inside its 5-minute window (and is a no-op in the store after it); the same id with other
- * content gets another deduplication id, so it reaches the writer, which refuses it as a dead letter: SQS never
- * drops it silently. The digest leaves out what each receive stamps (receivedAt), so a retry still matches.
+ * The FIFO deduplication id of a message: its events' ids and content, in order. A resend of the same events is
+ * dropped by SQS inside its 5-minute window (and is a no-op in the store after it); the same id with other content
+ * gets another deduplication id, so it reaches the writer, which refuses it as a dead letter: SQS never drops it
+ * silently. The content is the digest's fields (eventContent: not what each receive stamps, so a retry still
+ * matches), serialized as JSON in the order they came, not canonically: a retry sends the same bytes, so it matches;
+ * the same event with its payload keys in another order gets another id and is delivered, and the store, which
+ * compares canonical digests, takes it as the resend it is. That saves the canonical form's cost on every event.
  */
 export function deduplicationIdFor(events: readonly StoredEvent[]): string {
   const hash = createHash('sha256');
-  for (const event of events) hash.update(event.id.toLowerCase()).update(':').update(eventDigest(event)).update('\n');
+  for (const event of events)
+    hash.update(event.id.toLowerCase()).update(':').update(JSON.stringify(eventContent(event))).update('\n');
   return hash.digest('hex');
 }
 
