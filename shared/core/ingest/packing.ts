@@ -38,7 +38,11 @@ export interface QueueMessageBody {
 export function deduplicationIdFor(events: readonly StoredEvent[]): string {
   const hash = createHash('sha256');
   for (const event of events)
-    hash.update(event.id.toLowerCase()).update(':').update(JSON.stringify(eventContent(event))).update('\n');
+    hash
+      .update(event.id.toLowerCase())
+      .update(':')
+      .update(JSON.stringify(eventContent(event)))
+      .update('\n');
   return hash.digest('hex');
 }
 
