@@ -92,6 +92,19 @@ describe('the local SQS endpoint, journaled', () => {
     expect(third.replayed).toBe(0);
   });
 
+  it('a resend of a message already written (answered by the first send\'s id) does not stay in the journal', async () => {
+    const first = await start();
+    const queue = new SqsEventQueue(first.client, first.queueUrl);
+    await queue.send([message('robot:a', 1)]);
+    expect(await receiveAll(first.client, first.queueUrl, 1)).toHaveLength(1);
+    // Inside the 5-minute window: the emulator answers with the deleted message's id and drops it.
+    await queue.send([message('robot:a', 1)]);
+    await first.stop();
+
+    const second = await start();
+    expect(second.replayed).toBe(0);
+  });
+
   it('refuses sends past the backlog bound as SQS refuses a throttled request, and takes them again once drained', async () => {
     const queues = await start(1);
     const queue = new SqsEventQueue(queues.client, queues.queueUrl);

@@ -80,6 +80,17 @@ describe('the local queue journal', () => {
     await reopened.close();
   });
 
+  it('reopens a journal holding more entries than a function call takes arguments', async () => {
+    const journal = QueueJournal.open(file);
+    await journal.append('q.fifo', Array.from({ length: 200_000 }, (_, i) => message(`${i}`)));
+    await journal.close();
+    const reopened = QueueJournal.open(file);
+    expect(reopened.pending()).toHaveLength(200_000);
+    const [next] = await reopened.append('q.fifo', [message('after')]);
+    expect(next).toBe(200_001);
+    await reopened.close();
+  });
+
   it('shares one write among concurrent appends and keeps their order', async () => {
     const journal = QueueJournal.open(file);
     const appended = await Promise.all(

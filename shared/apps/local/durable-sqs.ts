@@ -47,7 +47,14 @@ export async function startDurableSqs({
   const entriesOf = new Map<string, number[]>();
   /** Receipt handle → message id, to turn a delete into an ack. */
   const messageOf = new Map<string, { messageId: string; at: number }>();
+  /**
+   * Message ids deleted in the last minutes. A resend the emulator drops as a duplicate (inside its 5-minute window) is
+   * answered with the first send's id; if that message was already deleted, nothing will ever delete the resend's
+   * entry, so it is acked at once: its content is the deleted message's, already written.
+   */
+  const deletedAt = new Map<string, number>();
   const remember = (messageId: string, seq: number) => {
+    if (deletedAt.has(messageId)) return journal.ack([seq]);
     const known = entriesOf.get(messageId);
     if (known) known.push(seq);
     else entriesOf.set(messageId, [seq]);
@@ -56,6 +63,9 @@ export async function startDurableSqs({
     const received = messageOf.get(receiptHandle);
     if (!received) return;
     messageOf.delete(receiptHandle);
+    const now = Date.now();
+    deletedAt.set(received.messageId, now);
+    forgetOlderThan(deletedAt, now - DEDUPLICATION_WINDOW_MS - 60_000);
     const seqs = entriesOf.get(received.messageId);
     entriesOf.delete(received.messageId);
     if (seqs) journal.ack(seqs);
@@ -214,6 +224,17 @@ function throttled(queue: string, bound: number): string {
     __type: 'com.amazonaws.sqs#RequestThrottled',
     message: `${queue} holds ${Math.round(bound / 2 ** 20)} MiB not yet written (LOCAL_QUEUE_MAX_MB): retry later`,
   });
+}
+
+/** SQS FIFO's deduplication interval: a send with a used deduplication id inside it is answered but dropped. */
+const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
+
+/** Drops entries older than `before` (a Map iterates in insertion order, so the oldest come first). */
+function forgetOlderThan(times: Map<string, number>, before: number): void {
+  for (const [key, at] of times) {
+    if (at >= before) break;
+    times.delete(key);
+  }
 }
 
 /** A receipt handle not deleted within 15 minutes has expired (visibility ≤ 5 minutes here): its message reappears. */

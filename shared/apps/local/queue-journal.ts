@@ -5,8 +5,9 @@ import {
   fdatasyncSync,
   fsyncSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
+  statSync,
   write,
   writeSync,
 } from 'node:fs';
@@ -47,20 +48,22 @@ export class QueueJournal {
   private queued: { line: string; durable?: () => void; failed?: (error: Error) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private linesWritten = 0;
+  private bytesWritten = 0;
 
   private constructor(
     private readonly file: string,
     entries: JournalEntry[],
   ) {
     for (const entry of entries) this.remember(entry);
-    this.nextSeq = Math.max(0, ...entries.map((e) => e.seq)) + 1;
+    // A loop, not Math.max(...seqs): a crash can leave more entries than a call's arguments may hold.
+    for (const entry of entries) if (entry.seq >= this.nextSeq) this.nextSeq = entry.seq + 1;
     this.fd = openSync(file, 'a');
     syncDirectory(file);
   }
 
   /** Opens (or creates) the journal; the messages it holds unacked are `pending()`, in the order they were sent. */
   static open(file: string): QueueJournal {
-    const entries = existsSync(file) ? readJournal(readFileSync(file, 'utf8')) : [];
+    const entries = existsSync(file) ? readJournalFile(file) : [];
     const journal = new QueueJournal(file, entries);
     journal.compact();
     return journal;
@@ -134,13 +137,14 @@ export class QueueJournal {
           offset += (await writeAsync(this.fd, buffer, offset, buffer.length - offset)).bytesWritten;
         if (batch.some((p) => p.durable)) await fdatasyncAsync(this.fd);
         this.linesWritten += batch.length;
+        this.bytesWritten += buffer.length;
       }
       for (const p of batch) p.durable?.();
     } catch (error) {
       for (const p of batch) p.failed?.(error as Error);
     } finally {
       this.flushing = undefined;
-      if (this.linesWritten > COMPACT_EVERY_LINES && this.live.size * 4 < this.linesWritten) this.compact();
+      if (this.worthCompacting()) this.compact();
       if (this.queued.length > 0) this.scheduleFlush();
     }
   }
@@ -160,6 +164,14 @@ export class QueueJournal {
     closeSync(this.fd);
     this.fd = openSync(this.file, 'a');
     this.linesWritten = this.live.size;
+    this.bytesWritten = statSync(this.file).size;
+  }
+
+  /** Most of the file is acked: by lines (many small messages) or by bytes (a few large ones). */
+  private worthCompacting(): boolean {
+    if (this.linesWritten > COMPACT_EVERY_LINES && this.live.size * 4 < this.linesWritten) return true;
+    const liveBytes = [...this.liveBytes.values()].reduce((sum, bytes) => sum + bytes, 0);
+    return this.bytesWritten > COMPACT_EVERY_BYTES && liveBytes * 4 < this.bytesWritten;
   }
 
   private remember(entry: JournalEntry): void {
@@ -178,6 +190,7 @@ export class QueueJournal {
 
 /** Compaction is considered after this many lines, when fewer than a quarter of them are still unacked. */
 const COMPACT_EVERY_LINES = 50_000;
+const COMPACT_EVERY_BYTES = 64 * 2 ** 20;
 
 function lineOf(entry: JournalEntry): string {
   return `${JSON.stringify({ s: entry.seq, q: entry.queue, m: entry.message } satisfies Line)}\n`;
@@ -192,22 +205,54 @@ function sizeOf(message: JournaledMessage): number {
  * (the answer waits for the fsync), so the sender retries it. A broken line anywhere else means the file was damaged.
  */
 export function readJournal(text: string): JournalEntry[] {
-  const live = new Map<number, JournalEntry>();
   const lines = text.split('\n');
-  const last = lines.length - 1;
-  lines.forEach((raw, index) => {
-    if (raw === '') return;
+  return replayLines(lines.map((raw, index) => ({ raw, last: index === lines.length - 1 })));
+}
+
+/** The same, read from the file a chunk at a time: a journal can be larger than a string may be. */
+export function readJournalFile(file: string): JournalEntry[] {
+  return replayLines(fileLines(file));
+}
+
+function replayLines(lines: Iterable<{ raw: string; last: boolean }>): JournalEntry[] {
+  const live = new Map<number, JournalEntry>();
+  let number = 0;
+  for (const { raw, last } of lines) {
+    number++;
+    if (raw === '') continue;
     let line: Line;
     try {
       line = JSON.parse(raw) as Line;
     } catch {
-      if (index === last) return;
-      throw new Error(`queue journal line ${index + 1} is damaged (not JSON): ${raw.slice(0, 80)}`);
+      if (last) continue;
+      throw new Error(`queue journal line ${number} is damaged (not JSON): ${raw.slice(0, 80)}`);
     }
     if ('a' in line) for (const seq of line.a) live.delete(seq);
     else live.set(line.s, { seq: line.s, queue: line.q, message: line.m });
-  });
+  }
   return [...live.values()];
+}
+
+/** The file's lines; `last` marks the one after the final newline (empty, or cut short by a crash). */
+function* fileLines(file: string): Generator<{ raw: string; last: boolean }> {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let pending: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      let data = Buffer.concat([pending, chunk.subarray(0, read)]);
+      for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10)) {
+        yield { raw: data.subarray(0, newline).toString('utf8'), last: false };
+        data = data.subarray(newline + 1);
+      }
+      pending = Buffer.from(data);
+    }
+    yield { raw: pending.toString('utf8'), last: true };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function writeAll(fd: number, text: string): void {
