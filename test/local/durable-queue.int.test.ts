@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
+import { restoreLegacySpools } from '../../shared/apps/local/legacy-spool.ts';
 import { type LocalQueues, startLocalQueues } from '../../shared/apps/local/sqs.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import type { QueueMessage } from '../../shared/core/ports/events.ts';
@@ -92,7 +94,7 @@ describe('the local SQS endpoint, journaled', () => {
     expect(third.replayed).toBe(0);
   });
 
-  it('a resend of a message already written (answered by the first send\'s id) does not stay in the journal', async () => {
+  it("a resend of a message already written (answered by the first send's id) does not stay in the journal", async () => {
     const first = await start();
     const queue = new SqsEventQueue(first.client, first.queueUrl);
     await queue.send([message('robot:a', 1)]);
@@ -103,6 +105,23 @@ describe('the local SQS endpoint, journaled', () => {
 
     const second = await start();
     expect(second.replayed).toBe(0);
+  });
+
+  it('puts back the shutdown spool an earlier version left, queued and dead letters, then removes it', async () => {
+    const spooled = { groupId: 'robot:old', deduplicationId: 'old-1', body: message('robot:old', 1).body };
+    await writeFile(join(dataDir, 'queue-spool.ndjson'), `${JSON.stringify(spooled)}\n`);
+    await writeFile(
+      join(dataDir, 'dead-letters.ndjson'),
+      `${JSON.stringify({ ...spooled, deduplicationId: 'old-2', reason: 'events.0: refused' })}\n`,
+    );
+    const queues = await start();
+    expect(await restoreLegacySpools(dataDir, queues)).toBe(2);
+    expect(existsSync(join(dataDir, 'queue-spool.ndjson'))).toBe(false);
+    expect(existsSync(join(dataDir, 'dead-letters.ndjson'))).toBe(false);
+    expect(await receiveAll(queues.client, queues.queueUrl, 1)).toEqual([{ group: 'robot:old', body: spooled.body }]);
+    expect(await receiveAll(queues.client, queues.deadLetterQueueUrl, 1)).toEqual([
+      { group: 'robot:old', body: spooled.body, reason: 'events.0: refused' },
+    ]);
   });
 
   it('refuses sends past the backlog bound as SQS refuses a throttled request, and takes them again once drained', async () => {

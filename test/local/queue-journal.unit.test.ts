@@ -82,7 +82,10 @@ describe('the local queue journal', () => {
 
   it('reopens a journal holding more entries than a function call takes arguments', async () => {
     const journal = QueueJournal.open(file);
-    await journal.append('q.fifo', Array.from({ length: 200_000 }, (_, i) => message(`${i}`)));
+    await journal.append(
+      'q.fifo',
+      Array.from({ length: 200_000 }, (_, i) => message(`${i}`)),
+    );
     await journal.close();
     const reopened = QueueJournal.open(file);
     expect(reopened.pending()).toHaveLength(200_000);

@@ -9,4 +9,6 @@ export interface LocalQueueOptions {
   dataDir: string;
   /** The events queue's bound in MiB (LOCAL_QUEUE_MAX_MB); the DLQ has none (a dead letter is never refused). */
   maxBacklogMb: number;
+  /** Called if the endpoint's worker thread ends before stop (never sent to the worker). */
+  onUnexpectedExit?: (error: Error) => void;
 }

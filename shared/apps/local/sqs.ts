@@ -31,7 +31,9 @@ type FromWorker =
  * about a third of the stack's busy time is the queue). The handlers use the real SQS client against it.
  */
 export async function startLocalQueues(options: LocalQueueOptions): Promise<LocalQueues> {
-  const worker = new Worker(new URL('./sqs-worker.mjs', import.meta.url), { workerData: options });
+  const worker = new Worker(new URL('./sqs-worker.mjs', import.meta.url), {
+    workerData: { dataDir: options.dataDir, maxBacklogMb: options.maxBacklogMb },
+  });
   const next = () =>
     new Promise<FromWorker>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the SQS endpoint's worker exited (code ${code})`));
@@ -53,6 +55,11 @@ export async function startLocalQueues(options: LocalQueueOptions): Promise<Loca
   }
   const client = sqsClient(ready.endpoint);
   let stopping: Promise<void> | undefined;
+  // Nothing accepted is lost if the worker dies (the journal is on disk), but ingest can only answer 503 until a
+  // restart: say so where the operator looks.
+  worker.once('exit', (code) => {
+    if (!stopping) options.onUnexpectedExit?.(new Error(`the SQS endpoint's worker thread exited (code ${code})`));
+  });
   return {
     client,
     endpoint: ready.endpoint,

@@ -22,6 +22,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { startLocalInteractionLog } from './interactions.ts';
 import { localContext } from './lambda-context.ts';
+import { restoreLegacySpools } from './legacy-spool.ts';
 import { localLoginPasswords } from './login-passwords.ts';
 import { startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
@@ -211,8 +212,18 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
 
 /** The SQS endpoint (FIFO queue and DLQ), journaled in DATA_DIR/queue, with what an earlier run left put back on it. */
 async function startQueues(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
-  const queues = await startLocalQueues({ dataDir, maxBacklogMb: config.LOCAL_QUEUE_MAX_MB });
+  const queues = await startLocalQueues({
+    dataDir,
+    maxBacklogMb: config.LOCAL_QUEUE_MAX_MB,
+    onUnexpectedExit: (error) =>
+      log(`${error.message}: events are refused (503) until the stack is restarted; nothing accepted is lost`),
+  });
   cleanups.push(() => queues.stop());
+  const legacy = await restoreLegacySpools(dataDir, queues);
+  if (legacy > 0)
+    log(
+      `put ${legacy} messages an earlier version saved at shutdown (queue-spool.ndjson, dead-letters.ndjson) back on the queues`,
+    );
   const replayed = queues.replayed ? `; ${queues.replayed} messages an earlier run accepted were put back on it` : '';
   log(`SQS endpoint ${queues.endpoint} (FIFO queue + DLQ, journaled in ${join(dataDir, 'queue')})${replayed}`);
   return queues;
