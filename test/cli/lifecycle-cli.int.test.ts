@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../shared/apps/cli/main.ts';
 import type { Month } from '../../shared/core/domain/month.ts';
 import { insertEvents, monthEvents } from '../lifecycle/fixture.ts';
+import { runTrail } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const MONTHS: Month[] = [
@@ -37,16 +36,7 @@ async function trail(...argv: string[]) {
   vi.stubEnv('DATABASE_URL', db.url);
   vi.stubEnv('ARCHIVE_URL', `file://${join(dir, 'archive')}`);
   vi.stubEnv('ARCHIVE_WORK_DIR', join(dir, 'work'));
-  const out: string[] = [];
-  const err: string[] = [];
-  // The commands print with console.log and console.error, which vitest takes over: capture both ways.
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  vi.spyOn(console, 'log').mockImplementation((...args) => out.push(`${format(...args)}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...args) => err.push(`${format(...args)}\n`));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join(''), err: err.join('') };
+  return runTrail(argv);
 }
 
 const lines = (text: string) => text.split('\n').filter(Boolean);

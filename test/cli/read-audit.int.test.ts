@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../shared/apps/cli/main.ts';
 import { insertEvents, monthEvents } from '../lifecycle/fixture.ts';
+import { runTrail } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 let db: TestDatabase;
@@ -33,15 +32,7 @@ async function trail(env: { databaseUrl?: string | undefined }, ...argv: string[
   vi.stubEnv('DATA_DIR', join(dir, 'data'));
   vi.stubEnv('ARCHIVE_URL', `file://${join(dir, 'archive')}`);
   vi.stubEnv('ARCHIVE_WORK_DIR', join(dir, 'work'));
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
-  vi.spyOn(console, 'log').mockImplementation((...args) => out.push(`${format(...args)}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...args) => err.push(`${format(...args)}\n`));
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out: out.join(''), err: err.join('') };
+  return runTrail(argv);
 }
 
 /** The audit records written since `after` (an id of events' count), oldest first. */

@@ -3,20 +3,9 @@ import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import { type IngestContext, storedEventSchema } from '../../shared/core/domain/event.ts';
 import { acceptEvents } from '../../shared/core/ingest/accept.ts';
 import { deduplicationIdFor, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
+import { recordingQueue } from '../support/recording-queue.ts';
 
 /** An in-memory queue that records what it is given, and can be told to fail. */
-function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage[]; calls: number } {
-  return {
-    messages: [],
-    calls: 0,
-    async send(messages) {
-      this.calls++;
-      if (failWith) throw failWith;
-      this.messages.push(...messages);
-    },
-  };
-}
 
 const ctx: IngestContext = {
   actor: { type: 'device', id: 'r-17' },

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
-import { type StoredEvent, storedEventSchema } from '../../shared/core/domain/event.ts';
-import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
+import { storedEventSchema } from '../../shared/core/domain/event.ts';
+import { recordingQueue } from '../support/recording-queue.ts';
 
 /** An in-memory queue that records what it is given, and can be told to fail. */
-function recordingQueue(failWith?: Error): EventQueue & { messages: QueueMessage[]; events(): StoredEvent[] } {
-  return {
-    messages: [],
-    async send(messages) {
-      if (failWith) throw failWith;
-      this.messages.push(...messages);
-    },
-    events() {
-      return this.messages.flatMap((m) => (JSON.parse(m.body) as QueueMessageBody).events);
-    },
-  };
-}
 
 const RULE_TIME = Date.parse('2026-05-10T12:00:00Z');
 /** What the rule's fields say: the connection's thing and client id, the rules engine's clock. */

@@ -2,17 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
 import { operatorPost } from '../support/http-events.ts';
-
-function recordingQueue(): EventQueue & { messages: QueueMessage[] } {
-  return {
-    messages: [],
-    async send(messages) {
-      this.messages.push(...messages);
-    },
-  };
-}
+import { recordingQueue } from '../support/recording-queue.ts';
 
 const id = '0196b3a0-1234-7abc-8def-0123456789ab';
 const event = (entity: string, extra: Record<string, unknown> = {}) => ({

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import {
   MAX_KEY_CHARACTERS,
   MAX_NESTING_DEPTH,
@@ -10,21 +9,9 @@ import {
   MAX_STRING_CHARACTERS,
   storableIssues,
 } from '../../shared/core/domain/storable.ts';
-import { escapeForQueue, type QueueMessageBody } from '../../shared/core/ingest/packing.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
+import { escapeForQueue } from '../../shared/core/ingest/packing.ts';
 import { operatorPost } from '../support/http-events.ts';
-
-function recordingQueue(): EventQueue & { messages: QueueMessage[]; events(): StoredEvent[] } {
-  return {
-    messages: [],
-    async send(messages) {
-      this.messages.push(...messages);
-    },
-    events() {
-      return this.messages.flatMap((m) => (JSON.parse(m.body) as QueueMessageBody).events);
-    },
-  };
-}
+import { recordingQueue } from '../support/recording-queue.ts';
 
 function http() {
   const queue = recordingQueue();

@@ -3,22 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
 import { createIngestIotHandler } from '../../shared/apps/ingest-iot.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
-import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { MAX_REQUEST_BYTES, MAX_REQUEST_EVENTS } from '../../shared/core/ingest/http-body.ts';
-import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
-import type { EventQueue, QueueMessage } from '../../shared/core/ports/events.ts';
-
-function recordingQueue(): EventQueue & { messages: QueueMessage[]; events(): StoredEvent[] } {
-  return {
-    messages: [],
-    async send(messages) {
-      this.messages.push(...messages);
-    },
-    events() {
-      return this.messages.flatMap((m) => (JSON.parse(m.body) as QueueMessageBody).events);
-    },
-  };
-}
+import { recordingQueue } from '../support/recording-queue.ts';
 
 /** POST /events as `user` with the token's groups, as API Gateway's JWT authorizer passes them. */
 function post(groups: string[], body: unknown, user = 'bob'): APIGatewayProxyEventV2WithJWTAuthorizer {
