@@ -35,10 +35,6 @@ export async function runBench(argv: string[]): Promise<number> {
     process.stderr.write(`bench: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  // The handlers of the local stack log through Powertools: keep stdout for the report.
-  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
   const started = new Date();
   const run = `${started.toISOString().replace(/[:.]/g, '-')}-${options.quick ? 'quick' : `${options.rows}-rows`}`;

@@ -9,7 +9,7 @@ import { parseEventsBody } from '../core/ingest/http-body.ts';
 import { type Clock, type EventQueue, systemClock } from '../core/ports/events.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
 import { header, jsonResponse, requestBody } from './runtime/http.ts';
-import { logger, tracer } from './runtime/observability.ts';
+import { logger, traced } from './runtime/observability.ts';
 
 export interface IngestHttpDeps {
   queue: EventQueue;
@@ -89,7 +89,7 @@ export function createIngestHttpHandler({ queue, catalog, clock = systemClock }:
 export function ingestHttpFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
   return composeIngestHttp({
-    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    sqs: traced(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   });

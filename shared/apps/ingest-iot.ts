@@ -9,7 +9,7 @@ import { readIotRuleEvent } from '../core/ingest/iot-message.ts';
 import type { EventQueue } from '../core/ports/events.ts';
 import type { IngestWiring } from './ingest-http.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
-import { logger, metrics, tracer } from './runtime/observability.ts';
+import { logger, metrics, traced } from './runtime/observability.ts';
 
 export interface IngestIotDeps {
   queue: EventQueue;
@@ -63,7 +63,7 @@ export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
 export function ingestIotFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
   return composeIngestIot({
-    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    sqs: traced(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   });

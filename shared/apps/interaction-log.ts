@@ -8,7 +8,7 @@ import { QueueInteractionLog } from '../core/interactions/interaction-log.ts';
 import type { Clock, EventQueue } from '../core/ports/events.ts';
 import type { IngestWiring } from './ingest-http.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
-import { logger, tracer } from './runtime/observability.ts';
+import { logger, traced } from './runtime/observability.ts';
 
 export interface InteractionLogResult {
   recorded: number;
@@ -64,7 +64,7 @@ export function createInteractionLogHandler({
 export function interactionLogFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
   return composeInteractionLog({
-    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    sqs: traced(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   });

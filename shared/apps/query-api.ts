@@ -18,7 +18,7 @@ import type { IngestWiring } from './ingest-http.ts';
 import { type QueryApiResult, ROUTES } from './query-api-routes.ts';
 import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
 import { jsonResponse } from './runtime/http.ts';
-import { tracer } from './runtime/observability.ts';
+import { traced } from './runtime/observability.ts';
 import { onceSucceeded } from './runtime/once.ts';
 
 export type { QueryApiResult } from './query-api-routes.ts';
@@ -73,10 +73,10 @@ export function createQueryApiHandler({
  */
 export function queryApiFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl, CURSOR_SECRET_ARN: z.string().min(1) });
-  const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  const secrets = traced(new SecretsManagerClient({}));
   const wiring = {
     pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
-    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    sqs: traced(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   };

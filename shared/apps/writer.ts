@@ -14,7 +14,7 @@ import { publishCriticalAlerts } from '../core/writer/publish-critical.ts';
 import { writeBatch } from '../core/writer/write-batch.ts';
 import { deadLetterQueueUrl, loadConfig } from './runtime/config.ts';
 import { emitEventMetrics } from './runtime/event-metrics.ts';
-import { logger, metrics, tracer } from './runtime/observability.ts';
+import { logger, metrics, traced } from './runtime/observability.ts';
 
 export interface WriterDeps {
   store: EventWriter;
@@ -58,7 +58,7 @@ export function writerFromEnvironment() {
   });
   return composeWriter({
     pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
-    sqs: tracer.captureAWSv3Client(new SQSClient({})),
+    sqs: traced(new SQSClient({})),
     deadLetterQueueUrl: config.DLQ_URL,
     alerts: IotAlertPublisher.fromEnvironment(),
     alertTopic: config.ALERT_TOPIC,

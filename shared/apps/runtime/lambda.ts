@@ -7,12 +7,11 @@ import { logger, metrics, tracer } from './observability.ts';
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
-/** The one middleware stack every function uses: logger context, EMF metrics flush, X-Ray segment. */
+/** The one middleware stack every function uses: logger context, EMF metrics flush, X-Ray segment (when tracing is on). */
 export function withObservability<E, R>(handler: Handler<E, R>) {
-  return middy(handler)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  const stack = middy(handler);
+  if (tracer) stack.use(captureLambdaHandler(tracer, { captureResponse: false }));
+  return stack.use(injectLambdaContext(logger, { resetKeys: true })).use(logMetrics(metrics));
 }
 
 /**

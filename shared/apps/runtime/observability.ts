@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRICS_NAMESPACE } from '../../core/contracts/metrics.ts';
 
 /** Made once for every function: one logger, one metrics buffer, one tracer (env: POWERTOOLS_*, LOG_LEVEL). */
@@ -21,4 +21,18 @@ const metricsLog = {
 };
 
 export const metrics = new Metrics({ namespace, serviceName: SERVICE_NAME, logger: metricsLog });
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
+/**
+ * The X-Ray tracer, or none when tracing is off (POWERTOOLS_TRACE_ENABLED=false: `trail start`, bench and chaos set
+ * it before this module loads). Not merely disabled: loading aws-xray-sdk-core installs cls-hooked's async hooks,
+ * which then run on every promise of the process, traced or not: about 4 % of the local stack's CPU
+ * (`npm run bench -- --parts e2e --profile`).
+ */
+export const tracer: Tracer | undefined =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'false'
+    ? undefined
+    : new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName: SERVICE_NAME });
+
+/** An AWS SDK v3 client whose calls are traced as X-Ray subsegments when tracing is on; the client itself when off. */
+export function traced<Client>(client: Client): Client {
+  return tracer ? tracer.captureAWSv3Client(client) : client;
+}

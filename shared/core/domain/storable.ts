@@ -86,43 +86,65 @@ const where = (path: string) => (path === '' || path.startsWith('[') ? `(event)$
  * the event). Pure and bounded: it never descends more than MAX_NESTING_DEPTH levels, whatever the input.
  */
 export function storableIssues(value: unknown, path = '', depth = 0): StorableIssue[] {
-  const issues: StorableIssue[] = [];
-  const add = (at: string, message: string) => {
-    if (issues.length < MAX_STORABLE_ISSUES) issues.push({ path: where(at), message });
-  };
-  const visit = (node: unknown, at: string, level: number) => {
-    if (issues.length >= MAX_STORABLE_ISSUES) return;
-    if (typeof node === 'string') {
-      const bad = unstorableCharacter(node);
-      if (bad) add(at, bad);
-      else if (codePointLength(node, MAX_STRING_CHARACTERS) > MAX_STRING_CHARACTERS)
-        add(at, `is a string of ${[...node].length} characters; the limit is ${MAX_STRING_CHARACTERS}`);
-      return;
+  const walk: Walk = { issues: [], segments: [], path };
+  visit(walk, value, depth);
+  return walk.issues;
+}
+
+/**
+ * A walk of storableIssues. Its functions are module-level, not closures made per call: ingest checks every event,
+ * and the local runtime (tsx, keepNames) pays a defineProperty for each closure created.
+ */
+interface Walk {
+  issues: StorableIssue[];
+  /** The keys and indexes down to the node visited: a path is spelled out only for an issue, as nearly no value has one. */
+  segments: (string | number)[];
+  path: string;
+}
+
+function add(walk: Walk, message: string): void {
+  if (walk.issues.length >= MAX_STORABLE_ISSUES) return;
+  let at = walk.path;
+  for (const segment of walk.segments)
+    at = typeof segment === 'number' ? `${at}[${segment}]` : join(at, keySegment(segment));
+  walk.issues.push({ path: where(at), message });
+}
+
+function visit(walk: Walk, node: unknown, level: number): void {
+  if (walk.issues.length >= MAX_STORABLE_ISSUES) return;
+  if (typeof node === 'string') {
+    const bad = unstorableCharacter(node);
+    if (bad) add(walk, bad);
+    else if (codePointLength(node, MAX_STRING_CHARACTERS) > MAX_STRING_CHARACTERS)
+      add(walk, `is a string of ${[...node].length} characters; the limit is ${MAX_STRING_CHARACTERS}`);
+    return;
+  }
+  if (typeof node === 'number') {
+    if (!Number.isFinite(node)) add(walk, 'is a number too large for a double (it would be stored as null)');
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  if (level > MAX_NESTING_DEPTH) {
+    add(walk, `nests deeper than ${MAX_NESTING_DEPTH} levels (counted from the event; the payload is level 1)`);
+    return;
+  }
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length && walk.issues.length < MAX_STORABLE_ISSUES; i++) {
+      walk.segments.push(i);
+      visit(walk, node[i], level + 1);
+      walk.segments.pop();
     }
-    if (typeof node === 'number') {
-      if (!Number.isFinite(node)) add(at, 'is a number too large for a double (it would be stored as null)');
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    if (level > MAX_NESTING_DEPTH) {
-      add(at, `nests deeper than ${MAX_NESTING_DEPTH} levels (counted from the event; the payload is level 1)`);
-      return;
-    }
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length && issues.length < MAX_STORABLE_ISSUES; i++)
-        visit(node[i], `${at}[${i}]`, level + 1);
-      return;
-    }
-    for (const [key, item] of Object.entries(node)) {
-      const keyAt = join(at, keySegment(key));
-      const bad = unstorableCharacter(key);
-      if (bad) add(keyAt, `the key ${bad}`);
-      else if (key === '__proto__') add(keyAt, 'the key "__proto__" cannot be kept: JavaScript objects drop it');
-      else if (codePointLength(key, MAX_KEY_CHARACTERS) > MAX_KEY_CHARACTERS)
-        add(keyAt, `the key is ${[...key].length} characters long; the limit is ${MAX_KEY_CHARACTERS}`);
-      else visit(item, keyAt, level + 1);
-    }
-  };
-  visit(value, path, depth);
-  return issues;
+    return;
+  }
+  for (const key in node) {
+    if (!Object.hasOwn(node, key)) continue;
+    walk.segments.push(key);
+    const bad = unstorableCharacter(key);
+    if (bad) add(walk, `the key ${bad}`);
+    else if (key === '__proto__') add(walk, 'the key "__proto__" cannot be kept: JavaScript objects drop it');
+    else if (codePointLength(key, MAX_KEY_CHARACTERS) > MAX_KEY_CHARACTERS)
+      add(walk, `the key is ${[...key].length} characters long; the limit is ${MAX_KEY_CHARACTERS}`);
+    else visit(walk, (node as Record<string, unknown>)[key], level + 1);
+    walk.segments.pop();
+  }
 }
