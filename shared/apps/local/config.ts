@@ -31,6 +31,7 @@ const localConfigShape = {
   LOCAL_DEVICES: optionalText.describe('thing:secret,… the devices the embedded MQTT broker lets connect'),
   DB_WRITER_PASSWORD: optionalText.describe("audit_writer's password (default: generated, kept in DATA_DIR)"),
   DB_READER_PASSWORD: optionalText.describe("audit_reader's password (default: generated, kept in DATA_DIR)"),
+  DB_SEALER_PASSWORD: optionalText.describe("audit_sealer's password (default: generated, kept in DATA_DIR)"),
 };
 
 /** Everything `npm start` reads from the environment (README: Configuration). */

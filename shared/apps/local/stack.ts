@@ -187,6 +187,7 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   const passwords = await localLoginPasswords(dataDir, {
     writer: config.DB_WRITER_PASSWORD,
     reader: config.DB_READER_PASSWORD,
+    sealer: config.DB_SEALER_PASSWORD,
   });
   const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
   try {
