@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalize } from '../tamper/canonical-json.ts';
 import type { EntityRef } from './entity.ts';
 
 /** The fields of a stored event (core/domain/event.ts) the digest reads; declared here, as event.ts imports this. */
@@ -53,14 +54,8 @@ export function eventDigest(event: DigestedEvent): string {
     .digest('hex');
 }
 
-/** JSON with every object's keys in code-unit order, so equal values give equal text whatever order keys came in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+/**
+ * JSON with every object's keys in code-unit order, so equal values give equal text whatever order keys came in:
+ * RFC 8785 canonical JSON, whose one implementation is core/tamper/canonical-json.ts (the log's leaves use it too).
+ */
+export const canonicalJson = canonicalize;

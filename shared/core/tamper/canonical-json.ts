@@ -1,0 +1,58 @@
+/**
+ * RFC 8785, the JSON Canonicalization Scheme (JCS): one text for one JSON value, whatever key order or number
+ * spelling it came with, so that a hash or a signature over it can be recomputed by anyone, in any language.
+ *
+ * - Objects: members sorted by their keys as arrays of UTF-16 code units (what JavaScript's default sort compares),
+ *   members whose value is `undefined` left out (as JSON.stringify does).
+ * - Strings: as JSON.stringify writes them (RFC 8785 §3.2.2.2 is exactly ECMAScript's escaping).
+ * - Numbers: ECMAScript's Number-to-string, which JSON.stringify uses (§3.2.2.3): `1e+21`, `1e-7`, `0` for -0.
+ * - No whitespace anywhere.
+ *
+ * What is not I-JSON (RFC 7493) throws instead of being written some way: NaN and ±Infinity, lone surrogates,
+ * bigint, functions, symbols, and `undefined` outside an object member. A value with a `toJSON` method (a Date) is
+ * replaced by what it returns, as JSON.stringify does.
+ */
+export function canonicalize(value: unknown): string {
+  return write(value, '');
+}
+
+// A quick test for any surrogate; only a string that has one pays for the exact test of a lone one.
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function write(raw: unknown, at: string): string {
+  const value = hasToJson(raw) ? raw.toJSON() : raw;
+  switch (typeof value) {
+    case 'string':
+      if (ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value))
+        throw new TypeError(`${where(at)} holds a lone surrogate: not Unicode text, so not canonical JSON`);
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${where(at)} is ${value}: JSON numbers are finite`);
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${at}[${i}]`)).join(',')}]`;
+      return writeObject(value as Record<string, unknown>, at);
+    default:
+      throw new TypeError(`${where(at)} is ${typeof value}, which JSON cannot hold`);
+  }
+}
+
+function writeObject(object: Record<string, unknown>, at: string): string {
+  const members: string[] = [];
+  for (const key of Object.keys(object).sort()) {
+    const member = object[key];
+    if (member === undefined) continue;
+    members.push(`${write(key, at)}:${write(member, `${at}.${key}`)}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+function hasToJson(value: unknown): value is { toJSON(): unknown } {
+  return value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+const where = (at: string) => (at === '' ? 'the value' : `the value at ${at}`);

@@ -1,0 +1,76 @@
+import type { StoredEvent } from '../domain/event.ts';
+import { canonicalize } from './canonical-json.ts';
+import { hashLeaf } from './tree-hash.ts';
+
+/**
+ * What the log commits to for one event: every stored field, in the API's JSON form (a StoredEvent as
+ * adapters/postgres/event-rows.ts `rowToEvent` builds it from a row), canonical JSON (RFC 8785), behind a version tag.
+ * Nothing a client sends decides anything here beyond the event's own content: the server stamped actor, source and
+ * receivedAt before the event was stored, and the sealer computes the leaf from the stored row.
+ */
+export const LEAF_VERSION_TAG = 'fleet-audit-trail/event/v1\n';
+const TAG_BYTES = Buffer.from(LEAF_VERSION_TAG, 'utf8');
+
+/** The object whose canonical JSON is hashed; absent optional fields are absent, never null. */
+export interface LeafObject {
+  id: string;
+  type: string;
+  severity: string;
+  occurredAt: string;
+  receivedAt: string;
+  entity: { type: string; id: string };
+  related: unknown;
+  actor: { type: string; id: string };
+  source: { channel: string; principal: string; clientId?: string; ip?: string };
+  payload: unknown;
+  traceId?: string;
+  spanId?: string;
+  causationId?: string;
+}
+
+/**
+ * The canonical leaf object of a stored event. Fields are picked one by one, so that a property that is not stored
+ * cannot slip in; `related` and `payload` are taken whole, as the `jsonb` columns hold them, so that anything added
+ * inside them changes the leaf too. Uuids are lower-cased and instants written as `toISOString()` (UTC, ms), the
+ * forms PostgreSQL returns, so the leaf does not depend on how an equal value was spelled.
+ * severity_number is left out: it is a function of severity (a CHECK constraint holds it to that).
+ */
+export function leafInput(event: StoredEvent): LeafObject {
+  const { source } = event;
+  return {
+    id: event.id.toLowerCase(),
+    type: event.type,
+    severity: event.severity,
+    occurredAt: instant(event.occurredAt),
+    receivedAt: instant(event.receivedAt),
+    entity: { type: event.entity.type, id: event.entity.id },
+    related: event.related,
+    actor: { type: event.actor.type, id: event.actor.id },
+    source: {
+      channel: source.channel,
+      principal: source.principal,
+      ...(source.clientId !== undefined && { clientId: source.clientId }),
+      ...(source.ip !== undefined && { ip: source.ip }),
+    },
+    payload: event.payload,
+    ...(event.traceId !== undefined && { traceId: event.traceId }),
+    ...(event.spanId !== undefined && { spanId: event.spanId }),
+    ...(event.causationId !== undefined && { causationId: event.causationId.toLowerCase() }),
+  };
+}
+
+/** The bytes a leaf hashes: the version tag, then the UTF-8 of the canonical leaf object. */
+export function leafBytes(event: StoredEvent): Buffer {
+  return Buffer.concat([TAG_BYTES, Buffer.from(canonicalize(leafInput(event)), 'utf8')]);
+}
+
+/** SHA-256(0x00 || leafBytes): the RFC 6962 leaf hash of the event. */
+export function leafHash(event: StoredEvent): Buffer {
+  return hashLeaf(leafBytes(event));
+}
+
+function instant(text: string): string {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new RangeError(`"${text}" is not an ISO-8601 instant`);
+  return new Date(ms).toISOString();
+}
