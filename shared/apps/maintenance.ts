@@ -1,5 +1,7 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { createKmsSigner } from '../adapters/kms/kms-signer.ts';
 import { lambdaContinuation } from '../adapters/lambda/lambda-continuation.ts';
 import { type MaintenanceDeps, runMaintenance } from '../adapters/postgres/maintenance/maintain.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
@@ -12,20 +14,33 @@ import {
 } from '../core/lifecycle/continuation.ts';
 import { describeMaintenance, recordContinuationMetrics, recordMaintenanceMetrics } from '../core/lifecycle/report.ts';
 import type { MaintenanceResult } from '../core/lifecycle/result.ts';
+import { recordVerificationMetrics } from '../core/tamper/verify-report.ts';
 import { lifecycleConfigShape } from './maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from './maintenance/setup.ts';
+import { type ScheduledVerification, verifyAfterMaintenance } from './maintenance/verification.ts';
 import { loadConfig } from './runtime/config.ts';
-import { logger, metrics } from './runtime/observability.ts';
+import { logger, metrics, traced } from './runtime/observability.ts';
+import { onceSucceeded } from './runtime/once.ts';
 
 /** Work stops starting this long before Lambda's deadline, leaving time to record progress and flush metrics. */
 const SAFETY_MARGIN_MS = 90_000;
 
-export const maintenanceHandlerConfigShape = { ...lifecycleConfigShape, ...continuationConfigShape };
+export const maintenanceHandlerConfigShape = {
+  ...lifecycleConfigShape,
+  ...continuationConfigShape,
+  SIGNING_KEY_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the log's KMS signing key, whose public key the scheduled verification checks with (unset: skipped)"),
+};
 export type MaintenanceHandlerConfig = z.infer<z.ZodObject<typeof maintenanceHandlerConfigShape>>;
 
 export interface MaintenanceHandlerDeps extends MaintenanceDeps {
   /** Asks Lambda for the next invocation of this function, when a run paused. */
   startContinuation: StartContinuation;
+  /** The verification of the log after each finished run (VerificationFailures); absent: none. */
+  verification?: ScheduledVerification;
 }
 
 export type MaintenanceInvocationResult = MaintenanceResult & { continuation: ContinuationOutcome };
@@ -52,6 +67,16 @@ export function createMaintenanceHandler(
     recordMaintenanceMetrics(metrics, result);
     for (const line of describeMaintenance(result)) logger.info(line);
     if (result.status === 'failed') throw new Error(`maintenance failed: ${result.error}`);
+    const verified =
+      deps.verification &&
+      (await verifyAfterMaintenance(deps, deps.verification, result, {
+        log: {
+          info: (message, details) => logger.info(message, { ...details }),
+          error: (message, details) => logger.error(message, { ...details }),
+        },
+        timeLeftMs: () => context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+      }));
+    if (verified) recordVerificationMetrics(metrics, verified);
 
     const continuation = await continueMaintenance(result, current, {
       start: deps.startContinuation,
@@ -88,8 +113,21 @@ export function maintenanceFromEnvironment() {
   const config = loadConfig(maintenanceHandlerConfigShape);
   // The owner's session: maintenance creates, detaches and drops partitions.
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
+  const kms = traced(new KMSClient({}));
+  const keyId = config.SIGNING_KEY_ID;
+  const publicKey = onceSucceeded(async () => ({ pem: await (await createKmsSigner(kms, keyId!)).publicKeyPem() }));
   return createMaintenanceHandler(
-    { pool, store: archiveStore(config), startContinuation: lambdaContinuation() },
+    {
+      pool,
+      store: archiveStore(config),
+      startContinuation: lambdaContinuation(),
+      verification: {
+        // KMS holds the key: its public half is the one checkpoints must verify with (kms:GetPublicKey).
+        publicKey: async () =>
+          keyId ? publicKey() : { skip: 'SIGNING_KEY_ID is not set: no public key to verify with' },
+        workDir: config.ARCHIVE_WORK_DIR,
+      },
+    },
     config,
   );
 }

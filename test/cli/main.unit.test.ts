@@ -103,6 +103,7 @@ describe('trail <command> --help', () => {
       'dlq list',
       'dlq show',
       'dlq redrive',
+      'verify',
     ]);
   });
 

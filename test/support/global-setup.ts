@@ -15,6 +15,11 @@ declare module 'vitest' {
     ownerServerUrl: string;
     /** The passwords of the login users audit_writer and audit_reader, set for this run. */
     loginPasswords: LoginPasswords;
+    /**
+     * The same server as a superuser: only the tampering suite connects with it (test/support/superuser.ts), playing
+     * the attacker who can bypass every grant and trigger. Never the application, never migrations.
+     */
+    adminServerUrl: string;
   }
 }
 
@@ -35,6 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const { ownerUrl, passwords } = await provisionManagedOwner(adminUrl);
     project.provide('ownerServerUrl', ownerUrl);
+    project.provide('adminServerUrl', adminUrl);
     project.provide('loginPasswords', passwords);
   } catch (error) {
     await stopServer();

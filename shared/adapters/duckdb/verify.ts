@@ -109,7 +109,8 @@ async function compareSample(
   }
 }
 
-async function download(store: ObjectStore, key: string, local: string): Promise<string> {
+/** The object into a local file, hashed on the way: its SHA-256 (hex). */
+export async function download(store: ObjectStore, key: string, local: string): Promise<string> {
   const hash = createHash('sha256');
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {

@@ -17,10 +17,13 @@ const EVENT_SELECT = EVENT_COLUMNS.split(', ')
   .map((column) => `e.${column}`)
   .join(', ');
 
-/** Checkpoints after a number, in order: the signed body as stored, and the columns that must agree with it. */
+/**
+ * Checkpoints after a number, in order: the signed body as stored, and the columns that must agree with it. (Ordered
+ * by the qualified column: unqualified, ORDER BY would take the text alias and sort 10 before 2.)
+ */
 const CHECKPOINTS_SQL = /* sql */ `
-SELECT number::text AS number, tree_size::text AS tree_size, root_hash, body, signature
-  FROM checkpoints WHERE number > $1 ORDER BY number LIMIT $2`;
+SELECT c.number::text AS number, c.tree_size::text AS tree_size, c.root_hash, c.body, c.signature
+  FROM checkpoints c WHERE c.number > $1 ORDER BY c.number LIMIT $2`;
 
 /**
  * event_log after a seq, in order, each row with its events row: looked up by the partition key and id the log

@@ -8,12 +8,13 @@ import type { OutputOptions } from './archive.ts';
 import type { DlqOptions } from './dlq.ts';
 import type { HistoryOptions } from './history.ts';
 import type { MaintainOptions } from './maintain.ts';
-import { parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
+import { parseCount, parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
+import type { VerifyOptions } from './verify.ts';
 
 /**
  * The `trail` command. Every command declares its options here, so `trail <command> --help` shows them and runs
  * nothing; the work is in the command's module (start.ts, migrate.ts, report.ts, maintain.ts, archive.ts,
- * history.ts, dlq.ts), loaded only when the command runs.
+ * history.ts, dlq.ts, verify.ts), loaded only when the command runs.
  *
  * Exit codes: 0 done (or help shown), 1 the command failed (`trail <command>: <why>`), 2 the command line is wrong
  * (unknown command or option, missing or invalid value: the reason, then the command's usage).
@@ -241,6 +242,28 @@ Listing consumes nothing; a redrive deletes a message only once it was resent. R
     const { runDlqRedrive } = await import('./dlq.ts');
     exit(await runDlqRedrive(options.all ? 'all' : ids, rest));
   });
+
+  program
+    .command('verify')
+    .description('verify the tamper-evident log: PostgreSQL and the archive against the signed checkpoints')
+    .option('--archive-only', 'the archive alone, as an auditor with read access to it and no database')
+    .option('--archive <url>', "the archive (default ARCHIVE_URL, else the local stack's DATA_DIR/archive)")
+    .option('--public-key <file>', "the log's public key, PEM (default DATA_DIR/log-signing-key.pub.pem)")
+    .option('--data-dir <dir>', "the local stack's DATA_DIR (env DATA_DIR; default .data)")
+    .option('--max-findings <n>', 'findings listed at most, the rest counted (default 100)', parseCount)
+    .option('--json', 'the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Against DATABASE_URL, or the running local stack's database. Exit 0: the log is intact; 1: findings, one per line,
+the first divergence first (or verification could not run); 2: the command line is wrong. docs/tamper-evidence.md.`,
+    )
+    .action(async (options: VerifyOptions, command: Command) => {
+      if (options.archiveOnly && (!options.archive || !options.publicKey))
+        command.error('--archive-only needs --archive <url> and --public-key <file>: no local stack is assumed');
+      const { runVerify } = await import('./verify.ts');
+      exit(await runVerify(options));
+    });
 
   return program;
 }

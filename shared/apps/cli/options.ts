@@ -36,6 +36,13 @@ export const entitySchema = z
 /** `2024-07`, as the archive's named queries take months. */
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM (e.g. 2024-07)');
 
+/** A whole number ≥ 1 (`--max-findings 20`). */
+export const countSchema = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1');
+
 export const parseInstant = parsedBy(instantSchema);
+export const parseCount = parsedBy(countSchema);
 export const parseEntity = parsedBy(entitySchema);
 export const parseMonth = parsedBy(monthSchema);

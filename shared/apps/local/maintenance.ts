@@ -4,7 +4,9 @@ import { createPool } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
+import { verifyAfterMaintenance } from '../maintenance/verification.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { localPublicKeyPath, readPublicKey } from '../verify.ts';
 import { startMaintenanceScheduler } from './scheduler.ts';
 
 /** The lifecycle settings from the environment, the archive defaulting to `<dataDir>/archive`. */
@@ -17,7 +19,9 @@ export function localArchiveConfig(dataDir: string) {
 
 /**
  * The local stack's maintenance: at start and then hourly (as EventBridge does on AWS), as the schema owner, archiving
- * to ARCHIVE_URL or `<dataDir>/archive`. Logs what each run did.
+ * to ARCHIVE_URL or `<dataDir>/archive`, then verifying the log with the local sealer's public key
+ * (DATA_DIR/log-signing-key.pub.pem; before the sealer first made it, verification is skipped). Logs what each run
+ * did.
  */
 export function startLocalMaintenance(options: {
   databaseUrl: string;
@@ -28,12 +32,26 @@ export function startLocalMaintenance(options: {
   const config = localArchiveConfig(options.dataDir);
   const pool = createPool({ connectionString: options.databaseUrl, max: 2, application_name: 'maintenance' });
   const store = archiveStore(config);
-  const scheduler = startMaintenanceScheduler({
-    run: (now) => runMaintenance({ pool, store }, maintenanceOptions(config, now)),
-    clock: options.clock ?? (() => new Date()),
-    onResult: (result) => {
-      for (const line of describeMaintenance(result)) options.log(line);
+  const keyFile = localPublicKeyPath(options.dataDir);
+  const verification = {
+    publicKey: async () => {
+      const pem = await readPublicKey(keyFile);
+      return pem ? { pem } : { skip: `no public key at ${keyFile} yet (the sealer writes it at its first round)` };
     },
+    workDir: config.ARCHIVE_WORK_DIR,
+  };
+  const log = { info: options.log, error: options.log };
+  const scheduler = startMaintenanceScheduler({
+    run: async (now) => {
+      const result = await runMaintenance({ pool, store }, maintenanceOptions(config, now));
+      for (const line of describeMaintenance(result)) options.log(line);
+      await verifyAfterMaintenance({ pool, store }, verification, result, { log }).catch((error: Error) =>
+        options.log(`verification could not run: ${error.message}`),
+      );
+      return result;
+    },
+    clock: options.clock ?? (() => new Date()),
+    onResult: () => undefined,
     onError: (error) => options.log(`maintenance could not run: ${error.message}`),
   });
   options.log(

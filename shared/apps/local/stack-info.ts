@@ -18,6 +18,8 @@ export const stackInfoSchema = z.strictObject({
   // sqsEndpoint and takes only the queue's path from these).
   queueUrl: z.string().min(1),
   deadLetterQueueUrl: z.string().min(1),
+  /** The stack's database, without credentials: `trail verify` logs in as audit_sealer with DATA_DIR's password. */
+  databaseUrl: z.url().optional(),
 });
 export type StackInfo = z.infer<typeof stackInfoSchema>;
 
@@ -48,6 +50,14 @@ export async function readStackInfo(dataDir: string): Promise<StackInfo> {
     throw new Error(`${file} is not what \`trail start\` writes: ${parsed.error.issues[0]?.message}`);
   if (!isAlive(parsed.data.pid)) throw notRunning(`${file} names process ${parsed.data.pid}, which is gone`);
   return parsed.data;
+}
+
+/** A database URL with its user and password taken out, for stack.json (others may read it). */
+export function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
 }
 
 /** An SQS client for the stack's endpoint (fauxqs takes any credentials). */

@@ -31,7 +31,7 @@ import { acquireStartLock, assertPortsFree } from './preflight.ts';
 import { startLocalSealer } from './sealer.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
-import { writeStackInfo } from './stack-info.ts';
+import { withoutCredentials, writeStackInfo } from './stack-info.ts';
 import { parseLocalTokens } from './tokens.ts';
 
 export interface LocalStack {
@@ -166,7 +166,15 @@ export async function startLocalStack(
 
     // Last, so it is removed first on stop: `trail dlq` finds the running stack by it (stack-info.ts).
     const { endpoint: sqsEndpoint, queueUrl, deadLetterQueueUrl } = queues;
-    const info = { pid: process.pid, httpUrl: api.url, mqttUrl, sqsEndpoint, queueUrl, deadLetterQueueUrl };
+    const info = {
+      pid: process.pid,
+      httpUrl: api.url,
+      mqttUrl,
+      sqsEndpoint,
+      queueUrl,
+      deadLetterQueueUrl,
+      databaseUrl: withoutCredentials(databaseUrl),
+    };
     cleanups.push(await writeStackInfo(dataDir, info));
 
     return {

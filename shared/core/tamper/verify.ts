@@ -10,14 +10,13 @@ import type {
 import { CHECKPOINTS_PREFIX, LEAVES_PREFIX } from './archive-keys.ts';
 import { DEFAULT_MAX_FINDINGS, FINDING_KINDS, type Finding, FindingList, seqRangeText } from './findings.ts';
 import { leafHash } from './leaf.ts';
+import { DEFAULT_ARCHIVE_REPAIR_DEPTH } from './seal.ts';
 import { mapOrdered } from './streams.ts';
 import { tileLeaves } from './tile-leaves.ts';
 import { checkArchiveFiles, isManifestKey, planArchiveFiles } from './verify-archive-files.ts';
 import { verifyCheckpoints } from './verify-checkpoints.ts';
 import { type MissingRun, verifyLeaves } from './verify-leaves.ts';
 
-/** How many of the newest checkpoints the sealer copies again when missing (shared/core/tamper/seal.ts). */
-export const DEFAULT_COPY_DEPTH = 10;
 /** A checkpoint issued less than this before the archive was listed may still be on its way there. */
 export const DEFAULT_COPY_GRACE_MS = 60_000;
 /** Rows outside the log listed per month; the rest are counted. */
@@ -34,6 +33,7 @@ export interface VerifyOptions {
   /** Returns true when time is up: verification stops where it is and says it is incomplete. */
   stop?: () => boolean;
   clock?: () => Date;
+  /** PostgreSQL's newest checkpoints that may be missing from the archive: the ones the sealer still re-copies. */
   copyDepth?: number;
   copyGraceMs?: number;
 }
@@ -115,7 +115,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerificationRep
       ...(view && { database: view.checkpoints() }),
       ...(archive &&
         listed && { archive: { objects: listed.checkpoints, read: (key) => archive.read(key), listedAt: listed.at } }),
-      copyDepth: options.copyDepth ?? DEFAULT_COPY_DEPTH,
+      copyDepth: options.copyDepth ?? DEFAULT_ARCHIVE_REPAIR_DEPTH,
       copyGraceMs: options.copyGraceMs ?? DEFAULT_COPY_GRACE_MS,
       findings,
       stop,
