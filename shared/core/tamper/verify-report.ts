@@ -14,8 +14,9 @@ export function findingLines(report: VerificationReport): string[] {
 export function verificationSummary(report: VerificationReport): string {
   const c = report.checked;
   const rows = [
-    report.mode !== 'archive-only' && `${c.databaseRows} PostgreSQL rows`,
-    report.mode !== 'database-only' && `${c.archivedRows} archived rows (${c.archivedFiles} files)`,
+    report.mode !== 'archive-only' && `${counted(c.databaseRows, 'PostgreSQL row')}`,
+    report.mode !== 'database-only' &&
+      `${counted(c.archivedRows, 'archived row')} (${counted(c.archivedFiles, 'file')})`,
   ].filter(Boolean);
   const notes = [
     c.pending > 0 && `${c.pending} events not sealed yet`,
@@ -24,12 +25,15 @@ export function verificationSummary(report: VerificationReport): string {
     !report.complete && 'stopped before the end (out of time)',
   ].filter(Boolean);
   const count = report.findings.length + report.omitted;
-  const verdict = count === 0 ? 'no divergence' : `${count} finding${count === 1 ? '' : 's'}`;
+  const verdict = count === 0 ? 'no divergence' : counted(count, 'finding');
   return (
-    `verify (${report.mode}): ${c.checkpoints} checkpoints, ${c.leaves} leaves against ${c.roots} signed roots, ` +
+    `verify (${report.mode}): ${counted(c.checkpoints, 'checkpoint')}, ${counted(c.leaves, 'leaf', 'leaves')} ` +
+    `against ${counted(c.roots, 'signed root')}, ` +
     `${rows.join(' and ')} recomputed${notes.length ? `; ${notes.join('; ')}` : ''}: ${verdict}`
   );
 }
+
+const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** VerificationFailures: the findings of a scheduled verification, 0 when clean; an alarm watches it. */
 export function recordVerificationMetrics(metrics: Metrics, report: VerificationReport): void {
