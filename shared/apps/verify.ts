@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { publicKeyPath } from '../adapters/crypto/local-signer.ts';
 import { archiveLogReader } from '../adapters/duckdb/archive-reader.ts';
 import { PgLogDatabase } from '../adapters/postgres/log-audit.ts';
 import type { ObjectStore } from '../core/ports/object-store.ts';
@@ -30,11 +29,6 @@ export function verifyTrail(deps: VerifyTrailDeps): Promise<VerificationReport> 
     ...(deps.maxFindings !== undefined && { maxFindings: deps.maxFindings }),
     ...(deps.stop && { stop: deps.stop }),
   });
-}
-
-/** Where the local stack's sealer keeps the public key for auditors (shared/apps/local/sealer.ts makes the pair). */
-export function localPublicKeyPath(dataDir: string): string {
-  return publicKeyPath(join(dataDir, 'log-signing-key.pem'));
 }
 
 /** A public key file's PEM, checked to be one; undefined when there is no such file. */

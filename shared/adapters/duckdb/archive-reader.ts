@@ -1,12 +1,11 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { archivedRowToEvent } from '../../core/archive/archived-event.ts';
 import { ARCHIVE_COLUMNS, DUCKDB_TYPES } from '../../core/archive/schema.ts';
 import type { StoredEvent } from '../../core/domain/event.ts';
 import type { ArchivedFile, ArchivedRow, ArchivedRows, LogArchiveReader } from '../../core/ports/log-audit.ts';
 import type { ObjectStore } from '../../core/ports/object-store.ts';
-import type { EventRow } from '../postgres/event-rows.ts';
-import { rowToEvent } from '../postgres/event-rows.ts';
 import { duckLiteral, openDuckDb } from './duckdb.ts';
 import { download } from './verify.ts';
 
@@ -134,29 +133,19 @@ function archivedRow(values: readonly (string | null)[], files: ReadonlyMap<stri
   };
 }
 
-/** The row as the event PostgreSQL held (rowToEvent of the same values), or why it is not one. */
+/** The row as the event PostgreSQL held (core/archive/archived-event.ts), or why it is not one. */
 function eventOf(values: readonly (string | null)[]): StoredEvent | { unreadable: string } {
-  const text = Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c.name, values[i] ?? null]));
+  const row = Object.fromEntries(
+    EVENT_COLUMNS.map(({ name, glueType }, i) => {
+      const value = values[i] ?? null;
+      return [name, glueType === 'timestamp' && value !== null ? new Date(Number(value)).toISOString() : value];
+    }),
+  );
   try {
-    const instant = (name: string) => new Date(Number(required(text, name)));
-    const row = {
-      ...text,
-      severity_number: Number(text['severity_number']),
-      occurred_at: instant('occurred_at'),
-      received_at: instant('received_at'),
-      related: JSON.parse(required(text, 'related')),
-      payload: JSON.parse(required(text, 'payload')),
-    } as unknown as EventRow;
-    return rowToEvent(row);
+    return archivedRowToEvent(row);
   } catch (error) {
     return { unreadable: `cannot be read as an event: ${(error as Error).message}` };
   }
-}
-
-function required(row: Record<string, string | null>, name: string): string {
-  const value = row[name];
-  if (value === null || value === undefined) throw new Error(`it has no ${name}`);
-  return value;
 }
 
 /** The object into a local file, hashed on the way; undefined when there is no such object. */

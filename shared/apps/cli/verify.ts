@@ -7,8 +7,9 @@ import { findingLines, verificationSummary } from '../../core/tamper/verify-repo
 import { objectStoreFromUrl } from '../archive/store-from-url.ts';
 import { localLoginPasswords } from '../local/login-passwords.ts';
 import { localArchiveConfig } from '../local/maintenance.ts';
+import { localPublicKeyPath } from '../local/signing-key.ts';
 import { readStackInfo } from '../local/stack-info.ts';
-import { localPublicKeyPath, readPublicKey, verifyTrail } from '../verify.ts';
+import { readPublicKey, verifyTrail } from '../verify.ts';
 
 export interface VerifyOptions {
   archiveOnly?: boolean | undefined;

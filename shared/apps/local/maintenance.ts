@@ -6,8 +6,9 @@ import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
 import { verifyAfterMaintenance } from '../maintenance/verification.ts';
 import { loadConfig } from '../runtime/config.ts';
-import { localPublicKeyPath, readPublicKey } from '../verify.ts';
+import { readPublicKey } from '../verify.ts';
 import { startMaintenanceScheduler } from './scheduler.ts';
+import { localPublicKeyPath } from './signing-key.ts';
 
 /** The lifecycle settings from the environment, the archive defaulting to `<dataDir>/archive`. */
 export function localArchiveConfig(dataDir: string) {

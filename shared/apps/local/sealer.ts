@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type pg from 'pg';
 import { loadOrCreateLocalSigner, publicKeyPath } from '../../adapters/crypto/local-signer.ts';
 import { PgLogStore } from '../../adapters/postgres/pg-log-store.ts';
@@ -7,6 +6,7 @@ import { describeSeal } from '../../core/tamper/seal-report.ts';
 import { logArchiveIn } from '../archive/log-archive.ts';
 import { archiveStore } from '../maintenance/setup.ts';
 import { localArchiveConfig } from './maintenance.ts';
+import { localSigningKeyPath } from './signing-key.ts';
 
 /** How long stopping keeps sealing while stored events still wait (they are sealed at the next start otherwise). */
 const FINAL_ROUND_PATIENCE_MS = 3000;
@@ -34,7 +34,7 @@ export async function startLocalSealer(options: {
   intervalMs: number;
   log: (message: string) => void;
 }): Promise<LocalSealer> {
-  const keyPath = join(options.dataDir, 'log-signing-key.pem');
+  const keyPath = localSigningKeyPath(options.dataDir);
   const signer = await loadOrCreateLocalSigner(keyPath);
   const store = archiveStore(localArchiveConfig(options.dataDir));
   const deps = { store: new PgLogStore(options.pool), signer, archive: logArchiveIn(store), clock: () => new Date() };
