@@ -16,6 +16,8 @@ export interface VerifyTrailDeps {
   workDir: string;
   maxFindings?: number;
   stop?: () => boolean;
+  /** How long after it was issued a checkpoint's archive copy is due (default DEFAULT_COPY_GRACE_MS). */
+  copyGraceMs?: number;
 }
 
 /** `trail verify` and the scheduled verification: the log, PostgreSQL and the archive, against the public key. */
@@ -28,6 +30,7 @@ export function verifyTrail(deps: VerifyTrailDeps): Promise<VerificationReport> 
     }),
     ...(deps.maxFindings !== undefined && { maxFindings: deps.maxFindings }),
     ...(deps.stop && { stop: deps.stop }),
+    ...(deps.copyGraceMs !== undefined && { copyGraceMs: deps.copyGraceMs }),
   });
 }
 

@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, afterEach, inject } from 'vitest';
 import { databaseUrl, withClient } from '../../bench/scratch-database.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
@@ -80,6 +80,33 @@ export async function cloneTrail(source: SealedTrail, label: string): Promise<Se
 }
 
 /**
+ * The trail a test file builds (`build`, in its beforeAll) and the copies its tests tamper with (`copy`), each copy
+ * dropped after its test and the trail after the file.
+ */
+export function tamperingCopies(label: string) {
+  let base: SealedTrail | undefined;
+  let current: SealedTrail | undefined;
+  let made = 0;
+  afterEach(async () => {
+    if (current) await dropTrail(current);
+    current = undefined;
+  });
+  afterAll(async () => {
+    if (base) await dropTrail(base);
+  });
+  return {
+    async build(): Promise<SealedTrail> {
+      base = await sealedTrail(label);
+      return base;
+    },
+    async copy(): Promise<SealedTrail> {
+      current = await cloneTrail(base!, `c${made++}`);
+      return current;
+    },
+  };
+}
+
+/**
  * Drops a trail's database (after close) and its folder. As the superuser: FORCE ends any session still leaving,
  * the superuser's own among them, which the owner may not end.
  */
@@ -136,7 +163,15 @@ async function open(
     maintain: (now, retentionMonths = 1) =>
       runMaintenance(
         { pool: owner, store: archive },
-        { now: new Date(now), retentionMonths, premakeMonths: 1, workDir: join(dir, 'work'), rowsPerFile: 1000 },
+        {
+          now: new Date(now),
+          retentionMonths,
+          premakeMonths: 1,
+          workDir: join(dir, 'work'),
+          rowsPerFile: 1000,
+          // Sealed before: a month with an unsealed event is a test's mistake, not something to wait for.
+          sealWaitMs: 0,
+        },
       ),
     verify: (options = {}) =>
       verifyTrail({
@@ -144,6 +179,8 @@ async function open(
         store: archive,
         publicKeys: [signer.pem],
         workDir: join(dir, 'verify'),
+        // A copy is due the moment its checkpoint was issued before the listing: no timing in these tests.
+        copyGraceMs: 0,
       }),
     async close() {
       if (closed) return;

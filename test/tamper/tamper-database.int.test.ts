@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EVENT_COLUMNS,
   type EventRow,
@@ -15,7 +15,7 @@ import { monthEvents } from '../lifecycle/fixture.ts';
 import { storedEvent } from '../support/events.ts';
 import { asSuperuser } from '../support/superuser.ts';
 import { testSigner } from '../support/test-signer.ts';
-import { cloneTrail, dropTrail, type SealedTrail, sealedTrail } from './sealed-trail.ts';
+import { type SealedTrail, tamperingCopies } from './sealed-trail.ts';
 
 /**
  * What a database superuser can do with every trigger off, and what verification says of it. One sealed trail is
@@ -23,12 +23,11 @@ import { cloneTrail, dropTrail, type SealedTrail, sealedTrail } from './sealed-t
  * leaves, 3 to 14 the same 180); each test tampers with a copy of it and expects the first finding to name the
  * change: its kind, and the event id, seq or checkpoint number.
  */
+const copies = tamperingCopies('tamper_db');
 let base: SealedTrail;
-let trail: SealedTrail | undefined;
-let clones = 0;
 
 beforeAll(async () => {
-  base = await sealedTrail('tamper_db');
+  base = await copies.build();
   for (const month of [1, 2, 3]) {
     await base.write(monthEvents({ year: 2024, month }, 60, 'tamper'));
     await base.seal();
@@ -38,17 +37,10 @@ beforeAll(async () => {
   expect(clean.findings).toEqual([]);
   expect(clean.checked).toMatchObject({ checkpoints: 15, treeSize: 180, databaseRows: 180 });
 }, 120_000);
-afterEach(async () => {
-  if (trail) await dropTrail(trail);
-  trail = undefined;
-});
-afterAll(async () => {
-  if (base) await dropTrail(base);
-});
 
 /** A copy of the trail, tampered with by `work` as the superuser, then verified. */
 async function tampered(work: (admin: pg.PoolClient) => Promise<unknown>): Promise<VerificationReport> {
-  trail = await cloneTrail(base, `c${clones++}`);
+  const trail = await copies.copy();
   await asSuperuser(trail.admin, work);
   return trail.verify();
 }

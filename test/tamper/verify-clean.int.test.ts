@@ -52,4 +52,33 @@ describe('verification of a clean trail', () => {
     await trail.seal();
     expect((await expectClean()).checked).toMatchObject({ treeSize: 185, pending: 0 });
   });
+
+  it('after maintenance makes partitions and archives January and February: their rows are read from Parquet', async () => {
+    const result = await trail.maintain('2024-04-15T08:00:00Z');
+    expect(result.status).toBe('done');
+    expect(result.created.map((c) => c.month)).toEqual(['2024-04', '2024-05']);
+    expect(result.archived.map((a) => [a.month, a.rows])).toEqual([
+      ['2024-01', 60],
+      ['2024-02', 60],
+    ]);
+    const report = await expectClean();
+    expect(report.checked).toMatchObject({ leaves: 185, databaseRows: 65, archivedRows: 120, archivedFiles: 2 });
+    expect((await expectClean({ archiveOnly: true })).checked).toMatchObject({ leaves: 185, archivedRows: 120 });
+  });
+
+  it('late events for January, sealed while it is archived, then archived as its second generation', async () => {
+    await trail.write(monthEvents(JAN, 4, 'late'));
+    await trail.seal();
+    expect((await expectClean()).checked).toMatchObject({ leaves: 189, databaseRows: 69, archivedRows: 120 });
+    const result = await trail.maintain('2024-04-16T08:00:00Z');
+    expect(result.archived.map((a) => [a.month, a.generation, a.rows])).toEqual([['2024-01', 2, 4]]);
+    expect((await expectClean()).checked).toMatchObject({ databaseRows: 65, archivedRows: 124, archivedFiles: 3 });
+  });
+
+  it('after empty rounds, and as an auditor sees it from the archive alone', async () => {
+    for (let i = 0; i < 3; i++) await trail.seal();
+    const report = await expectClean();
+    expect(report.checked).toMatchObject({ treeSize: 189, pending: 0 });
+    expect((await expectClean({ archiveOnly: true })).checked).toMatchObject({ leaves: 189, archivedRows: 124 });
+  });
 });

@@ -113,9 +113,12 @@ export function checkArchiveFiles(
   const byKey = new Map(files.map((file) => [file.key, file]));
   for (const [manifestKey, manifest] of plan.manifests) {
     let maxSeq: number | null = null;
+    /** Whether every file was read: the log block is checked against the files only then. */
+    let whole = true;
     for (const listed of manifest.files) {
       const file = byKey.get(listed.key);
       if (!file?.present) {
+        whole = false;
         found.push({
           kind: 'archive-rows-deleted',
           key: listed.key,
@@ -136,9 +139,10 @@ export function checkArchiveFiles(
         problems.push('it has no log_seq and leaf_hash columns, which its manifest says it has');
       if (problems.length > 0)
         found.push({ kind: 'archive-file-replaced', key: listed.key, message: problems.join('; ') });
+      if (file.unreadable) whole = false;
       if (file.maxSeq !== undefined && file.maxSeq !== null) maxSeq = Math.max(maxSeq ?? 0, file.maxSeq);
     }
-    const problem = manifest.log && logBlockProblem(manifest.log, maxSeq, heads);
+    const problem = manifest.log && whole && logBlockProblem(manifest.log, maxSeq, heads);
     if (problem) found.push({ kind: 'archive-file-replaced', key: manifestKey, message: problem });
   }
 }
