@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance', 'seal', 'proof'] as const;
+export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance', 'seal', 'proof', 'verify'] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
 export interface BenchOptions {
@@ -19,6 +19,8 @@ export interface BenchOptions {
   maintenanceRowsPerMonth: number;
   /** Events the seal part writes, then seals. */
   sealEvents: number;
+  /** Events the verify part loads, seals and verifies (from PostgreSQL, then half of them from Parquet). */
+  verifyRows: number;
   /** Timed runs per query. */
   samples: number;
   /** Upper bound on each timed loop, so a slow machine still finishes. */
@@ -36,6 +38,7 @@ const SCALES = {
     archiveRows: 200_000,
     maintenanceRowsPerMonth: 20_000,
     sealEvents: 20_000,
+    verifyRows: 100_000,
     samples: 50,
     maxSecondsPerLoop: 6,
   },
@@ -46,6 +49,7 @@ const SCALES = {
     archiveRows: 1_000_000,
     maintenanceRowsPerMonth: 100_000,
     sealEvents: 100_000,
+    verifyRows: 1_000_000,
     samples: 200,
     maxSecondsPerLoop: 30,
   },
@@ -61,6 +65,7 @@ export const USAGE = `npm run bench -- [options]
   --archive-rows N      rows of the month exported to Parquet (default 1000000; quick 200000)
   --maintenance-rows N  rows in each expired month archived during ingest (default 100000; quick 20000)
   --seal-events N       events written, then sealed into the log, by the seal part (default 100000; quick 20000)
+  --verify-rows N       events sealed, then verified from PostgreSQL and (half) from Parquet (default 1000000; quick 100000)
   --samples N           timed runs per query (default 200; quick 50)
   --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
   --profile             CPU-profile the e2e part: where the local path spends its time, by stage (slows it down)
@@ -84,6 +89,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'archive-rows': { type: 'string' },
       'maintenance-rows': { type: 'string' },
       'seal-events': { type: 'string' },
+      'verify-rows': { type: 'string' },
       samples: { type: 'string' },
       parts: { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -104,6 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       scale.maintenanceRowsPerMonth,
     ),
     sealEvents: positiveInteger('--seal-events', values['seal-events'], scale.sealEvents),
+    verifyRows: positiveInteger('--verify-rows', values['verify-rows'], scale.verifyRows),
     samples: positiveInteger('--samples', values.samples, scale.samples),
     maxSecondsPerLoop: scale.maxSecondsPerLoop,
     parts: parseParts(values.parts),

@@ -17,6 +17,8 @@ export const SUMMARY_KEYS = [
   'seal_vs_writer',
   'proof_bytes',
   'proof_build_p95_ms',
+  'verify_pg_rows_per_s',
+  'verify_parquet_rows_per_s',
   'rows',
 ] as const;
 export type Summary = Record<(typeof SUMMARY_KEYS)[number], Figure>;

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { loadOrCreateLocalSigner } from '../shared/adapters/crypto/local-signer.ts';
 import { PgLogStore } from '../shared/adapters/postgres/pg-log-store.ts';
+import { logArchiveIn } from '../shared/apps/archive/log-archive.ts';
 import type { LogArchive } from '../shared/core/ports/log-archive.ts';
+import type { ObjectStore } from '../shared/core/ports/object-store.ts';
 import type { CheckpointSigner } from '../shared/core/ports/signer.ts';
 import { type SealResult, sealRound } from '../shared/core/tamper/seal.ts';
 import { rate } from './stats.ts';
@@ -14,10 +16,12 @@ import { rate } from './stats.ts';
  * archive exports only sealed months; proofs need leaves). Events loaded with COPY have no event_ids row (the writer
  * claims ids, COPY does not): their ids are claimed first, as migration 008 claimed those stored before it. Then
  * sealing rounds as `pool`'s user (the owner may do what audit_sealer does) until none is left. Returns the signer,
- * whose public key verifies the checkpoints.
+ * whose public key verifies the checkpoints. The log's copies go to `archive` when given (verification compares
+ * with them), else nowhere.
  */
 export async function sealStored(
   pool: pg.Pool,
+  archive?: ObjectStore,
 ): Promise<{ rows: number; rounds: number; rowsPerS: number; signer: CheckpointSigner }> {
   await pool.query(`
     INSERT INTO event_ids (id, occurred_at, digest)
@@ -28,7 +32,12 @@ export async function sealStored(
   const dir = await mkdtemp(join(tmpdir(), 'bench-seal-'));
   try {
     const signer = await loadOrCreateLocalSigner(join(dir, 'log-signing-key.pem'));
-    const deps = { store: new PgLogStore(pool), signer, archive: discardingArchive(), clock: () => new Date() };
+    const deps = {
+      store: new PgLogStore(pool),
+      signer,
+      archive: archive ? logArchiveIn(archive) : discardingArchive(),
+      clock: () => new Date(),
+    };
     const started = performance.now();
     let rows = 0;
     let rounds = 0;

@@ -17,6 +17,7 @@ describe('parseBenchArgs', () => {
     expect(quick.archiveRows).toBeLessThan(full.archiveRows);
     expect(quick.maintenanceRowsPerMonth).toBeLessThan(full.maintenanceRowsPerMonth);
     expect(quick.sealEvents).toBeLessThan(full.sealEvents);
+    expect(quick.verifyRows).toBeLessThan(full.verifyRows);
     expect(quick.maxSecondsPerLoop).toBeLessThan(full.maxSecondsPerLoop);
   });
 
