@@ -314,6 +314,14 @@ describe('the report', () => {
     expect(describeFinding(report.first!)).toMatch(/^event-modified seq 0 id [0-9a-f-]+: /);
   });
 
+  it('checked with another public key: every checkpoint is reported, the first saying which key signed', async () => {
+    const world = await sealedWorld();
+    const report = await verify(world, { publicKeys: [testSigner().pem], maxFindings: 3 });
+    expect(report.first).toMatchObject({ kind: 'checkpoint-forged', number: 0 });
+    expect(report.first!.message).toContain(`its keyId says ${signer.keyId}`);
+    expect(report.findings.length + report.omitted).toBe(15);
+  });
+
   it('stops when told to, and says it is incomplete', async () => {
     const world = await sealedWorld();
     const report = await verify(world, { stop: () => true });

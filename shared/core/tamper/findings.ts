@@ -59,8 +59,18 @@ export class FindingList {
     else this.#omitted++;
   }
 
-  addAll(findings: Iterable<Finding>): void {
+  addAll(findings: Iterable<Finding> | PassFindings): void {
+    if (findings instanceof PassFindings) {
+      this.addAll(findings.list);
+      this.omit(findings.dropped);
+      return;
+    }
     for (const finding of findings) this.add(finding);
+  }
+
+  /** Findings a pass could not keep: counted as omitted. */
+  omit(count: number): void {
+    this.#omitted += count;
   }
 
   get findings(): readonly Finding[] {
@@ -73,6 +83,24 @@ export class FindingList {
 
   get count(): number {
     return this.#kept.length + this.#omitted;
+  }
+}
+
+/**
+ * What one pass finds before the findings are put in order: at most `max` kept, the rest counted, so that a log
+ * tampered with everywhere (or checked with the wrong key) fills no memory.
+ */
+export class PassFindings {
+  readonly list: Finding[] = [];
+  dropped = 0;
+
+  constructor(private readonly max = 10_000) {}
+
+  push(...findings: Finding[]): void {
+    for (const finding of findings) {
+      if (this.list.length < this.max) this.list.push(finding);
+      else this.dropped++;
+    }
   }
 }
 

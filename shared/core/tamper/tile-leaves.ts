@@ -1,6 +1,6 @@
 import type { ArchiveObject } from '../ports/log-audit.ts';
 import { LEAVES_PREFIX, leavesKey } from './archive-keys.ts';
-import type { Finding } from './findings.ts';
+import type { PassFindings } from './findings.ts';
 import { HASH_BYTES } from './merkle.ts';
 
 /** One leaf hash of the archive's copies, with the object it came from. */
@@ -23,7 +23,7 @@ const BATCH = 4096;
 export async function* tileLeaves(
   objects: readonly ArchiveObject[],
   stream: (key: string) => AsyncIterable<Buffer>,
-  found: Finding[],
+  found: PassFindings,
   dueBelow: number,
 ): AsyncGenerator<TileLeaf[]> {
   let end = 0;
@@ -66,7 +66,7 @@ export async function* tileLeaves(
   if (end < dueBelow) reportGap(end, dueBelow, dueBelow, found);
 }
 
-function reportGap(from: number, to: number, dueBelow: number, found: Finding[]): void {
+function reportGap(from: number, to: number, dueBelow: number, found: PassFindings): void {
   const last = Math.min(to, dueBelow) - 1;
   if (last < from) return;
   found.push({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { archiveManifestKey } from '../archive/schema.ts';
 import type { ArchivedFile, ArchiveObject } from '../ports/log-audit.ts';
-import type { Finding } from './findings.ts';
+import type { PassFindings } from './findings.ts';
 import type { CheckpointHead } from './verify-checkpoints.ts';
 
 /**
@@ -55,7 +55,7 @@ export interface ArchiveFilesPlan {
 export function planArchiveFiles(
   manifests: readonly { key: string; text: string | undefined }[],
   parquet: readonly ArchiveObject[],
-  found: Finding[],
+  found: PassFindings,
 ): ArchiveFilesPlan {
   const plan: ArchiveFilesPlan = { manifests: new Map(), listed: [], archivedMonths: new Set(), unfinished: 0 };
   const generations = new Set<string>();
@@ -108,7 +108,7 @@ export function checkArchiveFiles(
   plan: ArchiveFilesPlan,
   files: readonly ArchivedFile[],
   heads: readonly CheckpointHead[],
-  found: Finding[],
+  found: PassFindings,
 ): void {
   const byKey = new Map(files.map((file) => [file.key, file]));
   for (const [manifestKey, manifest] of plan.manifests) {

@@ -9,7 +9,7 @@ import {
   signedCheckpointSchema,
   verifyCheckpointSignature,
 } from './checkpoint.ts';
-import type { Finding, FindingList } from './findings.ts';
+import { type Finding, type FindingList, PassFindings } from './findings.ts';
 import { mapOrdered, Peekable } from './streams.ts';
 
 /** A checkpoint whose root the leaves must hash to: one per tree size, in order. */
@@ -49,6 +49,8 @@ export interface CheckpointPass {
   databaseTreeSize: number;
   /** The largest tree size a signed checkpoint states, in either place. */
   treeSize: number;
+  /** The largest any checkpoint states, signed or not: leaves below it are claimed by one (if forged, reported). */
+  statedTreeSize: number;
   /** Leaves from this seq on may still be missing from the archive: their round's copies are not due yet. */
   copiesDueBelow: number;
   /** PostgreSQL's checkpoints not in the archive yet, and not due there yet. */
@@ -78,7 +80,7 @@ const READ_CONCURRENCY = 16;
  * gives the heads the leaves are checked against.
  */
 export async function verifyCheckpoints(sources: CheckpointSources): Promise<CheckpointPass> {
-  const found: Finding[] = [];
+  const found = new PassFindings();
   const runs = new MissingRuns(found);
   const database = sources.database && new Peekable(sources.database);
   const archive = sources.archive && new Peekable(archiveCopies(sources.archive, sources.publicKeys, found));
@@ -87,6 +89,7 @@ export async function verifyCheckpoints(sources: CheckpointSources): Promise<Che
     checked: 0,
     databaseTreeSize: 0,
     treeSize: 0,
+    statedTreeSize: 0,
     copiesDueBelow: 0,
     notYetCopied: 0,
     complete: true,
@@ -111,6 +114,8 @@ export async function verifyCheckpoints(sources: CheckpointSources): Promise<Che
       pass.checked++;
       const fromDatabase = row && databaseCopy(row, sources.publicKeys);
       const fromArchive = copy?.copy;
+      for (const size of [row?.treeSize, fromDatabase?.signed?.body.treeSize, fromArchive?.signed?.body.treeSize])
+        if (size !== undefined) pass.statedTreeSize = Math.max(pass.statedTreeSize, size);
       if (row) {
         lastInDatabase = number;
         pass.databaseTreeSize = row.treeSize;
@@ -171,7 +176,8 @@ export async function verifyCheckpoints(sources: CheckpointSources): Promise<Che
         ': the log was cut back',
     });
   }
-  sources.findings.addAll(found.sort((a, b) => (a.number ?? 0) - (b.number ?? 0)));
+  found.list.sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
+  sources.findings.addAll(found);
   return pass;
 }
 
@@ -191,7 +197,7 @@ async function takeNumber<T extends { number: number }>(
 async function* archiveCopies(
   archive: NonNullable<CheckpointSources['archive']>,
   publicKeys: readonly string[],
-  found: Finding[],
+  found: PassFindings,
 ): AsyncGenerator<{ number: number; copy: Copy }[]> {
   const named: { key: string; number: number }[] = [];
   for (const { key } of archive.objects) {
@@ -261,7 +267,7 @@ function signatureProblems(signed: SignedCheckpoint, publicKeys: readonly string
 }
 
 /** The two copies of a number: one finding if they differ, saying which of them is signed. */
-function compareCopies(number: number, fromDatabase: Copy, fromArchive: Copy, found: Finding[]): void {
+function compareCopies(number: number, fromDatabase: Copy, fromArchive: Copy, found: PassFindings): void {
   const same =
     fromDatabase.signed !== undefined &&
     fromArchive.signed !== undefined &&
@@ -283,7 +289,7 @@ function compareCopies(number: number, fromDatabase: Copy, fromArchive: Copy, fo
   });
 }
 
-function reportProblems(number: number, where: string, copy: Copy, found: Finding[]): void {
+function reportProblems(number: number, where: string, copy: Copy, found: PassFindings): void {
   if (copy.problems.length === 0) return;
   found.push({ kind: 'checkpoint-forged', number, message: `${where}: ${copy.problems.join('; ')}` });
 }
@@ -301,7 +307,7 @@ class Chain {
 
   constructor(
     private readonly pass: CheckpointPass,
-    private readonly found: Finding[],
+    private readonly found: PassFindings,
   ) {}
 
   link(signed: SignedCheckpoint): void {
@@ -378,7 +384,7 @@ function treeSizeBefore(heads: readonly CheckpointHead[], number: number): numbe
 class MissingRuns {
   #run: { from: number; to: number; reason: string } | undefined;
 
-  constructor(private readonly found: Finding[]) {}
+  constructor(private readonly found: PassFindings) {}
 
   add(number: number, reason: string): void {
     if (this.#run && this.#run.reason === reason && this.#run.to === number - 1) this.#run.to = number;

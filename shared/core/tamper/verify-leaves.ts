@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../domain/event.ts';
 import type { ArchivedRow, LogEntry } from '../ports/log-audit.ts';
-import type { Finding } from './findings.ts';
+import { PassFindings } from './findings.ts';
 import { leafHash } from './leaf.ts';
 import { type Candidate, classifyCandidates, type RootMismatch } from './leaf-diagnosis.ts';
 import { CompactRange } from './merkle.ts';
@@ -10,6 +10,8 @@ import type { CheckpointHead } from './verify-checkpoints.ts';
 
 export interface LeafSources {
   heads: readonly CheckpointHead[];
+  /** The largest tree size any checkpoint states (signed or not): a leaf below it is claimed, not inserted. */
+  statedTreeSize: number;
   /** PostgreSQL's log; absent when verifying the archive alone. */
   database?: {
     entries: AsyncIterable<readonly LogEntry[]>;
@@ -39,7 +41,7 @@ export interface MissingRun {
 }
 
 export interface LeafPass {
-  findings: Finding[];
+  findings: PassFindings;
   missing: MissingRun[];
   /** Seqs walked. */
   leaves: number;
@@ -70,7 +72,7 @@ export async function verifyLeaves(sources: LeafSources): Promise<LeafPass> {
   const tiles = sources.tiles && new Peekable(sources.tiles);
   const rows = sources.archivedRows && new Peekable(sources.archivedRows);
   const pass: LeafPass = {
-    findings: [],
+    findings: new PassFindings(),
     missing: [],
     leaves: 0,
     databaseRows: 0,
@@ -80,7 +82,7 @@ export async function verifyLeaves(sources: LeafSources): Promise<LeafPass> {
   };
   const candidates = new Candidates(pass.findings);
   const roots = new RootChecks(sources, pass);
-  const lastSize = sources.heads.at(-1)?.treeSize ?? 0;
+  const lastSize = Math.max(sources.heads.at(-1)?.treeSize ?? 0, sources.statedTreeSize);
 
   try {
     await roots.reach(0);
@@ -251,7 +253,7 @@ class Candidates {
   readonly #byTile = new Map<string, Candidate>();
   #lastSeq = -1;
 
-  constructor(private readonly findings: Finding[]) {}
+  constructor(private readonly findings: PassFindings) {}
 
   add(candidate: Candidate): void {
     if (this.list.length >= MAX_CANDIDATES) {

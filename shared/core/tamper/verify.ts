@@ -8,7 +8,14 @@ import type {
   UnloggedRows,
 } from '../ports/log-audit.ts';
 import { CHECKPOINTS_PREFIX, LEAVES_PREFIX } from './archive-keys.ts';
-import { DEFAULT_MAX_FINDINGS, FINDING_KINDS, type Finding, FindingList, seqRangeText } from './findings.ts';
+import {
+  DEFAULT_MAX_FINDINGS,
+  FINDING_KINDS,
+  type Finding,
+  FindingList,
+  PassFindings,
+  seqRangeText,
+} from './findings.ts';
 import { leafHash } from './leaf.ts';
 import { DEFAULT_ARCHIVE_REPAIR_DEPTH } from './seal.ts';
 import { mapOrdered } from './streams.ts';
@@ -129,7 +136,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerificationRep
       notYetCopied: checkpoints.notYetCopied,
     });
 
-    const archiveFindings: Finding[] = [];
+    const archiveFindings = new PassFindings();
     const opened = archive && (await openArchiveRows(archive, archiveFindings));
     try {
       if (opened) {
@@ -139,6 +146,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerificationRep
       }
       const leaves = await verifyLeaves({
         heads: checkpoints.heads,
+        statedTreeSize: checkpoints.statedTreeSize,
         ...(view && {
           database: {
             entries: view.entries(),
@@ -163,7 +171,8 @@ export async function verifyLog(options: VerifyOptions): Promise<VerificationRep
       });
       findings.addAll(archiveFindings);
       const unlogged = view && leaves.complete ? await view.unlogged(UNLOGGED_PER_MONTH) : undefined;
-      findings.addAll(bySeq([...leaves.findings, ...missingFindings(leaves.missing, unlogged)]));
+      findings.addAll(bySeq([...leaves.findings.list, ...missingFindings(leaves.missing, unlogged)]));
+      findings.omit(leaves.findings.dropped);
       if (unlogged) {
         report.checked.pending = unlogged.pending;
         findings.addAll(outsideTheLog(unlogged));
@@ -184,7 +193,7 @@ export async function verifyLog(options: VerifyOptions): Promise<VerificationRep
 }
 
 /** The archive's event files: manifests read and checked, then every listed file fetched, hashed and opened. */
-async function openArchiveRows(archive: LogArchiveReader, found: Finding[]) {
+async function openArchiveRows(archive: LogArchiveReader, found: PassFindings) {
   const objects: ArchiveObject[] = await archive.list(ARCHIVE_ROOT_PREFIX);
   const manifestKeys = objects.filter((o) => isManifestKey(o.key)).map((o) => o.key);
   const manifests: { key: string; text: string | undefined }[] = [];
