@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance'] as const;
+export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance', 'seal'] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
 export interface BenchOptions {
@@ -17,6 +17,8 @@ export interface BenchOptions {
   archiveRows: number;
   /** Rows in each of the two expired months the maintenance part archives while a writer inserts. */
   maintenanceRowsPerMonth: number;
+  /** Events the seal part writes, then seals. */
+  sealEvents: number;
   /** Timed runs per query. */
   samples: number;
   /** Upper bound on each timed loop, so a slow machine still finishes. */
@@ -33,6 +35,7 @@ const SCALES = {
     e2eEvents: 10_000,
     archiveRows: 200_000,
     maintenanceRowsPerMonth: 20_000,
+    sealEvents: 20_000,
     samples: 50,
     maxSecondsPerLoop: 6,
   },
@@ -42,6 +45,7 @@ const SCALES = {
     e2eEvents: 60_000,
     archiveRows: 1_000_000,
     maintenanceRowsPerMonth: 100_000,
+    sealEvents: 100_000,
     samples: 200,
     maxSecondsPerLoop: 30,
   },
@@ -56,6 +60,7 @@ export const USAGE = `npm run bench -- [options]
   --e2e-events N        events through the local stack, half HTTP and half MQTT (default 60000; quick 10000)
   --archive-rows N      rows of the month exported to Parquet (default 1000000; quick 200000)
   --maintenance-rows N  rows in each expired month archived during ingest (default 100000; quick 20000)
+  --seal-events N       events written, then sealed into the log, by the seal part (default 100000; quick 20000)
   --samples N           timed runs per query (default 200; quick 50)
   --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
   --profile             CPU-profile the e2e part: where the local path spends its time, by stage (slows it down)
@@ -78,6 +83,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'e2e-events': { type: 'string' },
       'archive-rows': { type: 'string' },
       'maintenance-rows': { type: 'string' },
+      'seal-events': { type: 'string' },
       samples: { type: 'string' },
       parts: { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -97,6 +103,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       values['maintenance-rows'],
       scale.maintenanceRowsPerMonth,
     ),
+    sealEvents: positiveInteger('--seal-events', values['seal-events'], scale.sealEvents),
     samples: positiveInteger('--samples', values.samples, scale.samples),
     maxSecondsPerLoop: scale.maxSecondsPerLoop,
     parts: parseParts(values.parts),

@@ -14,6 +14,7 @@ export const SUMMARY_KEYS = [
   'archive_vs_copy_csv',
   'parquet_vs_csv_bytes',
   'max_writer_stall_ms',
+  'seal_vs_writer',
   'rows',
 ] as const;
 export type Summary = Record<(typeof SUMMARY_KEYS)[number], Figure>;
@@ -37,7 +38,7 @@ interface Target {
   whyMissed?: string;
 }
 
-/** The product's goals (issue 3). */
+/** The product's goals (issue 3; sealing: issue 13). */
 export const TARGETS: readonly Target[] = [
   { figure: 'writer_vs_copy', label: 'writer ingest vs COPY', op: '>=', threshold: 0.8 },
   { figure: 'e2e_vs_copy', label: 'end to end vs COPY', op: '>=', threshold: 0.5 },
@@ -66,6 +67,7 @@ export const TARGETS: readonly Target[] = [
   },
   { figure: 'parquet_vs_csv_bytes', label: 'Parquet vs CSV bytes', op: '<=', threshold: 0.2 },
   { figure: 'max_writer_stall_ms', label: 'longest writer stall (ms)', op: '<=', threshold: 100 },
+  { figure: 'seal_vs_writer', label: 'sealing vs writer ingest', op: '>=', threshold: 1 },
 ];
 
 export interface TargetResult {

@@ -11,9 +11,10 @@ export interface ScratchDatabase {
   url: string;
   /** The owner's pool. */
   pool: pg.Pool;
-  /** Log in as the writer's and the reader's own users (migration 006), with the passwords given. */
+  /** Log in as the writer's, the reader's and the sealer's own users (migrations 006, 010), with the passwords given. */
   writerUrl: string;
   readerUrl: string;
+  sealerUrl: string;
   drop(): Promise<void>;
 }
 
@@ -44,6 +45,7 @@ export async function createScratchDatabase(
     pool,
     writerUrl: loginUrl(url, LOGIN_USERS.writer, options.passwords[LOGIN_USERS.writer]),
     readerUrl: loginUrl(url, LOGIN_USERS.reader, options.passwords[LOGIN_USERS.reader]),
+    sealerUrl: loginUrl(url, LOGIN_USERS.sealer, options.passwords[LOGIN_USERS.sealer]),
     async drop() {
       await pool.end();
       // FORCE terminates any session still connected (a leftover client) before dropping.

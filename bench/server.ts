@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePassword, setLoginPasswords } from '../shared/adapters/postgres/login-users.ts';
+import { generateLoginPasswords, setLoginPasswords } from '../shared/adapters/postgres/login-users.ts';
 import { startEmbeddedPostgres } from '../shared/apps/local/embedded-postgres.ts';
-import { LOGIN_USERS, type LoginPasswords } from '../shared/core/contracts/database-users.ts';
+import type { LoginPasswords } from '../shared/core/contracts/database-users.ts';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-database.ts';
 
 /** The PostgreSQL server the bench runs on: DATABASE_URL's, or an embedded PostgreSQL 17 it starts and stops. */
@@ -35,7 +35,7 @@ export async function startBenchServer(env: NodeJS.ProcessEnv = process.env): Pr
 
 function benchServer(adminUrl: string, embedded: boolean, stop: () => Promise<void>): BenchServer {
   const created = new Set<BenchDatabase>();
-  const passwords = { [LOGIN_USERS.writer]: generatePassword(), [LOGIN_USERS.reader]: generatePassword() };
+  const passwords = generateLoginPasswords();
   return {
     adminUrl,
     passwords,

@@ -56,6 +56,7 @@ export const e2ePart: BenchPart = async (ctx) => {
       LOCAL_DEVICES: robots.map((robot) => `${robot.id}:${deviceSecret(robot.id)}`).join(','),
       DB_WRITER_PASSWORD: ctx.server.passwords.audit_writer,
       DB_READER_PASSWORD: ctx.server.passwords.audit_reader,
+      DB_SEALER_PASSWORD: ctx.server.passwords.audit_sealer,
     }),
     (message) => stackLog.push(message),
   );

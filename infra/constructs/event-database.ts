@@ -73,6 +73,7 @@ export class EventDatabase extends Construct {
     this.loginSecrets = {
       [LOGIN_USERS.writer]: this.addLoginSecret('WriterSecret', LOGIN_USERS.writer),
       [LOGIN_USERS.reader]: this.addLoginSecret('ReaderSecret', LOGIN_USERS.reader),
+      [LOGIN_USERS.sealer]: this.addLoginSecret('SealerSecret', LOGIN_USERS.sealer),
     };
 
     const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {

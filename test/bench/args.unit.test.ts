@@ -16,14 +16,18 @@ describe('parseBenchArgs', () => {
     expect(quick.e2eEvents).toBeLessThan(full.e2eEvents);
     expect(quick.archiveRows).toBeLessThan(full.archiveRows);
     expect(quick.maintenanceRowsPerMonth).toBeLessThan(full.maintenanceRowsPerMonth);
+    expect(quick.sealEvents).toBeLessThan(full.sealEvents);
     expect(quick.maxSecondsPerLoop).toBeLessThan(full.maxSecondsPerLoop);
   });
 
   it('takes numbers with or without digit separators, and flags override --quick', () => {
     expect(parseBenchArgs(['--rows', '10_000_000']).rows).toBe(10_000_000);
-    expect(parseBenchArgs(['--quick', '--archive-rows', '1_000_000', '--maintenance-rows', '5000'])).toMatchObject({
+    expect(
+      parseBenchArgs(['--quick', '--archive-rows', '1_000_000', '--maintenance-rows', '5000', '--seal-events', '2000']),
+    ).toMatchObject({
       archiveRows: 1_000_000,
       maintenanceRowsPerMonth: 5000,
+      sealEvents: 2000,
     });
     expect(parseBenchArgs(['--quick', '--rows=5000', '--batch-events', '20'])).toMatchObject({
       rows: 5000,

@@ -13,7 +13,11 @@ const TOKEN = 'proc-admin-token';
 /** This run's passwords of the server-wide login users, so the stack does not change them under other test files. */
 function loginPasswordsEnv() {
   const passwords = inject('loginPasswords');
-  return { DB_WRITER_PASSWORD: passwords.audit_writer, DB_READER_PASSWORD: passwords.audit_reader };
+  return {
+    DB_WRITER_PASSWORD: passwords.audit_writer,
+    DB_READER_PASSWORD: passwords.audit_reader,
+    DB_SEALER_PASSWORD: passwords.audit_sealer,
+  };
 }
 
 interface Running {

@@ -61,7 +61,7 @@ describe('database', () => {
     template.hasResourceProperties('AWS::RDS::DBProxy', {
       EngineFamily: 'POSTGRESQL',
       RequireTLS: true,
-      Auth: [secretAuth, secretAuth, secretAuth],
+      Auth: [secretAuth, secretAuth, secretAuth, secretAuth],
     });
     const secrets = (Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[]).filter(
       (secret) => secret.Properties.GenerateSecretString.SecretStringTemplate,
@@ -70,10 +70,11 @@ describe('database', () => {
     expect(usernames.map((template) => template.username).sort()).toEqual([
       'audit_owner',
       'audit_reader',
+      'audit_sealer',
       'audit_writer',
     ]);
     // Every database password rotates, the login users' too (single-user rotation: a user may change its own).
-    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 4);
     for (const schedule of Object.values(template.findResources('AWS::SecretsManager::RotationSchedule')) as Resource[])
       expect(schedule.Properties.RotationRules.ScheduleExpression).toBe('rate(30 days)');
   });

@@ -10,6 +10,7 @@ import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { archiveKeyPrefix } from '../../shared/core/archive/schema.ts';
 import { CRITICAL_ALERT_TOPIC } from '../../shared/core/contracts/alerts.ts';
 import { API_ACCESS_LOG_FORMAT } from '../../shared/core/contracts/api-access-log.ts';
+import { LOGIN_USERS } from '../../shared/core/contracts/database-users.ts';
 import {
   EMITTED_METRICS,
   EVENT_METRICS,
@@ -264,7 +265,11 @@ describe('functions', () => {
   it("migrations connect as the owner, read the login users' secrets, and run at deploy, before the writer exists", () => {
     const env = functions.get('migrate')!.Properties.Environment.Variables;
     expect(env).toMatchObject({ DB_USER: 'audit_owner', DB_IAM_AUTH: 'true' });
-    expect(Object.keys(JSON.parse(resolveJoin(env.DB_LOGIN_SECRETS))).sort()).toEqual(['audit_reader', 'audit_writer']);
+    expect(Object.keys(JSON.parse(resolveJoin(env.DB_LOGIN_SECRETS))).sort()).toEqual([
+      'audit_reader',
+      'audit_sealer',
+      'audit_writer',
+    ]);
     expect(actionsOf('migrate')).toEqual([
       'rds-db:connect',
       'secretsmanager:DescribeSecret',
@@ -272,9 +277,9 @@ describe('functions', () => {
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
     ]);
-    // The two login users' secrets, the ones DB_LOGIN_SECRETS names; not the owner's.
+    // The login users' secrets, the ones DB_LOGIN_SECRETS names; not the owner's.
     const read = statementAllowing('migrate', 'secretsmanager:GetSecretValue');
-    expect([read.Resource].flat()).toHaveLength(2);
+    expect([read.Resource].flat()).toHaveLength(Object.keys(LOGIN_USERS).length);
     for (const arn of [read.Resource].flat())
       expect(resolveJoin(env.DB_LOGIN_SECRETS)).toContain(JSON.stringify(JSON.stringify(arn)).slice(1, -1));
     // Only the migrate function may read the login users' passwords; the query API reads its cursor secret alone.

@@ -13,14 +13,16 @@ describe('database users', () => {
   let db: TestDatabase;
   let writer: pg.Pool;
   let reader: pg.Pool;
+  let sealer: pg.Pool;
 
   beforeAll(async () => {
     db = await createTestDatabase('login_users');
     writer = createPool({ connectionString: db.writerUrl, max: 1 });
     reader = createPool({ connectionString: db.readerUrl, max: 1 });
+    sealer = createPool({ connectionString: db.sealerUrl, max: 1 });
   });
   afterAll(async () => {
-    await Promise.all([writer?.end(), reader?.end()]);
+    await Promise.all([writer?.end(), reader?.end(), sealer?.end()]);
     await db?.drop();
   });
 
@@ -55,21 +57,26 @@ describe('database users', () => {
     const { rows } = await db.pool.query(
       `SELECT pg_has_role($1, 'audit_writer', 'USAGE') AS owner_uses_writer,
               pg_has_role($1, 'audit_reader', 'USAGE') AS owner_uses_reader,
+              pg_has_role($1, 'audit_sealer', 'USAGE') AS owner_uses_sealer,
               pg_has_role('audit_writer', $1, 'USAGE') AS writer_uses_owner,
-              pg_has_role('audit_reader', $1, 'USAGE') AS reader_uses_owner`,
+              pg_has_role('audit_reader', $1, 'USAGE') AS reader_uses_owner,
+              pg_has_role('audit_sealer', $1, 'USAGE') AS sealer_uses_owner`,
       [TEST_OWNER],
     );
     expect(rows[0]).toEqual({
       owner_uses_writer: false,
       owner_uses_reader: false,
+      owner_uses_sealer: false,
       writer_uses_owner: false,
       reader_uses_owner: false,
+      sealer_uses_owner: false,
     });
   });
 
   describe.each([
     ['audit_writer', () => writer, 'audit_reader'],
     ['audit_reader', () => reader, 'audit_writer'],
+    ['audit_sealer', () => sealer, 'audit_writer'],
   ])('a session logged in as %s', (user, pool, other) => {
     it('is that user, and RESET ROLE leaves it so', async () => {
       const client = await pool().connect();

@@ -35,23 +35,40 @@ describe('localLoginPasswords', () => {
   it('generates them once, keeps them readable by the owner only, and reuses them', async () => {
     dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
     const first = await localLoginPasswords(dir, {});
-    expect(Object.keys(first).sort()).toEqual(['audit_reader', 'audit_writer']);
-    expect(first.audit_writer).not.toBe(first.audit_reader);
+    expect(Object.keys(first).sort()).toEqual(['audit_reader', 'audit_sealer', 'audit_writer']);
+    expect(new Set(Object.values(first)).size).toBe(3);
     expect((await stat(join(dir, 'db-login.json'))).mode & 0o777).toBe(0o600);
     expect(await localLoginPasswords(dir, {})).toEqual(first);
   });
 
   it('takes configured passwords over the saved ones, and names a damaged file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
-    const configured = { writer: 'w'.repeat(20), reader: 'r'.repeat(20) };
+    const configured = { writer: 'w'.repeat(20), reader: 'r'.repeat(20), sealer: 's'.repeat(20) };
     expect(await localLoginPasswords(dir, configured)).toEqual({
       audit_writer: configured.writer,
       audit_reader: configured.reader,
+      audit_sealer: configured.sealer,
     });
     const file = join(dir, 'db-login.json');
     await writeFile(file, '{"audit_writer":"short"}');
     await chmod(file, 0o600);
-    await expect(localLoginPasswords(dir, {})).rejects.toThrow(`${file} is not {audit_writer, audit_reader} passwords`);
+    await expect(localLoginPasswords(dir, {})).rejects.toThrow(
+      `${file} is not {audit_writer, audit_reader, audit_sealer} passwords`,
+    );
     expect(await readFile(file, 'utf8')).toBe('{"audit_writer":"short"}');
+  });
+
+  it('adds a password for a login user an earlier version did not have, keeping the saved ones', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
+    const file = join(dir, 'db-login.json');
+    const earlier = { audit_writer: 'w'.repeat(32), audit_reader: 'r'.repeat(32) };
+    await writeFile(file, JSON.stringify(earlier), { mode: 0o600 });
+    const passwords = await localLoginPasswords(dir, {});
+    expect(passwords).toEqual({ ...earlier, audit_sealer: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(passwords);
+    expect(await localLoginPasswords(dir, { reader: 'c'.repeat(20) })).toEqual({
+      ...passwords,
+      audit_reader: 'c'.repeat(20),
+    });
   });
 });

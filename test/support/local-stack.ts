@@ -30,6 +30,7 @@ export async function startTestStack(
       // The passwords this run set: the roles are the server's, shared by every test file.
       DB_WRITER_PASSWORD: inject('loginPasswords').audit_writer,
       DB_READER_PASSWORD: inject('loginPasswords').audit_reader,
+      DB_SEALER_PASSWORD: inject('loginPasswords').audit_sealer,
     }),
     log,
   );

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createScratchDatabase, withClient } from '../../bench/scratch-database.ts';
-import { generatePassword, setLoginPasswords } from '../../shared/adapters/postgres/login-users.ts';
+import {
+  generateLoginPasswords,
+  generatePassword,
+  setLoginPasswords,
+} from '../../shared/adapters/postgres/login-users.ts';
 import { LOGIN_USERS, type LoginPasswords } from '../../shared/core/contracts/database-users.ts';
 
 /** The tests' database owner: the name the deployed owner has (infra/constructs/event-database.ts). */
@@ -32,7 +36,7 @@ export async function provisionManagedOwner(
   url.password = encodeURIComponent(ownerPassword);
   const ownerUrl = url.toString();
 
-  const passwords = { [LOGIN_USERS.writer]: generatePassword(), [LOGIN_USERS.reader]: generatePassword() };
+  const passwords = generateLoginPasswords();
   const scratch = await createScratchDatabase(ownerUrl, `t_provision_${randomBytes(4).toString('hex')}`, {
     passwords,
     applicationName: 'test:provision',

@@ -1,6 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { LoginPasswords, LoginUser } from '../../core/contracts/database-users.ts';
+import { LOGIN_USERS, type LoginPasswords, type LoginUser } from '../../core/contracts/database-users.ts';
 
 const SCRAM_ITERATIONS = 4096;
 
@@ -21,6 +21,11 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16)):
 /** A password for a login user: 32 characters of base64url, accepted by every client and by RDS Proxy secrets. */
 export function generatePassword(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/** A new password for every login user (tests, benchmarks). */
+export function generateLoginPasswords(): LoginPasswords {
+  return Object.fromEntries(Object.values(LOGIN_USERS).map((user) => [user, generatePassword()])) as LoginPasswords;
 }
 
 /**

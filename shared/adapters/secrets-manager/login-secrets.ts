@@ -13,7 +13,14 @@ export const loginSecretArns = z
       return z.NEVER;
     }
   })
-  .pipe(z.strictObject({ [LOGIN_USERS.writer]: z.string().min(1), [LOGIN_USERS.reader]: z.string().min(1) }));
+  .pipe(
+    z.strictObject(
+      Object.fromEntries(Object.values(LOGIN_USERS).map((user) => [user, z.string().min(1)])) as Record<
+        LoginUser,
+        z.ZodString
+      >,
+    ),
+  );
 
 /** The secret RDS Proxy reads for a user (the shape of rds.DatabaseSecret): its username must be that user. */
 const databaseSecret = z.looseObject({ username: z.string(), password: z.string().min(16) });

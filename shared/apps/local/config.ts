@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseExtraEventTypes } from '../../core/domain/catalog.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { loadConfig, parseConfig } from '../runtime/config.ts';
+import { sealConfigShape } from '../sealer/config.ts';
 import { parseLocalDevices } from './devices.ts';
 import { parseLocalTokens } from './tokens.ts';
 
@@ -13,6 +14,8 @@ const optionalText = z.preprocess((value) => (value === '' ? undefined : value),
 
 /** The default bound of the local backlog: bodies accepted and not yet written (they are held in memory). */
 export const DEFAULT_LOCAL_QUEUE_MAX_MB = 64;
+/** How often the local sealer signs a checkpoint (AWS: every minute). */
+export const DEFAULT_SEAL_INTERVAL_MS = 5000;
 
 const localConfigShape = {
   DATABASE_URL: optionalText.describe('PostgreSQL to use instead of the embedded one'),
@@ -31,6 +34,15 @@ const localConfigShape = {
   LOCAL_DEVICES: optionalText.describe('thing:secret,… the devices the embedded MQTT broker lets connect'),
   DB_WRITER_PASSWORD: optionalText.describe("audit_writer's password (default: generated, kept in DATA_DIR)"),
   DB_READER_PASSWORD: optionalText.describe("audit_reader's password (default: generated, kept in DATA_DIR)"),
+  DB_SEALER_PASSWORD: optionalText.describe("audit_sealer's password (default: generated, kept in DATA_DIR)"),
+  ...sealConfigShape,
+  SEAL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(DEFAULT_SEAL_INTERVAL_MS)
+    .describe('milliseconds between two sealing rounds, each writing a signed checkpoint'),
 };
 
 /** Everything `npm start` reads from the environment (README: Configuration). */

@@ -3,32 +3,42 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { generatePassword } from '../../adapters/postgres/login-users.ts';
-import { LOGIN_USERS, type LoginPasswords } from '../../core/contracts/database-users.ts';
+import { LOGIN_USERS, type LoginPasswords, type LoginUser } from '../../core/contracts/database-users.ts';
 
-const savedPasswords = z.object({
-  [LOGIN_USERS.writer]: z.string().min(16),
-  [LOGIN_USERS.reader]: z.string().min(16),
-});
+/** What DATA_DIR/db-login.json may hold: a password per login user; a user added since it was written is missing. */
+const savedPasswords = z.strictObject(
+  Object.fromEntries(Object.values(LOGIN_USERS).map((user) => [user, z.string().min(16).optional()])) as Record<
+    LoginUser,
+    z.ZodOptional<z.ZodString>
+  >,
+);
+
+/** The passwords configured by name (DB_WRITER_PASSWORD → writer, …). */
+export type ConfiguredPasswords = Partial<Record<keyof typeof LOGIN_USERS, string | undefined>>;
 
 /**
- * The passwords the local stack's writer and reader log in with: from DB_WRITER_PASSWORD / DB_READER_PASSWORD when
- * set, else generated once and kept in DATA_DIR/db-login.json (mode 600), as Secrets Manager keeps them on AWS.
+ * The passwords the local stack's login users log in with: each from its DB_<NAME>_PASSWORD when set, else from
+ * DATA_DIR/db-login.json (mode 600), where one missing is generated and added, as Secrets Manager keeps them on AWS.
  */
-export async function localLoginPasswords(
-  dataDir: string,
-  configured: { writer?: string | undefined; reader?: string | undefined },
-): Promise<LoginPasswords> {
-  if (configured.writer && configured.reader) {
-    return { [LOGIN_USERS.writer]: configured.writer, [LOGIN_USERS.reader]: configured.reader };
+export async function localLoginPasswords(dataDir: string, configured: ConfiguredPasswords): Promise<LoginPasswords> {
+  const names = Object.keys(LOGIN_USERS) as (keyof typeof LOGIN_USERS)[];
+  if (names.every((name) => configured[name])) {
+    return Object.fromEntries(names.map((name) => [LOGIN_USERS[name], configured[name]])) as LoginPasswords;
   }
   const file = join(dataDir, 'db-login.json');
+  let saved: z.infer<typeof savedPasswords> = {};
   if (existsSync(file)) {
     const parsed = savedPasswords.safeParse(JSON.parse(await readFile(file, 'utf8')));
     if (!parsed.success)
-      throw new Error(`${file} is not {audit_writer, audit_reader} passwords: delete it to regenerate`);
-    return parsed.data;
+      throw new Error(`${file} is not {${Object.values(LOGIN_USERS).join(', ')}} passwords: delete it to regenerate`);
+    saved = parsed.data;
   }
-  const passwords = { [LOGIN_USERS.writer]: generatePassword(), [LOGIN_USERS.reader]: generatePassword() };
-  await writeFile(file, `${JSON.stringify(passwords)}\n`, { mode: 0o600 });
-  return passwords;
+  const kept = Object.fromEntries(
+    Object.values(LOGIN_USERS).map((user) => [user, saved[user] ?? generatePassword()]),
+  ) as LoginPasswords;
+  if (Object.values(LOGIN_USERS).some((user) => saved[user] === undefined))
+    await writeFile(file, `${JSON.stringify(kept)}\n`, { mode: 0o600 });
+  return Object.fromEntries(
+    names.map((name) => [LOGIN_USERS[name], configured[name] || kept[LOGIN_USERS[name]]]),
+  ) as LoginPasswords;
 }

@@ -7,6 +7,14 @@ import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { startMaintenanceScheduler } from './scheduler.ts';
 
+/** The lifecycle settings from the environment, the archive defaulting to `<dataDir>/archive`. */
+export function localArchiveConfig(dataDir: string) {
+  return loadConfig(lifecycleConfigShape, {
+    ...process.env,
+    ARCHIVE_URL: process.env.ARCHIVE_URL ?? `file://${join(dataDir, 'archive')}`,
+  });
+}
+
 /**
  * The local stack's maintenance: at start and then hourly (as EventBridge does on AWS), as the schema owner, archiving
  * to ARCHIVE_URL or `<dataDir>/archive`. Logs what each run did.
@@ -17,10 +25,7 @@ export function startLocalMaintenance(options: {
   log: (message: string) => void;
   clock?: () => Date;
 }): { stop(): Promise<void> } {
-  const config = loadConfig(lifecycleConfigShape, {
-    ...process.env,
-    ARCHIVE_URL: process.env.ARCHIVE_URL ?? `file://${join(options.dataDir, 'archive')}`,
-  });
+  const config = localArchiveConfig(options.dataDir);
   const pool = createPool({ connectionString: options.databaseUrl, max: 2, application_name: 'maintenance' });
   const store = archiveStore(config);
   const scheduler = startMaintenanceScheduler({

@@ -9,6 +9,7 @@ import { createPool } from '../../adapters/postgres/pool.ts';
 import { QUERY_ROUTES } from '../../core/access/policy.ts';
 import { LOGIN_USERS, type LoginUser } from '../../core/contracts/database-users.ts';
 import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
+import type { SealResult } from '../../core/tamper/seal.ts';
 import { composeIngestHttp } from '../ingest-http.ts';
 import { composeIngestIot } from '../ingest-iot.ts';
 import { composeQueryApi } from '../query-api.ts';
@@ -27,6 +28,7 @@ import { localLoginPasswords } from './login-passwords.ts';
 import { startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { acquireStartLock, assertPortsFree } from './preflight.ts';
+import { startLocalSealer } from './sealer.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 import { writeStackInfo } from './stack-info.ts';
@@ -40,6 +42,10 @@ export interface LocalStack {
   deadLetterQueueUrl: string;
   /** Waits until every queued event has been written (or `timeoutMs` passes). */
   drain(timeoutMs?: number): Promise<boolean>;
+  /** A sealing round now (after the one running): what is written by then is sealed when it resolves. */
+  sealNow(): Promise<SealResult>;
+  /** The public key that verifies the log's checkpoints (DATA_DIR/log-signing-key.pub.pem). */
+  publicKeyPath: string;
   stop(): Promise<void>;
 }
 
@@ -76,7 +82,17 @@ export async function startLocalStack(
     cleanups.push(releaseLock);
     await assertPortsFree(config);
 
-    const { databaseUrl, writerPool, readerPool } = await startDatabase(config, dataDir, log, cleanups);
+    const { databaseUrl, writerPool, readerPool, sealerPool } = await startDatabase(config, dataDir, log, cleanups);
+    // Stopped after the writer has drained the queue (cleanups run in reverse): its last round seals all of it.
+    const sealer = await startLocalSealer({
+      pool: sealerPool,
+      dataDir,
+      logId: config.LOG_ID,
+      maxEvents: config.SEAL_MAX_EVENTS,
+      intervalMs: config.SEAL_INTERVAL_MS,
+      log,
+    });
+    cleanups.push(() => sealer.stop());
     const queues = await startQueues(config, dataDir, log, cleanups);
     const catalog = catalogFromEnv();
     const { mqttUrl, broker, alertClient } = await startMqtt(config, log, cleanups);
@@ -160,6 +176,8 @@ export async function startLocalStack(
       queueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.deadLetterQueueUrl,
       drain: (timeoutMs = 10_000) => eventSource.drain(timeoutMs),
+      sealNow: () => sealer.sealNow(),
+      publicKeyPath: sealer.publicKeyPath,
       stop: stopAll,
     };
   } catch (error) {
@@ -170,7 +188,7 @@ export async function startLocalStack(
 
 type Cleanups = (() => Promise<unknown>)[];
 
-/** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, and the writer's and reader's own pools. */
+/** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, and the writer's, reader's and sealer's own pools. */
 async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
   let databaseUrl: string | undefined = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -187,6 +205,7 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   const passwords = await localLoginPasswords(dataDir, {
     writer: config.DB_WRITER_PASSWORD,
     reader: config.DB_READER_PASSWORD,
+    sealer: config.DB_SEALER_PASSWORD,
   });
   const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
   try {
@@ -202,12 +221,14 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
   const writerPool = createPool({ connectionString: loginAs(LOGIN_USERS.writer), max: 4 });
   const readerPool = createPool({ connectionString: loginAs(LOGIN_USERS.reader), max: 4 });
+  const sealerPool = createPool({ connectionString: loginAs(LOGIN_USERS.sealer), max: 2, application_name: 'sealer' });
   cleanups.push(
     () => writerPool.end(),
     () => readerPool.end(),
+    () => sealerPool.end(),
   );
 
-  return { databaseUrl, writerPool, readerPool };
+  return { databaseUrl, writerPool, readerPool, sealerPool };
 }
 
 /** The SQS endpoint (FIFO queue and DLQ), journaled in DATA_DIR/queue, with what an earlier run left put back on it. */

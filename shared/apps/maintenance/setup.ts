@@ -8,7 +8,7 @@ import type { lifecycleConfigShape } from './config.ts';
 export type LifecycleConfig = z.infer<z.ZodObject<typeof lifecycleConfigShape>>;
 
 /** The archive store ARCHIVE_URL names (an S3 client is made only for s3://). */
-export function archiveStore(config: LifecycleConfig): ObjectStore {
+export function archiveStore(config: Pick<LifecycleConfig, 'ARCHIVE_URL' | 'ARCHIVE_KMS_KEY_ID'>): ObjectStore {
   return objectStoreFromUrl(config.ARCHIVE_URL, {
     client: () => new S3Client({}),
     ...(config.ARCHIVE_KMS_KEY_ID && { serverSideEncryption: 'aws:kms', kmsKeyId: config.ARCHIVE_KMS_KEY_ID }),

@@ -26,6 +26,11 @@ export const ADVISORY_LOCKS = {
    * taken skips, a continuation that finds it taken throws so Lambda retries it.
    */
   maintenance: { classid: 1096107094, objid: 0 },
+  /**
+   * Held for a sealing round's transaction (shared/adapters/postgres/pg-log-store.ts: `pg_advisory_xact_lock`), so two
+   * sealers never interleave their appends to the log: the second waits, then seals after the first.
+   */
+  seal: { classid: 1096107095, objid: 0 },
 } as const;
 
 /** The lock's keys as query parameters: `client.query('SELECT pg_advisory_lock($1, $2)', lockKeys(lock))`. */

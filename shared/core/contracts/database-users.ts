@@ -8,6 +8,8 @@ export const LOGIN_USERS = {
   writer: 'audit_writer',
   /** SELECT on events; its own saved views. */
   reader: 'audit_reader',
+  /** SELECT on events and event_ids; appends to the tamper-evident log (migration 010). */
+  sealer: 'audit_sealer',
 } as const;
 
 export type LoginUser = (typeof LOGIN_USERS)[keyof typeof LOGIN_USERS];

@@ -49,15 +49,32 @@ export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTE
  */
 export const MAINTENANCE_SERVICE = 'maintenance';
 
+/**
+ * What a sealing round emits, once per round, with Powertools' default dimension only: `service` = SEALER_SERVICE.
+ * CheckpointNumber is emitted by every round, also one that sealed nothing: its absence alarms (a checkpoint is due
+ * every minute). Infra reads them through `LogSealer.metric` (infra/constructs/log-sealer.ts).
+ */
+export const SEALER_METRICS = {
+  eventsSealed: 'EventsSealed',
+  lagSeconds: 'SealLagSeconds',
+  checkpointNumber: 'CheckpointNumber',
+} as const;
+export type SealerMetric = (typeof SEALER_METRICS)[keyof typeof SEALER_METRICS];
+
+/** The sealer's service name: its folder under functions/ and the `service` dimension of its metrics. */
+export const SEALER_SERVICE = 'sealer';
+
 /** Every metric name a function emits. */
 export type EmittedMetric =
   | (typeof EVENT_METRICS)[keyof typeof EVENT_METRICS]['name']
   | (typeof INGEST_METRICS)[keyof typeof INGEST_METRICS]
-  | MaintenanceMetric;
+  | MaintenanceMetric
+  | SealerMetric;
 
 /** Every metric name a function emits; infra may alarm on or chart only these in METRICS_NAMESPACE. */
 export const EMITTED_METRICS: readonly EmittedMetric[] = [
   ...Object.values(EVENT_METRICS).map((metric) => metric.name),
   ...Object.values(INGEST_METRICS),
   ...Object.values(MAINTENANCE_METRICS),
+  ...Object.values(SEALER_METRICS),
 ];

@@ -7,6 +7,7 @@ import { loginUsers } from './006_login_users.ts';
 import { writerReturning } from './007_writer_returning.ts';
 import { eventIds } from './008_event_ids.ts';
 import { savedViewOwners } from './009_saved_view_owners.ts';
+import { eventLog } from './010_event_log.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   writerReturning,
   eventIds,
   savedViewOwners,
+  eventLog,
 ];

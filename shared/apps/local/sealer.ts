@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type pg from 'pg';
+import { loadOrCreateLocalSigner, publicKeyPath } from '../../adapters/crypto/local-signer.ts';
+import { PgLogStore } from '../../adapters/postgres/pg-log-store.ts';
+import { type SealResult, sealRound } from '../../core/tamper/seal.ts';
+import { describeSeal } from '../../core/tamper/seal-report.ts';
+import { logArchiveIn } from '../archive/log-archive.ts';
+import { archiveStore } from '../maintenance/setup.ts';
+import { localArchiveConfig } from './maintenance.ts';
+
+/** How long stopping keeps sealing while stored events still wait (they are sealed at the next start otherwise). */
+const FINAL_ROUND_PATIENCE_MS = 3000;
+
+export interface LocalSealer {
+  /** Where auditors find the public key that verifies the checkpoints. */
+  publicKeyPath: string;
+  /** A round now, after the one running (if any): resolves when its checkpoint is committed and copied. */
+  sealNow(): Promise<SealResult>;
+  /** Stops the cadence, then runs one last round: the stack calls it after the writer has drained the queue. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The local stack's sealer: a round every `intervalMs` (EventBridge's every minute on AWS), as audit_sealer, checkpoints
+ * signed with the key pair in DATA_DIR/log-signing-key.pem (generated once), copies in ARCHIVE_URL or
+ * `<dataDir>/archive`. A tick that comes while a round runs is skipped; a round that fails is logged, and the next
+ * one takes up where the log stands.
+ */
+export async function startLocalSealer(options: {
+  pool: pg.Pool;
+  dataDir: string;
+  logId: string;
+  maxEvents: number;
+  intervalMs: number;
+  log: (message: string) => void;
+}): Promise<LocalSealer> {
+  const keyPath = join(options.dataDir, 'log-signing-key.pem');
+  const signer = await loadOrCreateLocalSigner(keyPath);
+  const store = archiveStore(localArchiveConfig(options.dataDir));
+  const deps = { store: new PgLogStore(options.pool), signer, archive: logArchiveIn(store), clock: () => new Date() };
+
+  let last: Promise<unknown> = Promise.resolve();
+  let running = 0;
+  const round = (): Promise<SealResult> => {
+    running++;
+    const next = last.then(() => sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents }));
+    last = next.catch(() => undefined).finally(() => running--);
+    return next;
+  };
+  const report = (result: SealResult) => {
+    // A round that sealed nothing and copied nothing again is the cadence ticking: not worth a line every 5 s.
+    if (result.sealed > 0 || result.archive.repaired.length > 0 || result.archive.failed.length > 0)
+      for (const line of describeSeal(result)) options.log(`sealer: ${line}`);
+  };
+  const tick = () => {
+    if (running > 0) return;
+    round().then(report, (error: Error) => options.log(`sealer: the round failed: ${error.message}`));
+  };
+  tick();
+  const timer = setInterval(tick, options.intervalMs);
+  timer.unref();
+  options.log(
+    `sealer: a signed checkpoint every ${options.intervalMs} ms (key ${signer.keyId}), copies in ${store.url}; ` +
+      `public key for auditors: ${publicKeyPath(keyPath)}`,
+  );
+  return {
+    publicKeyPath: publicKeyPath(keyPath),
+    sealNow: round,
+    async stop() {
+      clearInterval(timer);
+      // Stored events the round could not seal yet wait behind a transaction still open on the server (in another
+      // database, say): give it a moment, rather than leave them for the next start.
+      const deadline = Date.now() + FINAL_ROUND_PATIENCE_MS;
+      try {
+        for (;;) {
+          const result = await round();
+          report(result);
+          if (result.oldestUnsealedAt === null || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } catch (error) {
+        options.log(`sealer: the last round failed: ${(error as Error).message}`);
+      }
+    },
+  };
+}
