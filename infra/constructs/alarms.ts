@@ -7,9 +7,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAINTENANCE_METRICS } from '../../shared/core/contracts/metrics.ts';
+import { MAINTENANCE_METRICS, SEALER_METRICS, VERIFICATION_METRICS } from '../../shared/core/contracts/metrics.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { LogSealer } from './log-sealer.ts';
 import type { Writer } from './writer.ts';
 
 /** An event waiting longer than this means the writer is not keeping up (or is down). */
@@ -17,6 +18,12 @@ export const OLDEST_MESSAGE_AGE_LIMIT = Duration.minutes(5);
 
 /** A daily job with slack for a late or slow run: no `MaintenanceRuns` for this long means it stopped running. */
 export const MAINTENANCE_SILENCE_LIMIT = Duration.hours(26);
+
+/** The oldest committed event not yet sealed, for this long without a pause, means the sealer is behind (or stuck). */
+export const SEAL_LAG_LIMIT = Duration.minutes(5);
+
+/** No checkpoint for this long: the sealer signs one every minute, so several rounds in a row did not finish. */
+export const CHECKPOINT_SILENCE_LIMIT = Duration.minutes(5);
 
 /**
  * The alarms of the trail, all notifying one SNS topic (an email subscription when `alarmEmail` is set). Each is named
@@ -155,6 +162,46 @@ export class Alarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
+    );
+  }
+
+  /**
+   * The tamper-evident log's sealer: lagging (SealLagSeconds above SEAL_LAG_LIMIT in every minute for as long), and no
+   * checkpoint at all for CHECKPOINT_SILENCE_LIMIT. Every round emits CheckpointNumber, also one that sealed nothing,
+   * so missing data is exactly a missing checkpoint and breaches. Crashes and timeouts alarm through `addFunction`.
+   */
+  addSealer(sealer: LogSealer): void {
+    const minute = Duration.minutes(1);
+    const lagPeriods = SEAL_LAG_LIMIT.toMinutes() / minute.toMinutes();
+    this.add(
+      'SealLag',
+      `Committed events have waited more than ${SEAL_LAG_LIMIT.toSeconds()} s to be sealed, for ${lagPeriods} minutes: see the sealer logs`,
+      sealer.metric(SEALER_METRICS.lagSeconds, minute, cloudwatch.Stats.MAXIMUM),
+      SEAL_LAG_LIMIT.toSeconds(),
+      {
+        evaluationPeriods: lagPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+    );
+    this.add(
+      'CheckpointsMissing',
+      `No checkpoint of the event log was signed for ${CHECKPOINT_SILENCE_LIMIT.toMinutes()} minutes (one is due every minute)`,
+      sealer.metric(SEALER_METRICS.checkpointNumber, CHECKPOINT_SILENCE_LIMIT, cloudwatch.Stats.SAMPLE_COUNT),
+      1,
+      {
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+  }
+
+  /** Maintenance's scheduled verification of the log found a divergence (its logs name the first one). */
+  addLogVerification(lifecycle: Lifecycle): void {
+    this.add(
+      'LogVerificationFailed',
+      'The scheduled verification of the tamper-evident log found a divergence: see the maintenance function logs',
+      lifecycle.metric(VERIFICATION_METRICS.failures, Duration.hours(1)),
+      1,
     );
   }
 

@@ -22,7 +22,7 @@ export interface FunctionNetwork {
 export interface AuditFunctionProps
   extends Pick<
     NodejsFunctionProps,
-    'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions' | 'retryAttempts'
+    'architecture' | 'ephemeralStorageSize' | 'reservedConcurrentExecutions' | 'retryAttempts' | 'maxEventAge'
   > {
   /** The folder under `functions/` holding `handler.ts`; also the Powertools service name (the `service` metric dimension). */
   service: string;
@@ -60,6 +60,7 @@ export class AuditFunction extends NodejsFunction {
       ephemeralStorageSize: props.ephemeralStorageSize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       ...props.network,

@@ -6,7 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import { MAINTENANCE_SERVICE, type MaintenanceMetric, METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
+import {
+  MAINTENANCE_SERVICE,
+  type MaintenanceMetric,
+  METRICS_NAMESPACE,
+  type VerificationMetric,
+} from '../../shared/core/contracts/metrics.ts';
 import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/core/lifecycle/continuation.ts';
 import type { Archive } from './archive.ts';
 import type { ArchiveQuery } from './archive-query.ts';
@@ -123,8 +128,8 @@ export class Lifecycle extends Construct {
     });
   }
 
-  /** One of the run's metrics (MAINTENANCE_METRICS), summed per period. */
-  metric(name: MaintenanceMetric, period: Duration): cloudwatch.Metric {
+  /** One of the run's metrics (MAINTENANCE_METRICS, VERIFICATION_METRICS), summed per period. */
+  metric(name: MaintenanceMetric | VerificationMetric, period: Duration): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: name,

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
  * - Secrets Manager: RDS Proxy reads the database credentials from inside the VPC.
  * - S3 (a gateway endpoint: no hourly charge): maintenance uploads archived months and reads them back.
  * - Lambda: maintenance invokes itself to continue an archival that did not fit in one invocation.
+ * - KMS: the sealer signs checkpoints; the sealer, the query API and maintenance read the signing key's public half.
  * Logs, EMF metrics and X-Ray traces are shipped by the Lambda service, so no endpoint is needed for them.
  * IoT Core's data endpoint needs a private DNS zone as well; `IotDataAccess` adds both.
  */
@@ -35,6 +36,7 @@ export class Network extends Construct {
     this.addInterfaceEndpoint('Sqs', ec2.InterfaceVpcEndpointAwsService.SQS);
     this.addInterfaceEndpoint('SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
     this.addInterfaceEndpoint('Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA);
+    this.addInterfaceEndpoint('Kms', ec2.InterfaceVpcEndpointAwsService.KMS);
     this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [this.isolatedSubnets],

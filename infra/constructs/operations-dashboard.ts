@@ -2,11 +2,18 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { EVENT_METRICS, MAINTENANCE_METRICS, METRICS_NAMESPACE } from '../../shared/core/contracts/metrics.ts';
+import {
+  EVENT_METRICS,
+  MAINTENANCE_METRICS,
+  METRICS_NAMESPACE,
+  SEALER_METRICS,
+  VERIFICATION_METRICS,
+} from '../../shared/core/contracts/metrics.ts';
 import { SEVERITIES } from '../../shared/core/domain/severity.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { LogSealer } from './log-sealer.ts';
 import type { Writer } from './writer.ts';
 
 const MINUTE = Duration.minutes(1);
@@ -109,6 +116,31 @@ export class OperationsDashboard extends Construct {
     );
   }
 
+  /** The tamper-evident log: what each round sealed, how far behind it is, and the checkpoints it signed. */
+  addSealing(sealer: LogSealer): void {
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Events sealed per minute',
+        left: [sealer.metric(SEALER_METRICS.eventsSealed, MINUTE, cloudwatch.Stats.SUM).with({ label: 'sealed' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Seal lag (s)',
+        left: [sealer.metric(SEALER_METRICS.lagSeconds, MINUTE, cloudwatch.Stats.MAXIMUM).with({ label: 'lag' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Latest checkpoint number',
+        left: [
+          sealer
+            .metric(SEALER_METRICS.checkpointNumber, MINUTE, cloudwatch.Stats.MAXIMUM)
+            .with({ label: 'checkpoint' }),
+        ],
+        width: 8,
+      }),
+    );
+  }
+
   /** What each maintenance run did; a daily job, so hourly sums. */
   addArchiveRuns(lifecycle: Lifecycle): void {
     const hour = Duration.hours(1);
@@ -119,6 +151,7 @@ export class OperationsDashboard extends Construct {
           lifecycle.metric(MAINTENANCE_METRICS.partitionsArchived, hour).with({ label: 'months archived' }),
           lifecycle.metric(MAINTENANCE_METRICS.partitionsCreated, hour).with({ label: 'partitions created' }),
           lifecycle.metric(MAINTENANCE_METRICS.failures, hour).with({ label: 'failed runs' }),
+          lifecycle.metric(VERIFICATION_METRICS.failures, hour).with({ label: 'log verification failures' }),
         ],
         width: 24,
       }),

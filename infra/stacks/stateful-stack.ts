@@ -7,9 +7,10 @@ import { ArchiveQuery } from '../constructs/archive-query.ts';
 import { CursorSecret } from '../constructs/cursor-secret.ts';
 import { EventDatabase } from '../constructs/event-database.ts';
 import { IotDataAccess } from '../constructs/iot-data-access.ts';
+import { LogSigningKey } from '../constructs/log-signing-key.ts';
 import { Network } from '../constructs/network.ts';
 
-/** What holds data and must outlive redeploys: network, database, archive and its query layer. */
+/** What holds data and must outlive redeploys: network, database, archive and its query layer, the log's signing key. */
 export class StatefulStack extends Stack {
   readonly network: Network;
   readonly database: EventDatabase;
@@ -17,6 +18,7 @@ export class StatefulStack extends Stack {
   readonly archive: Archive;
   readonly archiveQuery: ArchiveQuery;
   readonly cursorSecret: CursorSecret;
+  readonly signingKey: LogSigningKey;
 
   constructor(scope: Construct, id: string, props: StackProps & { config: DeployConfig }) {
     super(scope, id, props);
@@ -41,5 +43,9 @@ export class StatefulStack extends Stack {
     });
     // Attach to whoever runs `trail archive query` against AWS.
     new CfnOutput(this, 'ArchiveQueryAccessPolicyArn', { value: this.archiveQuery.queryAccess.managedPolicyArn });
+    // Signs every checkpoint of the event log; retained, since the checkpoints it signed are checked against it.
+    this.signingKey = new LogSigningKey(this, 'LogSigningKey', { envName: config.envName });
+    // What auditors fetch the public key with (`aws kms get-public-key --key-id <arn>`, README).
+    new CfnOutput(this, 'LogSigningKeyArn', { value: this.signingKey.key.keyArn });
   }
 }

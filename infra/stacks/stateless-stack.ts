@@ -10,6 +10,7 @@ import { Identity } from '../constructs/identity.ts';
 import { InteractionLog } from '../constructs/interaction-log.ts';
 import { IotIngest } from '../constructs/iot-ingest.ts';
 import { Lifecycle } from '../constructs/lifecycle.ts';
+import { LogSealer } from '../constructs/log-sealer.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { QueryApi } from '../constructs/query-api.ts';
@@ -17,7 +18,10 @@ import { WebUi } from '../constructs/web-ui.ts';
 import { Writer } from '../constructs/writer.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
-/** The code path: ingest (HTTP and MQTT) → FIFO queue → writer → database, plus migrations, lifecycle, alarms and dashboard. */
+/**
+ * The code path: ingest (HTTP and MQTT) → FIFO queue → writer → database, the sealer of the tamper-evident log, plus
+ * migrations, lifecycle, alarms and dashboard.
+ */
 export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { config: DeployConfig; stateful: StatefulStack }) {
     super(scope, id, props);
@@ -55,6 +59,19 @@ export class StatelessStack extends Stack {
       ...{ database, migrations, archive: stateful.archive, archiveQuery: stateful.archiveQuery },
       ...{ retentionMonths: config.retentionMonths, premakeMonths: config.premakeMonths },
     });
+    const { archive, signingKey } = stateful;
+    const sealer = new LogSealer(this, 'Sealer', {
+      envName: config.envName,
+      database,
+      migrations,
+      archive,
+      signingKey,
+    });
+    // The public key: for the query API's proofs, and maintenance's scheduled verification, which also reads the
+    // archived log (checkpoints and leaf hashes under log/).
+    signingKey.grantPublicKey(queryApi.fn);
+    signingKey.grantPublicKey(lifecycle.fn);
+    archive.grantLogReader(lifecycle.fn);
 
     const alarms = new Alarms(this, 'Alarms', { envName: config.envName, alarmEmail: config.alarmEmail });
     alarms.addCriticalEvents(writer);
@@ -75,6 +92,11 @@ export class StatelessStack extends Stack {
       throttlesExpectedBecause: 'continuations wait for the reserved slot',
     });
     alarms.addMaintenance(lifecycle);
+    alarms.addFunction('Sealer', sealer.fn, {
+      throttlesExpectedBecause: 'a round running into the next minute holds the one slot; the next event waits',
+    });
+    alarms.addSealer(sealer);
+    alarms.addLogVerification(lifecycle);
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', { envName: config.envName });
     dashboard.addEventRates(writer);
@@ -87,6 +109,8 @@ export class StatelessStack extends Stack {
     dashboard.addDatabase(database);
     dashboard.addFunction('Maintenance', lifecycle.fn);
     dashboard.addArchiveRuns(lifecycle);
+    dashboard.addFunction('Sealer', sealer.fn);
+    dashboard.addSealing(sealer);
 
     // What operators need after a deploy: where to send events and browse them, which policy to attach to device certificates.
     new CfnOutput(this, 'ApiUrl', { value: api.api.apiEndpoint });

@@ -1,6 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_COLUMNS, ARCHIVE_PARTITION_KEYS, archiveKeyPrefix } from '../../shared/core/archive/schema.ts';
+import {
+  ARCHIVE_COLUMNS,
+  ARCHIVE_PARTITION_KEYS,
+  archiveKeyPrefix,
+  DUCKDB_TYPES,
+} from '../../shared/core/archive/schema.ts';
 import { only, type Resource, synthesize } from './synth.ts';
 
 /** Athena's projection placeholder for a partition key. */
@@ -150,6 +155,14 @@ describe('Glue table and Athena', () => {
       OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
       SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
     });
+  });
+
+  it('declares only Hive types Athena reads from Parquet, each written as the matching DuckDB type', () => {
+    // bigint (the log's sequence numbers) is Parquet INT64: Athena reads it as bigint, DuckDB writes it as BIGINT.
+    const hive = { string: 'VARCHAR', int: 'INTEGER', bigint: 'BIGINT', timestamp: 'TIMESTAMP WITH TIME ZONE' };
+    expect(DUCKDB_TYPES).toEqual(hive);
+    for (const column of [...table().StorageDescriptor.Columns, ...table().PartitionKeys])
+      expect(Object.keys(hive), column.Name).toContain(column.Type);
   });
 
   it('projects partitions onto the archiver key layout', () => {

@@ -17,6 +17,9 @@ import {
   MAINTENANCE_METRICS,
   MAINTENANCE_SERVICE,
   METRICS_NAMESPACE,
+  SEALER_METRICS,
+  SEALER_SERVICE,
+  VERIFICATION_METRICS,
 } from '../../shared/core/contracts/metrics.ts';
 import { MAX_RECEIVE_COUNT, WRITER_BATCH_SIZE } from '../../shared/core/contracts/queue.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
@@ -26,6 +29,7 @@ import type { MaintenanceResult } from '../../shared/core/lifecycle/result.ts';
 import {
   assetDirectory,
   auditFunctions,
+  roleStatements as functionRoleStatements,
   iamWildcard,
   only,
   PSEUDO_PARAMETERS,
@@ -60,13 +64,7 @@ const eventQueue = () => ingestQueues().find((queue) => queue.Properties.Redrive
 const deadLetterQueue = () => ingestQueues().find((queue) => !queue.Properties.RedrivePolicy)!;
 const failedInvocationsId = () =>
   Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('IotIngestFailedInvocations'))!;
-const roleStatements = (service: string) => {
-  const fn = functions.get(service)!;
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
-    .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-};
+const roleStatements = (service: string) => functionRoleStatements(template, functions.get(service)!);
 /** A Fn::Join of strings and tokens, with each token written as its JSON: enough to read the keys of a JSON value. */
 const resolveJoin = (value: unknown): string => {
   if (typeof value === 'string') return value;
@@ -176,7 +174,7 @@ describe('queue', () => {
 });
 
 describe('functions', () => {
-  it('are the seven of the contract', () => {
+  it('are the eight of the contract', () => {
     expect([...functions.keys()].sort()).toEqual([
       'ingest-http',
       'ingest-iot',
@@ -184,6 +182,7 @@ describe('functions', () => {
       'maintenance',
       'migrate',
       'query-api',
+      'sealer',
       'writer',
     ]);
   });
@@ -310,11 +309,12 @@ describe('functions', () => {
 describe('database users', () => {
   it('each function may connect through the proxy only as the user it logs in as; only migrate and maintenance as the owner', () => {
     const connecting = [...functions.keys()].filter((service) => actionsOf(service).includes('rds-db:connect'));
-    expect(connecting.sort()).toEqual(['maintenance', 'migrate', 'query-api', 'writer']);
+    expect(connecting.sort()).toEqual(['maintenance', 'migrate', 'query-api', 'sealer', 'writer']);
     const expectedUser: Record<string, string> = {
       maintenance: 'audit_owner',
       migrate: 'audit_owner',
       'query-api': 'audit_reader',
+      sealer: 'audit_sealer',
       writer: 'audit_writer',
     };
     for (const service of connecting) {
@@ -371,11 +371,13 @@ describe('lifecycle', () => {
     expect(`${scheme}B${rest}${archiveKeyPrefix(month)}`).toBe(projected);
   });
 
-  it('may write, read and list the archive, never delete', () => {
+  it('may write, read and list the archive, read the archived log, never delete', () => {
     expect(actionsOf('maintenance')).toEqual([
+      'kms:GetPublicKey',
       'lambda:InvokeFunction',
       'rds-db:connect',
       's3:AbortMultipartUpload',
+      's3:GetObject',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
@@ -384,6 +386,11 @@ describe('lifecycle', () => {
     ]);
     const objects = statementAllowing('maintenance', 's3:PutObject');
     expect(JSON.stringify(objects.Resource)).toMatch(/"\/events\/\*"\]\]\}$/);
+    // The scheduled verification reads the checkpoints and leaf files under log/, and writes nothing there.
+    const log = roleStatements('maintenance').filter((statement: Statement) =>
+      JSON.stringify(statement.Resource).endsWith('"/log/*"]]}'),
+    );
+    expect(log.map((statement: Statement) => statement.Action)).toEqual(['s3:GetObject']);
   });
 
   it('may invoke itself, and no other function, to continue a paused archival; Lambda retries a failed run twice', () => {
@@ -417,7 +424,9 @@ describe('lifecycle', () => {
   });
 
   it('runs daily and once at deploy, after the migrations', () => {
-    const rule = only(template.findResources('AWS::Events::Rule')) as Resource;
+    const rule = (Object.values(template.findResources('AWS::Events::Rule')) as Resource[]).find((candidate) =>
+      candidate.Properties.ScheduleExpression.startsWith('cron('),
+    )!;
     expect(rule.Properties.ScheduleExpression).toBe('cron(45 4 * * ? *)');
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({ Arn: { 'Fn::GetAtt': [logicalId(maintenance()), 'Arn'] } }),
@@ -831,10 +840,12 @@ describe('alarms', () => {
     const dashboard = JSON.stringify(only(template.findResources('AWS::CloudWatch::Dashboard')));
     const watched = [...functions].filter(([service]) => service !== 'migrate');
     expect(watched.map(([service]) => service)).toContain('query-api');
+    // Their throttles are events waiting for the one reserved slot: maintenance's continuations (see lifecycle above),
+    // and the sealer's next round while a round runs into the next minute.
+    const throttledByDesign = ['maintenance', 'sealer'];
     for (const [service, fn] of watched) {
       const dimensions = [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }];
-      // Maintenance's throttles are its continuations waiting for the reserved slot (see lifecycle above).
-      for (const metric of service === 'maintenance' ? ['Errors'] : ['Errors', 'Throttles']) {
+      for (const metric of throttledByDesign.includes(service) ? ['Errors'] : ['Errors', 'Throttles']) {
         const found = alarms().find(
           (a) =>
             a.Properties.Namespace === 'AWS/Lambda' &&
@@ -920,7 +931,7 @@ describe('alarms', () => {
     }
   });
 
-  it('and the dashboard shows events by severity and by type, the queue, the writer and the database', () => {
+  it('and the dashboard shows events by severity and by type, the queue, the writer, the database and the log', () => {
     const dashboard = JSON.stringify(only(template.findResources('AWS::CloudWatch::Dashboard')));
     for (const text of [
       'Events written per minute, by severity',
@@ -935,6 +946,11 @@ describe('alarms', () => {
       'Archive runs',
       'PartitionsArchived',
       'PartitionsCreated',
+      'log verification failures',
+      'Sealer duration',
+      'Events sealed per minute',
+      'Seal lag (s)',
+      'Latest checkpoint number',
     ]) {
       expect(dashboard).toContain(text);
     }
@@ -995,15 +1011,25 @@ describe('the metrics contract (shared/core/contracts/metrics.ts)', () => {
 
   it('infra reads only metrics the functions emit, on the dimensions they emit them with', () => {
     const ours = readMetrics().filter((metric) => metric.namespace === METRICS_NAMESPACE);
-    // The CRITICAL alarm, the two event graphs, the maintenance alarms and the archive row.
-    expect(ours.length).toBeGreaterThanOrEqual(10);
-    const maintenance = Object.values(MAINTENANCE_METRICS) as string[];
+    // The CRITICAL alarm, the two event graphs, the maintenance alarms and the archive row, the sealer's alarms and row.
+    expect(ours.length).toBeGreaterThanOrEqual(16);
+    const maintenance = [...Object.values(MAINTENANCE_METRICS), ...Object.values(VERIFICATION_METRICS)] as string[];
+    const sealer = Object.values(SEALER_METRICS) as string[];
     for (const { from, name, dimensions } of ours) {
       expect(EMITTED_METRICS, from).toContain(name);
       const event = Object.values(EVENT_METRICS).find((metric) => metric.name === name);
       if (event) expect(Object.keys(dimensions), from).toEqual([event.dimension]);
       if (maintenance.includes(name)) expect(dimensions, from).toEqual({ service: MAINTENANCE_SERVICE });
+      if (sealer.includes(name)) expect(dimensions, from).toEqual({ service: SEALER_SERVICE });
     }
+    for (const name of [...sealer, ...Object.values(VERIFICATION_METRICS)])
+      expect(
+        ours.some((metric) => metric.name === name),
+        name,
+      ).toBe(true);
+    expect(functions.get(SEALER_SERVICE)!.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(
+      SEALER_SERVICE,
+    );
     expect(functions.get(MAINTENANCE_SERVICE)!.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(
       MAINTENANCE_SERVICE,
     );

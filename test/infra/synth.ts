@@ -39,6 +39,14 @@ export function auditFunctions(template: Template): Map<string, Resource> {
   return functions;
 }
 
+/** The statements of every IAM policy attached to a function's role (not the managed policies). */
+export function roleStatements(template: Template, fn: Resource): Json[] {
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+    .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
 /** The folder a function's code asset was staged in (its S3 key is the asset hash plus `.zip`). */
 export function assetDirectory(assembly: { directory: string }, fn: Resource): string {
   const key: string = fn.Properties.Code.S3Key;

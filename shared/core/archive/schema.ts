@@ -4,7 +4,7 @@ import type { Month } from '../domain/month.ts';
  * The archive's layout: one source for the archiver's Parquet schema, its S3 key layout and the Glue table over it.
  * Change a column here and both the writer of the Parquet files and the table that reads them change together.
  */
-export type GlueType = 'string' | 'int' | 'timestamp';
+export type GlueType = 'string' | 'int' | 'bigint' | 'timestamp';
 
 export interface ArchiveColumn {
   name: string;
@@ -78,6 +78,7 @@ export const ARCHIVE_TABLE = 'events';
 export const DUCKDB_TYPES: Readonly<Record<GlueType, string>> = {
   string: 'VARCHAR',
   int: 'INTEGER',
+  bigint: 'BIGINT',
   timestamp: 'TIMESTAMP WITH TIME ZONE',
 };
 

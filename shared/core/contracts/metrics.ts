@@ -50,6 +50,15 @@ export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTE
 export const MAINTENANCE_SERVICE = 'maintenance';
 
 /**
+ * What the scheduled verification in maintenance emits (one datum per verification, 0 or 1), with the maintenance
+ * function's `service` dimension; infra alarms on any failure (infra/constructs/alarms.ts `addLogVerification`).
+ */
+export const VERIFICATION_METRICS = {
+  failures: 'VerificationFailures',
+} as const;
+export type VerificationMetric = (typeof VERIFICATION_METRICS)[keyof typeof VERIFICATION_METRICS];
+
+/**
  * What a sealing round emits, once per round, with Powertools' default dimension only: `service` = SEALER_SERVICE.
  * CheckpointNumber is emitted by every round, also one that sealed nothing: its absence alarms (a checkpoint is due
  * every minute). Infra reads them through `LogSealer.metric` (infra/constructs/log-sealer.ts).
@@ -69,6 +78,7 @@ export type EmittedMetric =
   | (typeof EVENT_METRICS)[keyof typeof EVENT_METRICS]['name']
   | (typeof INGEST_METRICS)[keyof typeof INGEST_METRICS]
   | MaintenanceMetric
+  | VerificationMetric
   | SealerMetric;
 
 /** Every metric name a function emits; infra may alarm on or chart only these in METRICS_NAMESPACE. */
@@ -76,5 +86,6 @@ export const EMITTED_METRICS: readonly EmittedMetric[] = [
   ...Object.values(EVENT_METRICS).map((metric) => metric.name),
   ...Object.values(INGEST_METRICS),
   ...Object.values(MAINTENANCE_METRICS),
+  ...Object.values(VERIFICATION_METRICS),
   ...Object.values(SEALER_METRICS),
 ];
