@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { openDuckDb } from '../shared/adapters/duckdb/duckdb.ts';
-import { exportSlice, pgRowText, type RowKey } from '../shared/adapters/duckdb/export.ts';
+import { exportFrom, exportSlice, pgRowText, type RowKey } from '../shared/adapters/duckdb/export.ts';
 import { FileObjectStore } from '../shared/adapters/files/file-store.ts';
 import { DEFAULT_ROWS_PER_FILE } from '../shared/adapters/postgres/maintenance/maintain.ts';
 import { formatMonth, type Month, partitionName } from '../shared/core/domain/month.ts';
@@ -25,7 +25,10 @@ export interface ExportMeasurement {
   pg_bytes_per_row: number;
 }
 
-/** Exports one month's partition (which must exist) as the archiver would, without freezing or dropping it. */
+/**
+ * Exports one month's partition (which must exist, its events sealed) as the archiver would, without freezing or
+ * dropping it.
+ */
 export async function measureArchiveExport(options: {
   pool: pg.Pool;
   month: Month;
@@ -92,7 +95,9 @@ export async function measureArchiveExport(options: {
 async function exportCsvBytes(client: pg.ClientBase, table: string): Promise<number> {
   let bytes = 0;
   await pipeline(
-    client.query(copyTo(`COPY (SELECT ${pgRowText} FROM ${pg.escapeIdentifier(table)}) TO STDOUT (FORMAT csv)`)),
+    client.query(
+      copyTo(`COPY (SELECT ${pgRowText} FROM ${exportFrom(pg.escapeIdentifier(table))}) TO STDOUT (FORMAT csv)`),
+    ),
     new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         bytes += chunk.length;

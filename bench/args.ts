@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 
-export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance', 'seal'] as const;
+export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance', 'seal', 'proof'] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
 export interface BenchOptions {
   quick: boolean;
-  /** Rows loaded for the query part. */
+  /** Rows loaded for the query part, and sealed for the proof part. */
   rows: number;
   /** Events each ingest method (COPY, writer, one INSERT per event) is given. */
   writerEvents: number;
@@ -54,7 +54,7 @@ const SCALES = {
 export const USAGE = `npm run bench -- [options]
 
   --quick               smaller scale, under two minutes on 2 cores
-  --rows N              rows loaded for the query part (default 2000000; quick 200000)
+  --rows N              rows loaded for the query and proof parts (default 2000000; quick 200000)
   --writer-events N     events per ingest method (default 100000; quick 20000)
   --batch-events N      events per SQS message in a writer batch of 10 messages (default 100)
   --e2e-events N        events through the local stack, half HTTP and half MQTT (default 60000; quick 10000)

@@ -10,6 +10,7 @@ import type { EntityRef } from '../shared/core/domain/entity.ts';
 import type { StoredEvent } from '../shared/core/domain/event.ts';
 import { addMonths, type Month, monthBounds } from '../shared/core/domain/month.ts';
 import { createFleet, createRandom, pick, type Random, storedEvent } from './events.ts';
+import { sealStored } from './seal-stored.ts';
 import { round } from './stats.ts';
 
 export interface StallMeasurement {
@@ -27,7 +28,7 @@ const FLEET = createFleet(500);
 /**
  * The longest insert stall a writer sees while maintenance runs: a writer inserts small batches into the current month
  * without pause while maintenance premakes months and archives (freeze, export, detach CONCURRENTLY, drop) two expired
- * months of `rowsPerMonth` events. Needs an empty, migrated database (`pool` connects as its owner); leaves it with
+ * months of `rowsPerMonth` events, sealed into the log beforehand. Needs an empty, migrated database (`pool` connects as its owner); leaves it with
  * the months it made. The clock is injected (year 2090) so nothing else in the database is near retention.
  */
 export async function measureMaintenanceStall(options: {
@@ -48,6 +49,8 @@ export async function measureMaintenanceStall(options: {
   for (const month of expired)
     for (let i = 0; i < rowsPerMonth; i += 5000) await store.insert(events(month, i, Math.min(5000, rowsPerMonth - i)));
   await store.insert(events({ year: 2090, month: 6 }, 0, 10));
+  // Sealed beforehand, as the sealer (every minute) has long sealed expired months: maintenance archives only those.
+  await sealStored(pool);
 
   const dir = await mkdtemp(join(tmpdir(), 'stall-'));
   const latencies: number[] = [];

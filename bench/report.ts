@@ -15,6 +15,8 @@ export const SUMMARY_KEYS = [
   'parquet_vs_csv_bytes',
   'max_writer_stall_ms',
   'seal_vs_writer',
+  'proof_bytes',
+  'proof_build_p95_ms',
   'rows',
 ] as const;
 export type Summary = Record<(typeof SUMMARY_KEYS)[number], Figure>;

@@ -10,7 +10,7 @@ import type { BenchContext, BenchPart, PartResult } from './types.ts';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
-/** Parts in run order; e2e, queries and seal load their modules (and the local stack) only when they run. */
+/** Parts in run order; e2e, queries, seal and proof load their modules (and the local stack) only when they run. */
 const PARTS: Record<PartName, BenchPart> = {
   writer: async (ctx) => (await import('./parts/writer.ts')).writerPart(ctx),
   e2e: async (ctx) => (await import('./parts/e2e.ts')).e2ePart(ctx),
@@ -18,6 +18,7 @@ const PARTS: Record<PartName, BenchPart> = {
   archive: archivePart,
   maintenance: maintenancePart,
   seal: async (ctx) => (await import('./parts/seal.ts')).sealPart(ctx),
+  proof: async (ctx) => (await import('./parts/proof.ts')).proofPart(ctx),
 };
 
 /**

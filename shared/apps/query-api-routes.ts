@@ -4,6 +4,7 @@ import type { Principal } from '../core/access/principal.ts';
 import { entityRefSchema } from '../core/domain/entity.ts';
 import { unstorableCharacter } from '../core/domain/storable.ts';
 import type { SavedViewStore } from '../core/ports/query.ts';
+import { type EventProofDeps, readEventProof } from '../core/query/event-proof.ts';
 import { collectExport, exportEvents } from '../core/query/export.ts';
 import { openApiDocument } from '../core/query/openapi.ts';
 import { type Outcome, type ReadDeps, type ReadRequest, readEvents, readStats } from '../core/query/read.ts';
@@ -14,7 +15,7 @@ import { jsonResponse, requestBody } from './runtime/http.ts';
 /** The largest export answered through API Gateway, whose HTTP API buffers Lambda responses up to 6 MB. */
 export const MAX_BUFFERED_EXPORT_BYTES = 5 * 1024 * 1024;
 
-export interface RouteDeps extends ReadDeps {
+export interface RouteDeps extends ReadDeps, EventProofDeps {
   views: SavedViewStore;
   /** true where the server can stream (the local stack); else exports are buffered up to MAX_BUFFERED_EXPORT_BYTES. */
   streamExports: boolean;
@@ -95,10 +96,20 @@ async function removeView({ deps, principal, event, read }: RouteContext): Promi
   return outcome.value ? { statusCode: 204, body: '' } : jsonResponse(404, { error: `no saved view named "${name}"` });
 }
 
+async function eventProof({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
+  const outcome = await readEventProof(deps, read, event.pathParameters?.['id'] ?? '');
+  if (outcome.ok) return jsonResponse(200, outcome.value);
+  if (outcome.status === 400) return badRequest(outcome.parameter, outcome.message);
+  if (outcome.status === 409)
+    return jsonResponse(409, { error: outcome.message }, { 'retry-after': String(outcome.retryAfterSeconds) });
+  return jsonResponse(outcome.status, { error: outcome.message });
+}
+
 /** Each route: parse → domain function → response. */
 export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<QueryApiResult>> = {
   'GET /events': async ({ deps, read }) => respond(await readEvents(deps, read), (page) => jsonResponse(200, page)),
   'GET /entities/{type}/{id}/events': entityHistory,
+  'GET /events/{id}/proof': eventProof,
   'GET /stats': async ({ deps, read }) => respond(await readStats(deps, read), (stats) => jsonResponse(200, stats)),
   'GET /events/export': exportRoute,
   'GET /reports': async ({ deps, read }) =>

@@ -1,8 +1,11 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type pg from 'pg';
 import { z } from 'zod';
+import { AthenaArchiveQuery } from '../adapters/athena/athena-query.ts';
+import { PgProofStore } from '../adapters/postgres/log-proofs.ts';
 import { PgQueryStore } from '../adapters/postgres/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 import { PgSavedViews } from '../adapters/postgres/saved-views.ts';
@@ -10,7 +13,9 @@ import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
+import type { ArchiveQueryEngine } from '../core/ports/archive-query.ts';
 import { type Clock, systemClock } from '../core/ports/events.ts';
+import type { ProofStore } from '../core/ports/proofs.ts';
 import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/query.ts';
 import { AccessNotRecordedError, QueueAccessAuditor } from '../core/query/access-auditor.ts';
 import { type CursorSigner, hmacCursorSigner } from '../core/query/page-cursor.ts';
@@ -32,7 +37,16 @@ export interface QueryApiDeps {
   clock?: Clock;
   /** The local stack streams exports; API Gateway cannot, so on Lambda they are buffered (and capped). */
   streamExports?: boolean;
+  /** The tamper-evident log, for per-event proofs. */
+  proofs: ProofStore;
+  /** The archive's SQL engine, for the proofs of archived events; absent: such a proof is a 503. */
+  archive?: () => Promise<ArchiveQueryEngine>;
+  /** Retry-After of a proof asked for before its event is sealed: the sealer's cadence (default a minute). */
+  sealRetryAfterSeconds?: number;
 }
+
+/** The sealer's cadence on AWS: a round a minute. */
+const DEFAULT_SEAL_RETRY_AFTER_SECONDS = 60;
 
 const isRoute = (key: string): key is QueryRoute => (QUERY_ROUTES as readonly string[]).includes(key);
 
@@ -44,8 +58,21 @@ export function createQueryApiHandler({
   cursors,
   clock = systemClock,
   streamExports = false,
+  proofs,
+  archive,
+  sealRetryAfterSeconds = DEFAULT_SEAL_RETRY_AFTER_SECONDS,
 }: QueryApiDeps) {
-  const deps = { store, views, audit, cursors, clock, streamExports };
+  const deps = {
+    store,
+    views,
+    audit,
+    cursors,
+    clock,
+    streamExports,
+    proofs,
+    sealRetryAfterSeconds,
+    ...(archive && { archive }),
+  };
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<QueryApiResult> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
     if (!principal)
@@ -72,13 +99,23 @@ export function createQueryApiHandler({
  * from Secrets Manager once per cold start; a failed read is retried by the next request, not kept.
  */
 export function queryApiFromEnvironment() {
-  const config = loadConfig({ QUEUE_URL: queueUrl, CURSOR_SECRET_ARN: z.string().min(1) });
+  const config = loadConfig({
+    QUEUE_URL: queueUrl,
+    CURSOR_SECRET_ARN: z.string().min(1),
+    ATHENA_WORKGROUP: z.string().min(1).optional().describe('Athena workgroup for the proofs of archived events'),
+    GLUE_DATABASE: z.string().min(1).optional().describe('Glue database holding the archive table'),
+  });
   const secrets = traced(new SecretsManagerClient({}));
+  const { ATHENA_WORKGROUP: workGroup, GLUE_DATABASE: database } = config;
+  // Within API Gateway's 30 s: Athena reads the one month's partition.
+  const athena = workGroup && database ? { workGroup, database, timeoutMs: 20_000 } : undefined;
+  const athenaClient = athena && traced(new AthenaClient({}));
   const wiring = {
     pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
     sqs: traced(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
+    ...(athena && athenaClient && { archive: async () => new AthenaArchiveQuery(athenaClient, athena) }),
   };
   const handler = onceSucceeded(async () =>
     composeQueryApi({ ...wiring, cursorSecret: await readCursorSecret(secrets, config.CURSOR_SECRET_ARN) }),
@@ -94,6 +131,10 @@ export interface QueryApiWiring extends IngestWiring {
   streamExports?: boolean;
   /** The per-deployment secret cursors are signed with (Secrets Manager on AWS, DATA_DIR locally). */
   cursorSecret: string;
+  /** The archive's SQL engine, for the proofs of archived events (Athena on AWS, DuckDB locally). */
+  archive?: () => Promise<ArchiveQueryEngine>;
+  /** The sealer's cadence, for Retry-After. */
+  sealRetryAfterSeconds?: number;
 }
 
 /** The query API with its adapters: PostgreSQL reads and saved views, reads audited through the queue. */
@@ -104,5 +145,8 @@ export function composeQueryApi(wiring: QueryApiWiring) {
     audit: new QueueAccessAuditor(new SqsEventQueue(wiring.sqs, wiring.queueUrl), wiring.catalog),
     cursors: hmacCursorSigner(wiring.cursorSecret),
     streamExports: wiring.streamExports ?? false,
+    proofs: new PgProofStore(wiring.pool),
+    ...(wiring.archive && { archive: wiring.archive }),
+    ...(wiring.sealRetryAfterSeconds !== undefined && { sealRetryAfterSeconds: wiring.sealRetryAfterSeconds }),
   });
 }

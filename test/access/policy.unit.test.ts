@@ -9,6 +9,7 @@ import { apiEvent } from '../query/api-support.ts';
 const EXPECTED: Record<QueryRoute, Record<Role, boolean>> = {
   'GET /events': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /entities/{type}/{id}/events': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'GET /events/{id}/proof': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /stats': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /events/export': { admin: true, auditor: true, operator: false, device: false, identity: false },
   'GET /reports': { admin: true, auditor: true, operator: false, device: false, identity: false },
@@ -28,6 +29,14 @@ const handler = createQueryApiHandler({
   views: { list: async () => [], create: async () => false, remove: async () => false },
   audit: { record: async () => 'no-record', recordOutcome: async () => {} },
   cursors: hmacCursorSigner('policy-test-cursor-secret-0123456789'),
+  proofs: {
+    logEntry: async () => undefined,
+    unsealedOccurredAt: async () => undefined,
+    event: async () => undefined,
+    latestCheckpoint: async () => undefined,
+    leaves: async () => [],
+    nodes: async () => [],
+  },
 });
 
 describe('route × role', () => {

@@ -84,6 +84,8 @@ describe('trail <command> --help', () => {
       'start',
       'migrate',
       'report',
+      'prove',
+      'verify-proof',
       'maintain',
       'archive',
       'archive run',

@@ -5,6 +5,7 @@ import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { type Month, monthBounds, monthOf } from '../../shared/core/domain/month.ts';
 import type { Severity } from '../../shared/core/domain/severity.ts';
+import { sealAll } from '../support/seal-all.ts';
 
 const KINDS: { type: string; severity: Severity; entity: string; payload: Record<string, unknown> }[] = [
   { type: 'robot.online', severity: 'INFO', entity: 'robot', payload: { reason: 'boot' } },
@@ -68,15 +69,21 @@ export function monthEvents(month: Month, count: number, label = 'e'): StoredEve
 
 /**
  * Inserts through the writer's own store, in batches, after making the events' months as maintenance does: these
- * tests run maintenance at instants years ahead, whose months the writer may not create (migration 006).
+ * tests run maintenance at instants years ahead, whose months the writer may not create (migration 006). Then seals
+ * them (unless `sealed: false`), as the sealer would before maintenance runs: a month is archived only once sealed.
  */
-export async function insertEvents(pool: pg.Pool, events: readonly StoredEvent[]): Promise<void> {
+export async function insertEvents(
+  pool: pg.Pool,
+  events: readonly StoredEvent[],
+  { sealed = true }: { sealed?: boolean } = {},
+): Promise<void> {
   await ensureMonthPartitions(
     pool,
     events.map((event) => monthOf(new Date(event.occurredAt))),
   );
   const store = new PgEventStore(pool);
   for (let i = 0; i < events.length; i += 1000) await store.insert(events.slice(i, i + 1000));
+  if (sealed) await sealAll(pool);
 }
 
 export async function partitionNames(pool: pg.Pool): Promise<string[]> {

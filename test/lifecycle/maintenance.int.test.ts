@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgRowText } from '../../shared/adapters/duckdb/export.ts';
+import { exportFrom, pgRowText } from '../../shared/adapters/duckdb/export.ts';
 import { openLocalArchiveQuery } from '../../shared/adapters/duckdb/local-query.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { listArchiveSteps } from '../../shared/adapters/postgres/maintenance/archive-state.ts';
@@ -97,7 +97,7 @@ beforeAll(async () => {
   store = new FileObjectStore(join(dir, 'archive'));
   for (const month of MONTHS) await insertEvents(db.pool, monthEvents(month, PER_MONTH));
   const { rows } = await db.pool.query({
-    text: `SELECT ${pgRowText} FROM events WHERE occurred_at < '2024-05-01Z' ORDER BY occurred_at, id`,
+    text: `SELECT ${pgRowText} FROM ${exportFrom('events')} WHERE e.occurred_at < '2024-05-01Z' ORDER BY e.occurred_at, e.id`,
     rowMode: 'array',
   });
   pgBefore = rows;
@@ -175,7 +175,7 @@ describe('maintenance with an injected clock', () => {
       Buffer.concat(await (await store.get('events/year=2024/month=01/_manifest.json')).toArray()).toString(),
     );
     expect(manifest).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       month: '2024-01',
       generation: 1,
       rowCount: PER_MONTH,

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type pg from 'pg';
+import { PgProofStore } from '../../shared/adapters/postgres/log-proofs.ts';
 import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
 import { PgSavedViews } from '../../shared/adapters/postgres/saved-views.ts';
-import { createQueryApiHandler, type QueryApiResult } from '../../shared/apps/query-api.ts';
+import { createQueryApiHandler, type QueryApiDeps, type QueryApiResult } from '../../shared/apps/query-api.ts';
 import { createCatalog } from '../../shared/core/domain/catalog.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import type { QueueMessageBody } from '../../shared/core/ingest/packing.ts';
@@ -56,7 +57,12 @@ export const TEST_CURSOR_SECRET = 'test-deployment-cursor-secret-0123456789';
 export function queryApi(
   readerPool: pg.Pool,
   now: () => Date,
-  { cursorSecret = TEST_CURSOR_SECRET, ...options }: { streamExports?: boolean; cursorSecret?: string } = {},
+  {
+    cursorSecret = TEST_CURSOR_SECRET,
+    ...options
+  }: Partial<Pick<QueryApiDeps, 'streamExports' | 'archive' | 'sealRetryAfterSeconds'>> & {
+    cursorSecret?: string;
+  } = {},
 ) {
   const queue = new CapturingQueue();
   const handler = createQueryApiHandler({
@@ -65,6 +71,7 @@ export function queryApi(
     audit: new QueueAccessAuditor(queue, createCatalog(), now),
     cursors: hmacCursorSigner(cursorSecret),
     clock: now,
+    proofs: new PgProofStore(readerPool),
     ...options,
   });
   const call = async (routeKey: string, request: Call = {}) => {

@@ -84,6 +84,8 @@ const KNOWN = [
 const ROUTE_PARAMETERS: Record<string, readonly string[]> = {
   'GET /events': Object.keys(eventsQuerySchema.shape),
   'GET /entities/{type}/{id}/events': Object.keys(historyQuerySchema.shape),
+  // It takes none: any is refused, naming it.
+  'GET /events/{id}/proof': ['id', 'treeSize'],
   'GET /stats': Object.keys(statsQuerySchema.shape),
   'GET /events/export': Object.keys(exportQuerySchema.shape),
   'GET /reports': Object.keys(reportQuerySchema.shape),
@@ -154,6 +156,7 @@ const requests = fc.constantFrom(...QUERY_ROUTES.filter((route) => route !== 'PO
 
 const PATH_PARAMETERS: Record<string, (r: { type: string; id: string; name: string }) => Record<string, string>> = {
   'GET /entities/{type}/{id}/events': ({ type, id }) => ({ type, id }),
+  'GET /events/{id}/proof': ({ id }) => ({ id }),
   'DELETE /views/{name}': ({ name }) => ({ name }),
 };
 

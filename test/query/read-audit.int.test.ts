@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgProofStore } from '../../shared/adapters/postgres/log-proofs.ts';
 import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { PgSavedViews } from '../../shared/adapters/postgres/saved-views.ts';
@@ -57,6 +58,7 @@ function api(options: { queue?: EventQueue; streamExports?: boolean; failAfterPa
     cursors: hmacCursorSigner(TEST_CURSOR_SECRET),
     clock: () => NOW,
     streamExports: options.streamExports ?? false,
+    proofs: new PgProofStore(reader),
   });
   return { handler, queue, counted };
 }

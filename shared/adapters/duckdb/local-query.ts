@@ -23,13 +23,9 @@ export async function openLocalArchiveQuery(root: string, workDir: string): Prom
   const archiveRoot = resolve(root);
   const duck = await openDuckDb({ workDir });
   const files = join(archiveRoot, ARCHIVE_ROOT_PREFIX, '*', '*', '*.parquet');
-  const hiveTypes = ARCHIVE_PARTITION_KEYS.map((k) => `'${k.name}': VARCHAR`).join(', ');
-  const columns = [...ARCHIVE_COLUMNS, ...ARCHIVE_PARTITION_KEYS].map((c) => `"${c.name}"`).join(', ');
-  // Columns listed, so their order is the Glue table's (DuckDB would put the Hive keys in its own order).
-  const parquet = `SELECT ${columns} FROM read_parquet(${duckLiteral(files)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
   try {
     await duck.connection.run(
-      `CREATE VIEW ${ARCHIVE_TABLE} AS ${existsSync(join(archiveRoot, ARCHIVE_ROOT_PREFIX)) ? parquet : EMPTY}`,
+      `CREATE VIEW ${ARCHIVE_TABLE} AS ${existsSync(join(archiveRoot, ARCHIVE_ROOT_PREFIX)) ? await parquetView(duck.connection, files) : EMPTY}`,
     );
   } catch (error) {
     // A folder with no Parquet file yet (only manifests of empty months): read_parquet refuses an empty glob.
@@ -53,6 +49,23 @@ export async function openLocalArchiveQuery(root: string, workDir: string): Prom
       duck.close();
     },
   };
+}
+
+/**
+ * The files with the Hive keys, read as Athena reads Parquet: columns by name, so that a column files of an older
+ * schema version lack (log_seq and leaf_hash before version 2) reads as NULL, in every file or only some. Columns
+ * listed, so their order is the Glue table's (DuckDB would put the Hive keys in its own order).
+ */
+async function parquetView(connection: DuckDBConnection, files: string): Promise<string> {
+  const hiveTypes = ARCHIVE_PARTITION_KEYS.map((k) => `'${k.name}': VARCHAR`).join(', ');
+  const source = `read_parquet(${duckLiteral(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
+  const present = new Set(
+    (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRows().map((row) => String(row[0])),
+  );
+  const columns = [...ARCHIVE_COLUMNS, ...ARCHIVE_PARTITION_KEYS].map((c) =>
+    present.has(c.name) ? `"${c.name}"` : `CAST(NULL AS ${DUCKDB_TYPES[c.glueType]}) AS "${c.name}"`,
+  );
+  return `SELECT ${columns.join(', ')} FROM ${source}`;
 }
 
 /** From here on DuckDB opens files under the archive folder only, and no SET can change that. */

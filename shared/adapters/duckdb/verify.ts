@@ -9,8 +9,9 @@ import pg from 'pg';
 import type { ArchiveManifest, ManifestFile } from '../../core/archive/manifest.ts';
 import { ARCHIVE_COLUMNS, ARCHIVE_SCHEMA_VERSION, DUCKDB_TYPES } from '../../core/archive/schema.ts';
 import type { ObjectStore } from '../../core/ports/object-store.ts';
+import { monthLog } from '../postgres/maintenance/month-log.ts';
 import { duckLiteral } from './duckdb.ts';
-import { duckRowText, pgRowText } from './export.ts';
+import { duckRowText, exportFrom, pgRowText } from './export.ts';
 
 export interface VerifyInput {
   store: ObjectStore;
@@ -27,8 +28,8 @@ export interface VerifyInput {
 }
 
 /**
- * Reads back what was archived: the manifest, every file's SHA-256 and row count, its schema, and a sample of rows
- * compared with the partition. One file at a time is downloaded, so the local disk needed is one file's size.
+ * Reads back what was archived: the manifest (its place in the log too), every file's SHA-256 and row count, its
+ * schema, every row's log_seq and leaf_hash against event_log, and a sample of rows compared whole with the partition. One file at a time is downloaded, so the local disk needed is one file's size.
  * Throws, naming what differs, unless everything matches.
  */
 export async function verifyArchive(input: VerifyInput): Promise<{ rowCount: number }> {
@@ -43,6 +44,9 @@ export async function verifyArchive(input: VerifyInput): Promise<{ rowCount: num
   const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM ${table}`);
   if (Number(rows[0]!.count) !== manifest.rowCount)
     fail(`${rows[0]!.count} rows in ${input.table}, ${manifest.rowCount} in the manifest`);
+  const log = await monthLog(client, input.table);
+  if (JSON.stringify(manifest.log) !== JSON.stringify(log))
+    fail(`the manifest's log is ${JSON.stringify(manifest.log)}, the log says ${JSON.stringify(log)}`);
 
   let total = 0;
   let min: bigint | null = null;
@@ -67,6 +71,7 @@ export async function verifyArchive(input: VerifyInput): Promise<{ rowCount: num
       const [lo, hi] = [stats[1] as bigint, stats[2] as bigint];
       if (min === null || lo < min) min = lo;
       if (max === null || hi > max) max = hi;
+      await compareLeaves(duck, client, source, file.key, fail);
       await compareSample(duck, client, source, table, input.samplePerFile ?? 25, fail);
     } finally {
       await rm(local, { force: true });
@@ -79,6 +84,40 @@ export async function verifyArchive(input: VerifyInput): Promise<{ rowCount: num
       `occurred_at spans ${iso(min)}..${iso(max)}, the manifest says ${manifest.minOccurredAt}..${manifest.maxOccurredAt}`,
     );
   return { rowCount: total };
+}
+
+/** Rows per comparison of (id, log_seq, leaf_hash) with event_log: one statement's arrays. */
+const LEAF_BATCH = 10_000;
+
+/**
+ * Every row's (log_seq, leaf_hash) must be event_log's for its id: the file's rows are the ones the log sealed. One
+ * index lookup per row (OFFSET 0 keeps it a lateral lookup), never a scan of the whole log per batch.
+ */
+async function compareLeaves(
+  duck: DuckDBConnection,
+  client: pg.ClientBase,
+  source: string,
+  key: string,
+  fail: (what: string) => never,
+): Promise<void> {
+  const stream = await duck.stream(`SELECT id, log_seq::VARCHAR, leaf_hash FROM ${source}`);
+  let batch: (string | null)[][] = [];
+  const check = async () => {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT f.id FROM unnest($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS f(id, seq, leaf, ord)
+         LEFT JOIN LATERAL (SELECT seq, leaf_hash FROM event_log WHERE event_id = f.id::uuid OFFSET 0) l ON true
+        WHERE l.seq IS NULL OR l.seq IS DISTINCT FROM f.seq OR encode(l.leaf_hash, 'hex') IS DISTINCT FROM f.leaf
+        ORDER BY f.ord LIMIT 1`,
+      [batch.map((row) => row[0]), batch.map((row) => row[1]), batch.map((row) => row[2])],
+    );
+    if (rows[0]) fail(`${key}: event ${rows[0].id} has a log_seq or leaf_hash that is not event_log's`);
+    batch = [];
+  };
+  for await (const chunk of stream.yieldRows()) {
+    batch.push(...(chunk as (string | null)[][]));
+    if (batch.length >= LEAF_BATCH) await check();
+  }
+  if (batch.length > 0) await check();
 }
 
 /** A sample of the file's rows, every column as text, must equal the same rows read from PostgreSQL. */
@@ -97,8 +136,8 @@ async function compareSample(
   const idAt = ARCHIVE_COLUMNS.findIndex((c) => c.name === 'id');
   const occurredAt = ARCHIVE_COLUMNS.findIndex((c) => c.name === 'occurred_at');
   const { rows } = await client.query({
-    text: `SELECT ${pgRowText} FROM ${table}
-            WHERE (occurred_at, id) IN (SELECT timestamptz 'epoch' + t * interval '1 microsecond', i
+    text: `SELECT ${pgRowText} FROM ${exportFrom(table)}
+            WHERE (e.occurred_at, e.id) IN (SELECT timestamptz 'epoch' + t * interval '1 microsecond', i
                                           FROM unnest($1::bigint[], $2::uuid[]) AS s(t, i))`,
     values: [sample.map((row) => row[occurredAt]), sample.map((row) => row[idAt])],
     rowMode: 'array',

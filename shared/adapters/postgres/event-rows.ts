@@ -1,5 +1,5 @@
 import type { EntityRef } from '../../core/domain/entity.ts';
-import type { Actor, Source, StoredEvent } from '../../core/domain/event.ts';
+import { parseActor, type Source, type StoredEvent } from '../../core/domain/event.ts';
 import { type Severity, severityNumber } from '../../core/domain/severity.ts';
 
 /** The events columns in insert order, each with the array type its unnest() parameter is cast to. */
@@ -169,10 +169,4 @@ export function rowToEvent(row: EventRow): StoredEvent {
     ...(row.span_id !== null && { spanId: row.span_id }),
     ...(row.causation_id !== null && { causationId: row.causation_id }),
   };
-}
-
-/** `device:r-17` → { type: 'device', id: 'r-17' } (ids never contain ':'). */
-function parseActor(key: string): Actor {
-  const at = key.indexOf(':');
-  return { type: key.slice(0, at) as Actor['type'], id: key.slice(at + 1) };
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaArchiveQuery } from '../../adapters/athena/athena-query.ts';
@@ -14,7 +16,10 @@ export interface ArchiveQueryConfig {
 }
 
 /** Athena for an s3:// archive (ATHENA_WORKGROUP and GLUE_DATABASE), DuckDB over a local one. */
-export async function archiveQueryEngine(config: ArchiveQueryConfig): Promise<ArchiveQueryEngine> {
+export async function archiveQueryEngine(
+  config: ArchiveQueryConfig,
+  workDirName = `query-${process.pid}`,
+): Promise<ArchiveQueryEngine> {
   if (config.ARCHIVE_URL.startsWith('s3://')) {
     if (!config.ATHENA_WORKGROUP || !config.GLUE_DATABASE)
       throw new Error(`ATHENA_WORKGROUP and GLUE_DATABASE must be set to query ${config.ARCHIVE_URL}`);
@@ -25,5 +30,21 @@ export async function archiveQueryEngine(config: ArchiveQueryConfig): Promise<Ar
   }
   const store = objectStoreFromUrl(config.ARCHIVE_URL);
   if (!(store instanceof FileObjectStore)) throw new Error(`cannot query ${config.ARCHIVE_URL} locally`);
-  return openLocalArchiveQuery(store.root, join(config.ARCHIVE_WORK_DIR, `query-${process.pid}`));
+  return openLocalArchiveQuery(store.root, join(config.ARCHIVE_WORK_DIR, workDirName));
+}
+
+/**
+ * An engine for one read among others at once (a server's requests): DuckDB's scratch folder is its own, and goes
+ * with it when it closes.
+ */
+export async function oneReadArchiveQueryEngine(config: ArchiveQueryConfig): Promise<ArchiveQueryEngine> {
+  const name = `read-${process.pid}-${randomUUID()}`;
+  const engine = await archiveQueryEngine(config, name);
+  return {
+    run: (sql, params) => engine.run(sql, params),
+    async close() {
+      await engine.close();
+      await rm(join(config.ARCHIVE_WORK_DIR, name), { recursive: true, force: true });
+    },
+  };
 }

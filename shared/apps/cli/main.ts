@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, type ErrorOptions, type HelpContext, Option } from 'commander';
 import type { z } from 'zod';
 import { NAMED_QUERIES, type NamedQuery, type NamedQueryName } from '../../core/archive/named-queries.ts';
@@ -9,6 +11,7 @@ import type { DlqOptions } from './dlq.ts';
 import type { HistoryOptions } from './history.ts';
 import type { MaintainOptions } from './maintain.ts';
 import { parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
+import type { ProveOptions } from './prove.ts';
 
 /**
  * The `trail` command. Every command declares its options here, so `trail <command> --help` shows them and runs
@@ -109,6 +112,47 @@ Fetches GET /reports from the API, so the report is access-checked and audited l
           filters: Object.fromEntries(filters),
         }),
       );
+    });
+
+  program
+    .command('prove')
+    .description("save one event's inclusion proof against the newest signed checkpoint")
+    .argument('<id>', 'the event id')
+    .option('--out <file>', 'where to save the proof (default: print it)')
+    .addOption(new Option('--url <url>', 'the API').env('TRAIL_URL').default('http://127.0.0.1:3000'))
+    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
+    .addHelpText(
+      'after',
+      `
+Fetches GET /events/{id}/proof from the API, so the read is access-checked and audited like any read.
+An event stored but not sealed yet fails (409): retry after the next checkpoint. Check the file with verify-proof.
+  e.g. trail prove 019a0c4e-… --out proof.json`,
+    )
+    .action(async (id: string, options: ProveOptions) => {
+      const { runProve } = await import('./prove.ts');
+      exit(await runProve(id, options));
+    });
+
+  program
+    .command('verify-proof')
+    .description('check a proof file offline: its event, its path to the root, the checkpoint signature')
+    .argument('<file>', 'the proof, as trail prove or GET /events/{id}/proof gave it')
+    .option(
+      '--public-key <file>',
+      "the log's public key (PEM); default: the local stack's DATA_DIR/log-signing-key.pub.pem, when there is one",
+    )
+    .addHelpText(
+      'after',
+      `
+Needs no network and no database. Exit codes: 0 valid, 1 invalid (the reason on stderr), 2 usage.
+  e.g. trail verify-proof proof.json --public-key log-signing-key.pub.pem`,
+    )
+    .action(async (file: string, options: { publicKey?: string }, command: Command) => {
+      const publicKey = options.publicKey ?? localPublicKey();
+      if (publicKey === undefined)
+        command.error(`give --public-key <file>: there is no ${localPublicKeyPath()} to default to`);
+      const { runVerifyProof } = await import('./prove.ts');
+      exit(await runVerifyProof(file, { publicKey }));
     });
 
   const maintain = (command: Command) =>
@@ -244,6 +288,10 @@ Listing consumes nothing; a redrive deletes a message only once it was resent. R
 
   return program;
 }
+
+/** The local stack's public key: its sealer writes it beside the signing key, DATA_DIR/log-signing-key.pem. */
+const localPublicKeyPath = () => join(process.env.DATA_DIR || '.data', 'log-signing-key.pub.pem');
+const localPublicKey = () => (existsSync(localPublicKeyPath()) ? localPublicKeyPath() : undefined);
 
 /** What the parameters of the named queries mean, and how their values are checked. */
 const NAMED_PARAMS: Record<string, { flags: string; description: string; parse?: (value: string) => unknown }> = {

@@ -10,6 +10,7 @@ import { QUERY_ROUTES } from '../../core/access/policy.ts';
 import { LOGIN_USERS, type LoginUser } from '../../core/contracts/database-users.ts';
 import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
 import type { SealResult } from '../../core/tamper/seal.ts';
+import { oneReadArchiveQueryEngine } from '../archive/engine.ts';
 import { composeIngestHttp } from '../ingest-http.ts';
 import { composeIngestIot } from '../ingest-iot.ts';
 import { composeQueryApi } from '../query-api.ts';
@@ -25,7 +26,7 @@ import { startLocalInteractionLog } from './interactions.ts';
 import { localContext } from './lambda-context.ts';
 import { restoreLegacySpools } from './legacy-spool.ts';
 import { localLoginPasswords } from './login-passwords.ts';
-import { startLocalMaintenance } from './maintenance.ts';
+import { localArchiveConfig, startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { acquireStartLock, assertPortsFree } from './preflight.ts';
 import { startLocalSealer } from './sealer-process.ts';
@@ -143,7 +144,15 @@ export async function startLocalStack(
     const cursorSecret = await localCursorSecret(dataDir);
     const queryApi = asLambda(
       'query-api',
-      composeQueryApi({ ...ingestWiring, pool: readerPool, streamExports: true, cursorSecret }),
+      composeQueryApi({
+        ...ingestWiring,
+        pool: readerPool,
+        streamExports: true,
+        cursorSecret,
+        // The proofs of archived events read the archive maintenance writes; Retry-After is the sealer's cadence.
+        archive: () => oneReadArchiveQueryEngine(localArchiveConfig(dataDir)),
+        sealRetryAfterSeconds: Math.ceil(config.SEAL_INTERVAL_MS / 1000),
+      }),
     );
     const routes: Record<string, ApiHandler> = {
       'POST /events': asLambda('ingest-http', composeIngestHttp(ingestWiring)),

@@ -4,6 +4,7 @@ import type { Principal, Role } from './principal.ts';
 export const QUERY_ROUTES = [
   'GET /events',
   'GET /entities/{type}/{id}/events',
+  'GET /events/{id}/proof',
   'GET /stats',
   'GET /events/export',
   'GET /reports',
@@ -17,6 +18,8 @@ export type QueryRoute = (typeof QUERY_ROUTES)[number];
 const READ: readonly QueryRoute[] = [
   'GET /events',
   'GET /entities/{type}/{id}/events',
+  // Whoever may read an event may have its proof (an event type hidden from them is unknown to them there too).
+  'GET /events/{id}/proof',
   'GET /stats',
   'GET /views',
   'POST /views',

@@ -8,6 +8,19 @@ export interface ManifestFile {
   sha256: string;
 }
 
+/**
+ * Where a month's events are in the tamper-evident log (docs/tamper-evidence.md): its highest sequence number, and
+ * the first signed checkpoint whose tree holds it, with that tree's size and root. Every event of the month is sealed
+ * before it is archived, so each archived row's (log_seq, leaf_hash) has an inclusion proof against this root.
+ */
+export interface ManifestLog {
+  maxSeq: number;
+  treeSize: number;
+  /** SHA-256, 64 lower-case hex characters, as the checkpoint's rootHash. */
+  rootHash: string;
+  checkpointNumber: number;
+}
+
 /** `_manifest.json` beside a generation's Parquet files: what was archived, and how to check it is intact. */
 export interface ArchiveManifest {
   schemaVersion: number;
@@ -19,6 +32,8 @@ export interface ArchiveManifest {
   maxOccurredAt: string | null;
   files: ManifestFile[];
   columns: { name: string; type: string }[];
+  /** Null for a month that had no events. */
+  log: ManifestLog | null;
 }
 
 /** The manifest of one generation. Deterministic (no write time): re-running a step writes the same bytes. */
@@ -29,6 +44,7 @@ export function buildManifest(input: {
   minOccurredAt: Date | null;
   maxOccurredAt: Date | null;
   files: readonly ManifestFile[];
+  log: ManifestLog | null;
 }): ArchiveManifest {
   return {
     schemaVersion: ARCHIVE_SCHEMA_VERSION,
@@ -39,5 +55,11 @@ export function buildManifest(input: {
     maxOccurredAt: input.maxOccurredAt?.toISOString() ?? null,
     files: input.files.map(({ key, rows, bytes, sha256 }) => ({ key, rows, bytes, sha256 })),
     columns: ARCHIVE_COLUMNS.map(({ name, glueType }) => ({ name, type: DUCKDB_TYPES[glueType] })),
+    log: input.log && {
+      maxSeq: input.log.maxSeq,
+      treeSize: input.log.treeSize,
+      rootHash: input.log.rootHash,
+      checkpointNumber: input.log.checkpointNumber,
+    },
   };
 }

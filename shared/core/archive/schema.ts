@@ -31,6 +31,10 @@ export const ARCHIVE_COLUMNS: readonly ArchiveColumn[] = [
   { name: 'trace_id', glueType: 'string', description: 'W3C trace id' },
   { name: 'span_id', glueType: 'string', description: 'W3C span id' },
   { name: 'causation_id', glueType: 'string', description: 'Id of the event that caused this one' },
+  // The event's place in the tamper-evident log (docs/tamper-evidence.md), as event_log holds it: with these, an
+  // archived row proves its own inclusion against a signed checkpoint without PostgreSQL.
+  { name: 'log_seq', glueType: 'bigint', description: 'Sequence number in the tamper-evident log: its leaf index' },
+  { name: 'leaf_hash', glueType: 'string', description: 'Leaf hash of the event in the log (SHA-256, 64 hex)' },
 ];
 
 export const ARCHIVE_PARTITION_KEYS: readonly ArchiveColumn[] = [
@@ -68,8 +72,11 @@ export function archivePartitionProjection(bucketName: string): Record<string, s
   };
 }
 
-/** Bumped when ARCHIVE_COLUMNS change incompatibly; every manifest records the version its files were written with. */
-export const ARCHIVE_SCHEMA_VERSION = 1;
+/**
+ * Bumped when ARCHIVE_COLUMNS change; every manifest records the version its files were written with. 2: rows carry
+ * log_seq and leaf_hash, manifests a `log` block. Files of version 1 lack those columns (read as NULL by name).
+ */
+export const ARCHIVE_SCHEMA_VERSION = 2;
 
 /** The Glue table's name (infra/constructs/archive-query.ts); the local DuckDB view has the same name and columns. */
 export const ARCHIVE_TABLE = 'events';

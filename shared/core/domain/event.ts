@@ -41,6 +41,12 @@ export const ACTOR_TYPES = ['user', 'device', 'service'] as const;
 export const actorSchema = z.strictObject({ type: z.enum(ACTOR_TYPES), id: entityIdSchema });
 export type Actor = z.infer<typeof actorSchema>;
 
+/** A stored actor key, `device:r-17` → { type: 'device', id: 'r-17' } (ids never contain ':'). */
+export function parseActor(key: string): Actor {
+  const at = key.indexOf(':');
+  return { type: key.slice(0, at) as Actor['type'], id: key.slice(at + 1) };
+}
+
 export { CHANNELS };
 export const sourceSchema = z.strictObject({
   channel: z.enum(CHANNELS),

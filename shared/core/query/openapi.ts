@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QUERY_ROUTES } from '../access/policy.ts';
 import { storedEventSchema } from '../domain/event.ts';
+import { eventProofSchema } from '../tamper/proof.ts';
 import {
   eventsQuerySchema,
   exportQuerySchema,
@@ -75,6 +76,26 @@ const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
       ...queryParameters(historyQuerySchema),
     ],
     responses: { 200: ok('a page of events', json(eventsPageSchema)), ...errors },
+  },
+  'GET /events/{id}/proof': {
+    summary:
+      'The inclusion proof of one event against the newest signed checkpoint (docs/tamper-evidence.md, "Proof files"), ' +
+      'checked offline by `trail verify-proof`; also for an event whose month is archived',
+    parameters: [pathParameter('id', 'the event id (UUID)')],
+    responses: {
+      200: ok('the proof', json(eventProofSchema)),
+      404: { description: 'no such event (or one of a type the role may not see)', content: json(errorSchema) },
+      409: {
+        description: 'the event is stored but not sealed yet: retry after the next checkpoint (Retry-After, seconds)',
+        headers: { 'Retry-After': { schema: { type: 'integer' } } },
+        content: json(errorSchema),
+      },
+      503: {
+        description: 'the read could not be recorded, or the event is archived and the archive cannot be read',
+        content: json(errorSchema),
+      },
+      ...errors,
+    },
   },
   'GET /stats': {
     summary: 'Event counts per interval, grouped by severity, type or entity',

@@ -18,6 +18,7 @@ import {
   startStep,
 } from './archive-state.ts';
 import type { LockRetryOptions } from './lock-retry.ts';
+import { monthLog, unsealedEvents } from './month-log.ts';
 import { detachPartition, dropDetachedPartition, freezePartition, listMonthTables } from './partition-ddl.ts';
 
 /** Where a test may make the archival die: after a step's work, before or after it is recorded; after each file. */
@@ -33,6 +34,8 @@ export interface ArchiveMonthDeps {
   lockRetry: LockRetryOptions;
   /** Milliseconds this run may still start work in; an archival that runs out pauses and the next run resumes it. */
   timeLeftMs: () => number;
+  /** How long an export waits for the sealer to seal the month's last events before it gives up until the next run. */
+  sealWaitMs: number;
   log: (message: string, details?: Record<string, unknown>) => void;
   onProgress?: (progress: Progress) => void;
   crash?: (point: CrashPoint, month: Month) => void | Promise<void>;
@@ -40,7 +43,9 @@ export interface ArchiveMonthDeps {
 
 export type ArchiveMonthOutcome =
   | { status: 'done'; rows: number; files: number; steps: StepReport[] }
-  | { status: 'paused'; steps: StepReport[] };
+  | { status: 'paused'; steps: StepReport[] }
+  /** Some of the month's events are not sealed yet: nothing was exported; the next run tries again. */
+  | { status: 'waiting'; unsealed: number; reason: string; steps: StepReport[] };
 
 /**
  * Archives one generation of an expired month: export → manifest → verify → detach → drop, each step recorded in
@@ -58,6 +63,13 @@ export async function archiveMonth(deps: ArchiveMonthDeps, month: Month, generat
     try {
       const outcome = await STEP_WORK[step](deps, month, generation);
       if (outcome === 'paused') return { status: 'paused', steps } satisfies ArchiveMonthOutcome;
+      if ('unsealed' in outcome) {
+        const reason = `${outcome.unsealed} events of ${label} are not sealed yet`;
+        // Recorded as the step's last error, so `trail archive status` says why the month waits.
+        await failStep(deps.client, month, generation, step, reason);
+        deps.log(`archive ${label} waits: ${reason}`, { month: label, generation, unsealed: outcome.unsealed });
+        return { status: 'waiting', unsealed: outcome.unsealed, reason, steps } satisfies ArchiveMonthOutcome;
+      }
       await deps.crash?.(`${step}:done`, month);
       await finishStep(deps.client, month, generation, step, outcome);
     } catch (error) {
@@ -87,7 +99,7 @@ async function stepState(deps: ArchiveMonthDeps, month: Month, generation: numbe
   return (await readMonthState(deps.client, month)).find((s) => s.generation === generation && s.step === step);
 }
 
-type StepResult = { files?: ArchivedFile[]; rowCount?: number } | 'paused';
+type StepResult = { files?: ArchivedFile[]; rowCount?: number } | { unsealed: number } | 'paused';
 
 const STEP_WORK: Record<
   ArchiveStep,
@@ -123,10 +135,18 @@ const STEP_WORK: Record<
   },
 };
 
-/** Freezes the partition, then writes it file by file, saving after each file where the next one starts. */
+/**
+ * Freezes the partition, waits until the log has sealed every row of it, then writes it file by file, saving after
+ * each file where the next one starts. Sealed is checked after the freeze: the freeze's lock waited for every
+ * transaction that was inserting into the month, so no row can appear after the check.
+ */
 async function exportStep(deps: ArchiveMonthDeps, month: Month, generation: number): Promise<StepResult> {
   await freezePartition(deps.client, month, deps.lockRetry);
   const state = await stepState(deps, month, generation, 'export');
+  if (!state?.files.length) {
+    const unsealed = await untilSealed(deps, partitionName(month));
+    if (unsealed > 0) return { unsealed };
+  }
   const files = [...(state?.files ?? [])];
   let progress = state?.progress ?? null;
   const total = await estimatedRows(deps.client, partitionName(month));
@@ -165,7 +185,21 @@ async function exportStep(deps: ArchiveMonthDeps, month: Month, generation: numb
   return { files, rowCount: done };
 }
 
-/** Writes the manifest from the export's record and the partition's own count and time span. */
+/**
+ * The rows of `table` the log has not sealed, after waiting up to sealWaitMs (and the run's time) for the sealer,
+ * which runs every minute on AWS and every few seconds locally: 0 once every row is sealed.
+ */
+async function untilSealed(deps: ArchiveMonthDeps, table: string): Promise<number> {
+  const deadline = performance.now() + deps.sealWaitMs;
+  for (;;) {
+    const unsealed = await unsealedEvents(deps.client, table);
+    if (unsealed === 0 || performance.now() >= deadline || deps.timeLeftMs() <= 0) return unsealed;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(SEAL_POLL_MS, deadline - performance.now())));
+  }
+}
+const SEAL_POLL_MS = 1000;
+
+/** Writes the manifest from the export's record, the partition's own count and time span, and its place in the log. */
 async function manifestStep(deps: ArchiveMonthDeps, month: Month, generation: number): Promise<StepResult> {
   const exported = await stepState(deps, month, generation, 'export');
   const { rows } = await deps.client.query<{ count: string; min: Date | null; max: Date | null }>(
@@ -181,6 +215,7 @@ async function manifestStep(deps: ArchiveMonthDeps, month: Month, generation: nu
     minOccurredAt: stats.min,
     maxOccurredAt: stats.max,
     files: exported.files,
+    log: await monthLog(deps.client, partitionName(month)),
   });
   const text = JSON.stringify(manifest, null, 2);
   await deps.store.put(archiveManifestKey(month, generation), Readable.from([Buffer.from(text)]));

@@ -8,6 +8,7 @@ import { writerReturning } from './007_writer_returning.ts';
 import { eventIds } from './008_event_ids.ts';
 import { savedViewOwners } from './009_saved_view_owners.ts';
 import { eventLog } from './010_event_log.ts';
+import { proofReads } from './011_proof_reads.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   eventIds,
   savedViewOwners,
   eventLog,
+  proofReads,
 ];
