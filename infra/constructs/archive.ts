@@ -5,13 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ARCHIVE_ROOT_PREFIX } from '../../shared/core/archive/schema.ts';
+// The sealer's copies, `log/checkpoints/…` and `log/leaves/…`: beside `events/`, under the same default retention.
+import { LOG_ARCHIVE_PREFIX } from '../../shared/core/tamper/archive-keys.ts';
 import type { AccessLogs } from './access-logs.ts';
-
-/**
- * Where the sealer copies the log: `log/checkpoints/<number>.json` and `log/leaves/<first seq>.bin` (shared/apps/sealer.ts).
- * Beside `events/`, under the same bucket default retention: Object Lock applies to every new object version.
- */
-export const LOG_PREFIX = 'log/';
 
 /** AbortMultipartUpload only discards the parts of an upload that failed, never a stored object. */
 const WRITE_AND_READ_BACK = ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'];
@@ -83,14 +79,14 @@ export class Archive extends Construct {
    * PutObjectRetention, PutObjectLegalHold or BypassGovernanceRetention (a test asserts their absence).
    */
   grantLogWriter(fn: lambda.Function): void {
-    this.grantObjects(fn, LOG_PREFIX, WRITE_AND_READ_BACK);
-    this.suppressPrefix(fn, LOG_PREFIX, LOG_KEYS_REASON);
+    this.grantObjects(fn, LOG_ARCHIVE_PREFIX, WRITE_AND_READ_BACK);
+    this.suppressPrefix(fn, LOG_ARCHIVE_PREFIX, LOG_KEYS_REASON);
   }
 
   /** What a verifier of the archived log needs: read the checkpoints and leaf hashes under `log/`. */
   grantLogReader(fn: lambda.Function): void {
-    this.grantObjects(fn, LOG_PREFIX, ['s3:GetObject']);
-    this.suppressPrefix(fn, LOG_PREFIX, LOG_KEYS_REASON);
+    this.grantObjects(fn, LOG_ARCHIVE_PREFIX, ['s3:GetObject']);
+    this.suppressPrefix(fn, LOG_ARCHIVE_PREFIX, LOG_KEYS_REASON);
   }
 
   /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkBatch,
   deduplicationIdFor,
+  escapeForQueue,
   MAX_BATCH_BYTES,
   MAX_BATCH_ENTRIES,
   MAX_MESSAGE_BYTES,
@@ -34,6 +35,16 @@ describe('packEvents', () => {
   it('the body carries the events unchanged', () => {
     const events = [event('robot:r-1', { reason: 'boot' }), event('robot:r-1')];
     expect(bodyOf(packEvents(events)[0]!)).toEqual({ events });
+  });
+
+  it('the body is exactly the escaped JSON of { events }, emoji and escapes included', () => {
+    const events = [
+      event('robot:r-1', { note: 'hot 🔥', quote: '"\\', nested: { list: [1, 'ß', null] } }),
+      event('robot:r-1', { when: '𝟘 late' }),
+    ];
+    const [packed] = packEvents(events);
+    expect(packed!.body).toBe(escapeForQueue(JSON.stringify({ events })));
+    expect(packed!.body).not.toMatch(/[\u{10000}-\u{10FFFF}]/u);
   });
 
   it('every event appears exactly once', () => {

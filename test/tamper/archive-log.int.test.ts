@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../shared/adapters/duckdb/duckdb.ts';
+import { fileDigest } from '../../shared/adapters/duckdb/export.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { listArchiveSteps } from '../../shared/adapters/postgres/maintenance/archive-state.ts';
 import { type MaintenanceOptions, runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { PgLogStore } from '../../shared/adapters/postgres/pg-log-store.ts';
 import { archivedRowToEvent } from '../../shared/core/archive/archived-event.ts';
 import type { ArchiveManifest } from '../../shared/core/archive/manifest.ts';
-import { ARCHIVE_COLUMNS, archiveManifestKey } from '../../shared/core/archive/schema.ts';
+import { ARCHIVE_COLUMNS, archiveFileKey, archiveManifestKey } from '../../shared/core/archive/schema.ts';
 import { type Month, partitionName } from '../../shared/core/domain/month.ts';
 import { checkpointKey } from '../../shared/core/tamper/archive-keys.ts';
 import { signedCheckpointSchema, verifyCheckpointSignature } from '../../shared/core/tamper/checkpoint.ts';
@@ -174,5 +175,63 @@ describe('the archive carries the proof', () => {
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/_manifest\.json failed: the manifest's log is .*"maxSeq":\d+.*, the log says/);
     expect(await partitionNames(db.pool)).toContain(partitionName(MAR));
+  });
+});
+
+describe("the archive's verification checks every row's leaf against event_log", () => {
+  let other: TestDatabase;
+  beforeAll(async () => {
+    other = await createTestDatabase('archive_log_leaves');
+  });
+  afterAll(() => other?.drop());
+
+  it('a file rewritten with one leaf_hash changed (checksums made to match) fails verification, naming the event', async () => {
+    const month: Month = { year: 2024, month: 5 };
+    const events = monthEvents(month, 40, 'leaves');
+    await insertEvents(other.pool, events);
+    const target = events[7]!.id;
+    const rewrite = async (point: string) => {
+      if (point !== 'manifest:recorded') return;
+      const key = archiveFileKey(month, 1, 0);
+      const rewritten = join(dir, 'rewritten.parquet');
+      const duck = await openDuckDb({ workDir: join(dir, 'duck-rewrite') });
+      try {
+        await duck.connection.run(
+          `COPY (SELECT * REPLACE (CASE WHEN id = '${target}' THEN '${'ab'.repeat(32)}' ELSE leaf_hash END AS leaf_hash)
+                   FROM read_parquet('${store.pathOf(key)}', hive_partitioning = false)) TO '${rewritten}' (FORMAT parquet, COMPRESSION zstd)`,
+        );
+      } finally {
+        duck.close();
+      }
+      const digest = await fileDigest(rewritten);
+      await store.put(key, { file: rewritten });
+      // The manifest and the export's record agree with the new file: only the leaf can tell.
+      const manifest = (await readJson(archiveManifestKey(month, 1))) as ArchiveManifest;
+      const files = manifest.files.map((f) => (f.key === key ? { ...f, ...digest } : f));
+      await store.put(
+        archiveManifestKey(month, 1),
+        Readable.from([Buffer.from(JSON.stringify({ ...manifest, files }))]),
+      );
+      await other.pool.query(`UPDATE archive_steps SET files = $1::jsonb WHERE step = 'export'`, [
+        JSON.stringify(files),
+      ]);
+    };
+    const result = await runMaintenance(
+      { pool: other.pool, store },
+      {
+        now: new Date('2025-07-15T08:00:00Z'),
+        retentionMonths: 13,
+        premakeMonths: 0,
+        workDir: join(dir, 'work-leaves'),
+        rowsPerFile: 50,
+        sealWaitMs: 0,
+        crash: rewrite,
+      },
+    );
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain(
+      `part-g1-00000.parquet: event ${target} has a log_seq or leaf_hash that is not event_log's`,
+    );
+    expect(await partitionNames(other.pool)).toContain(partitionName(month));
   });
 });

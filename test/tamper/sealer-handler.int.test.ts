@@ -57,7 +57,7 @@ describe('the sealer function', () => {
       LOG_ID: 'fleet-audit-trail',
       SIGNING_KEY_ID: 'alias/log-signing',
       ARCHIVE_URL: 'file://.data/archive',
-      SEAL_MAX_EVENTS: 50_000,
+      SEAL_MAX_EVENTS: 10_000,
     });
     expect(() => loadConfig(sealerConfigShape, {})).toThrow(/SIGNING_KEY_ID is not set: the KMS key that signs/);
     expect(() => loadConfig(sealerConfigShape, { SIGNING_KEY_ID: 'k', SEAL_MAX_EVENTS: '5' })).toThrow(

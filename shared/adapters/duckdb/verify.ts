@@ -89,7 +89,10 @@ export async function verifyArchive(input: VerifyInput): Promise<{ rowCount: num
 /** Rows per comparison of (id, log_seq, leaf_hash) with event_log: one statement's arrays. */
 const LEAF_BATCH = 10_000;
 
-/** Every row's (log_seq, leaf_hash) must be event_log's for its id: the file's rows are the ones the log sealed. */
+/**
+ * Every row's (log_seq, leaf_hash) must be event_log's for its id: the file's rows are the ones the log sealed. One
+ * index lookup per row (OFFSET 0 keeps it a lateral lookup), never a scan of the whole log per batch.
+ */
 async function compareLeaves(
   duck: DuckDBConnection,
   client: pg.ClientBase,
@@ -102,8 +105,8 @@ async function compareLeaves(
   const check = async () => {
     const { rows } = await client.query<{ id: string }>(
       `SELECT f.id FROM unnest($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS f(id, seq, leaf, ord)
-         LEFT JOIN event_log l ON l.event_id = f.id::uuid
-        WHERE l.event_id IS NULL OR l.seq IS DISTINCT FROM f.seq OR encode(l.leaf_hash, 'hex') IS DISTINCT FROM f.leaf
+         LEFT JOIN LATERAL (SELECT seq, leaf_hash FROM event_log WHERE event_id = f.id::uuid OFFSET 0) l ON true
+        WHERE l.seq IS NULL OR l.seq IS DISTINCT FROM f.seq OR encode(l.leaf_hash, 'hex') IS DISTINCT FROM f.leaf
         ORDER BY f.ord LIMIT 1`,
       [batch.map((row) => row[0]), batch.map((row) => row[1]), batch.map((row) => row[2])],
     );

@@ -21,12 +21,12 @@ export interface LocalSealer {
 }
 
 /**
- * The local stack's sealer: a round every `intervalMs` (EventBridge's every minute on AWS), as audit_sealer, checkpoints
+ * The sealing loop (sealer-thread.ts runs it in its worker thread): a round every `intervalMs` (EventBridge's every minute on AWS), as audit_sealer, checkpoints
  * signed with the key pair in DATA_DIR/log-signing-key.pem (generated once), copies in ARCHIVE_URL or
  * `<dataDir>/archive`. A tick that comes while a round runs is skipped; a round that fails is logged, and the next
  * one takes up where the log stands.
  */
-export async function startLocalSealer(options: {
+export async function startSealerLoop(options: {
   pool: pg.Pool;
   dataDir: string;
   logId: string;

@@ -29,7 +29,7 @@ import { localLoginPasswords } from './login-passwords.ts';
 import { localArchiveConfig, startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { acquireStartLock, assertPortsFree } from './preflight.ts';
-import { startLocalSealer } from './sealer.ts';
+import { startLocalSealer } from './sealer-process.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 import { withoutCredentials, writeStackInfo } from './stack-info.ts';
@@ -83,10 +83,10 @@ export async function startLocalStack(
     cleanups.push(releaseLock);
     await assertPortsFree(config);
 
-    const { databaseUrl, writerPool, readerPool, sealerPool } = await startDatabase(config, dataDir, log, cleanups);
+    const { databaseUrl, writerPool, readerPool, sealerUrl } = await startDatabase(config, dataDir, log, cleanups);
     // Stopped after the writer has drained the queue (cleanups run in reverse): its last round seals all of it.
     const sealer = await startLocalSealer({
-      pool: sealerPool,
+      connectionString: sealerUrl,
       dataDir,
       logId: config.LOG_ID,
       maxEvents: config.SEAL_MAX_EVENTS,
@@ -205,7 +205,7 @@ export async function startLocalStack(
 
 type Cleanups = (() => Promise<unknown>)[];
 
-/** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, and the writer's, reader's and sealer's own pools. */
+/** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, the writer's and reader's own pools, and the sealer's login. */
 async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
   let databaseUrl: string | undefined = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -238,14 +238,13 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
   const writerPool = createPool({ connectionString: loginAs(LOGIN_USERS.writer), max: 4 });
   const readerPool = createPool({ connectionString: loginAs(LOGIN_USERS.reader), max: 4 });
-  const sealerPool = createPool({ connectionString: loginAs(LOGIN_USERS.sealer), max: 2, application_name: 'sealer' });
   cleanups.push(
     () => writerPool.end(),
     () => readerPool.end(),
-    () => sealerPool.end(),
   );
 
-  return { databaseUrl, writerPool, readerPool, sealerPool };
+  // The sealer's pool is its worker thread's own (sealer-process.ts).
+  return { databaseUrl, writerPool, readerPool, sealerUrl: loginAs(LOGIN_USERS.sealer) };
 }
 
 /** The SQS endpoint (FIFO queue and DLQ), journaled in DATA_DIR/queue, with what an earlier run left put back on it. */

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ROWS_PER_FILE } from '../../adapters/postgres/maintenance/maintain.ts';
+import { archiveStoreConfigShape } from '../archive/config.ts';
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(0).max(max).default(fallback);
 
@@ -9,11 +10,7 @@ const count = (fallback: number, max: number) => z.coerce.number().int().min(0).
 export const lifecycleConfigShape = {
   RETENTION_MONTHS: count(13, 1200).describe('months PostgreSQL keeps before the current one; 0 keeps every month'),
   PREMAKE_MONTHS: count(3, 24).describe('future months whose partitions exist ahead of time'),
-  ARCHIVE_URL: z
-    .string()
-    .min(1)
-    .default('file://.data/archive')
-    .describe('where expired months are archived: s3://bucket/prefix or file://path'),
+  ARCHIVE_URL: archiveStoreConfigShape.ARCHIVE_URL,
   ARCHIVE_ROWS_PER_FILE: z.coerce
     .number()
     .int()
@@ -25,7 +22,7 @@ export const lifecycleConfigShape = {
     .min(1)
     .default(join(tmpdir(), 'audit-archive'))
     .describe('local scratch folder for export files (on Lambda under /tmp)'),
-  ARCHIVE_KMS_KEY_ID: z.string().min(1).optional().describe('KMS key for the archive objects (default: SSE-S3)'),
+  ARCHIVE_KMS_KEY_ID: archiveStoreConfigShape.ARCHIVE_KMS_KEY_ID,
   ATHENA_WORKGROUP: z.string().min(1).optional().describe('Athena workgroup that queries an s3:// archive'),
   GLUE_DATABASE: z.string().min(1).optional().describe('Glue database holding the archive table'),
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_SEAL_MAX_EVENTS } from '../../core/tamper/seal.ts';
-import { lifecycleConfigShape } from '../maintenance/config.ts';
+import { archiveStoreConfigShape } from '../archive/config.ts';
 
 /** What every sealer reads, on AWS and in the local stack (docs/tamper-evidence.md). */
 export const sealConfigShape = {
@@ -26,7 +26,6 @@ export const sealerConfigShape = {
     .string()
     .min(1)
     .describe('the KMS key that signs checkpoints (key id, ARN or alias; ECC_NIST_P256, SIGN_VERIFY)'),
-  ARCHIVE_URL: lifecycleConfigShape.ARCHIVE_URL,
-  ARCHIVE_KMS_KEY_ID: lifecycleConfigShape.ARCHIVE_KMS_KEY_ID,
+  ...archiveStoreConfigShape,
 };
 export type SealerConfig = z.infer<z.ZodObject<typeof sealerConfigShape>>;

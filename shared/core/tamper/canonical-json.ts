@@ -13,46 +13,66 @@
  * replaced by what it returns, as JSON.stringify does.
  */
 export function canonicalize(value: unknown): string {
-  return write(value, '');
+  return write(value, []);
 }
 
 // A quick test for any surrogate; only a string that has one pays for the exact test of a lone one.
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function write(raw: unknown, at: string): string {
+/**
+ * `path` holds the keys and indexes down to `raw`, spelled out only in an error: the sealer and the verifier
+ * canonicalize every event, and building a path string per member cost them about 40 % of the time.
+ */
+function write(raw: unknown, path: (string | number)[]): string {
   const value = hasToJson(raw) ? raw.toJSON() : raw;
   switch (typeof value) {
     case 'string':
       if (ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value))
-        throw new TypeError(`${where(at)} holds a lone surrogate: not Unicode text, so not canonical JSON`);
+        throw new TypeError(`${where(path)} holds a lone surrogate: not Unicode text, so not canonical JSON`);
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${where(at)} is ${value}: JSON numbers are finite`);
+      if (!Number.isFinite(value)) throw new TypeError(`${where(path)} is ${value}: JSON numbers are finite`);
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${at}[${i}]`)).join(',')}]`;
-      return writeObject(value as Record<string, unknown>, at);
+      if (Array.isArray(value)) return writeArray(value, path);
+      return writeObject(value as Record<string, unknown>, path);
     default:
-      throw new TypeError(`${where(at)} is ${typeof value}, which JSON cannot hold`);
+      throw new TypeError(`${where(path)} is ${typeof value}, which JSON cannot hold`);
   }
 }
 
-function writeObject(object: Record<string, unknown>, at: string): string {
-  const members: string[] = [];
+function writeArray(array: readonly unknown[], path: (string | number)[]): string {
+  let text = '[';
+  for (let i = 0; i < array.length; i++) {
+    path.push(i);
+    text += (i === 0 ? '' : ',') + write(array[i], path);
+    path.pop();
+  }
+  return `${text}]`;
+}
+
+function writeObject(object: Record<string, unknown>, path: (string | number)[]): string {
+  let text = '{';
   for (const key of Object.keys(object).sort()) {
     const member = object[key];
     if (member === undefined) continue;
-    members.push(`${write(key, at)}:${write(member, `${at}.${key}`)}`);
+    const name = write(key, path);
+    path.push(key);
+    text += (text.length === 1 ? '' : ',') + name + ':' + write(member, path);
+    path.pop();
   }
-  return `{${members.join(',')}}`;
+  return `${text}}`;
 }
 
 function hasToJson(value: unknown): value is { toJSON(): unknown } {
   return value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }
 
-const where = (at: string) => (at === '' ? 'the value' : `the value at ${at}`);
+function where(path: readonly (string | number)[]): string {
+  if (path.length === 0) return 'the value';
+  return `the value at ${path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${segment}`)).join('')}`;
+}

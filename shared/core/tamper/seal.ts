@@ -6,8 +6,11 @@ import { nextCheckpointBody, type SignedCheckpoint, signCheckpoint } from './che
 import { leafHash } from './leaf.ts';
 import { CompactRange, type StoredNode, TILE_LEVELS } from './merkle.ts';
 
-/** Events read and hashed per chunk: about a second of work and 20 MB of rows on a small machine. */
-export const DEFAULT_SEAL_MAX_EVENTS = 50_000;
+/**
+ * Events read and hashed per chunk. Small enough that reading the next chunk overlaps hashing this one (the round
+ * pipelines them): with chunks of 50,000 a round of 50,000 events ran at about 0.6 of the rate of chunks of 10,000.
+ */
+export const DEFAULT_SEAL_MAX_EVENTS = 10_000;
 /** A round stops reading chunks after this long, and writes its checkpoint with what it has. */
 export const DEFAULT_SEAL_MAX_ROUND_MS = 20_000;
 /** How many checkpoints before a round's own it checks in the archive, copying again any that is missing. */
