@@ -5,7 +5,7 @@ import { createPool, type DatabaseOptions, databaseOptionsFromEnv } from '../../
 import { LOGIN_USERS } from '../../core/contracts/database-users.ts';
 import { findingLines, verificationSummary } from '../../core/tamper/verify-report.ts';
 import { objectStoreFromUrl } from '../archive/store-from-url.ts';
-import { localLoginPasswords } from '../local/login-passwords.ts';
+import { savedLoginPassword } from '../local/login-passwords.ts';
 import { localArchiveConfig } from '../local/maintenance.ts';
 import { localPublicKeyPath } from '../local/signing-key.ts';
 import { readStackInfo } from '../local/stack-info.ts';
@@ -61,13 +61,16 @@ export async function runVerify(options: VerifyOptions): Promise<number> {
 
 /**
  * DATABASE_URL (or the DB_* variables) when set; else the running local stack's database, as audit_sealer, whose
- * SELECT on events, event_ids and the log tables is what verification reads, with its password from DATA_DIR.
+ * SELECT on events, event_ids and the log tables is what verification reads, with its password (DB_SEALER_PASSWORD,
+ * else DATA_DIR/db-login.json, read only).
  */
 async function verifierDatabase(dataDir: string): Promise<DatabaseOptions> {
   if (process.env.DATABASE_URL || process.env.DB_HOST) return databaseOptionsFromEnv();
   const info = await readStackInfo(dataDir);
   if (!info.databaseUrl)
     throw new Error('the running local stack does not say where its database is: set DATABASE_URL');
-  const passwords = await localLoginPasswords(dataDir, { sealer: process.env.DB_SEALER_PASSWORD });
-  return { connectionString: loginUrl(info.databaseUrl, LOGIN_USERS.sealer, passwords[LOGIN_USERS.sealer]) };
+  const password = process.env.DB_SEALER_PASSWORD || (await savedLoginPassword(dataDir, LOGIN_USERS.sealer));
+  if (!password)
+    throw new Error(`no password for ${LOGIN_USERS.sealer} in ${dataDir}/db-login.json: set DB_SEALER_PASSWORD`);
+  return { connectionString: loginUrl(info.databaseUrl, LOGIN_USERS.sealer, password) };
 }

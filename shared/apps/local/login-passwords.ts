@@ -13,6 +13,19 @@ const savedPasswords = z.strictObject(
   >,
 );
 
+/** A login user's password as DATA_DIR/db-login.json keeps it, read only; undefined when none is kept. */
+export async function savedLoginPassword(dataDir: string, user: LoginUser): Promise<string | undefined> {
+  return (await readSaved(join(dataDir, 'db-login.json')))[user];
+}
+
+async function readSaved(file: string): Promise<z.infer<typeof savedPasswords>> {
+  if (!existsSync(file)) return {};
+  const parsed = savedPasswords.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success)
+    throw new Error(`${file} is not {${Object.values(LOGIN_USERS).join(', ')}} passwords: delete it to regenerate`);
+  return parsed.data;
+}
+
 /** The passwords configured by name (DB_WRITER_PASSWORD → writer, …). */
 export type ConfiguredPasswords = Partial<Record<keyof typeof LOGIN_USERS, string | undefined>>;
 
@@ -26,13 +39,7 @@ export async function localLoginPasswords(dataDir: string, configured: Configure
     return Object.fromEntries(names.map((name) => [LOGIN_USERS[name], configured[name]])) as LoginPasswords;
   }
   const file = join(dataDir, 'db-login.json');
-  let saved: z.infer<typeof savedPasswords> = {};
-  if (existsSync(file)) {
-    const parsed = savedPasswords.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    if (!parsed.success)
-      throw new Error(`${file} is not {${Object.values(LOGIN_USERS).join(', ')}} passwords: delete it to regenerate`);
-    saved = parsed.data;
-  }
+  const saved = await readSaved(file);
   const kept = Object.fromEntries(
     Object.values(LOGIN_USERS).map((user) => [user, saved[user] ?? generatePassword()]),
   ) as LoginPasswords;
