@@ -17,7 +17,7 @@ import type { MaintenanceResult } from '../core/lifecycle/result.ts';
 import { recordVerificationMetrics } from '../core/tamper/verify-report.ts';
 import { lifecycleConfigShape } from './maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from './maintenance/setup.ts';
-import { type ScheduledVerification, verifyAfterMaintenance } from './maintenance/verification.ts';
+import { type ScheduledVerification, verifyAfterMaintenance, verifyInProcess } from './maintenance/verification.ts';
 import { loadConfig } from './runtime/config.ts';
 import { logger, metrics, traced } from './runtime/observability.ts';
 import { onceSucceeded } from './runtime/once.ts';
@@ -69,7 +69,7 @@ export function createMaintenanceHandler(
     if (result.status === 'failed') throw new Error(`maintenance failed: ${result.error}`);
     const verified =
       deps.verification &&
-      (await verifyAfterMaintenance(deps, deps.verification, result, {
+      (await verifyAfterMaintenance(deps.verification, result, {
         log: {
           info: (message, details) => logger.info(message, { ...details }),
           error: (message, details) => logger.error(message, { ...details }),
@@ -116,16 +116,17 @@ export function maintenanceFromEnvironment() {
   const kms = traced(new KMSClient({}));
   const keyId = config.SIGNING_KEY_ID;
   const publicKey = onceSucceeded(async () => ({ pem: await (await createKmsSigner(kms, keyId!)).publicKeyPem() }));
+  const store = archiveStore(config);
   return createMaintenanceHandler(
     {
       pool,
-      store: archiveStore(config),
+      store,
       startContinuation: lambdaContinuation(),
       verification: {
         // KMS holds the key: its public half is the one checkpoints must verify with (kms:GetPublicKey).
         publicKey: async () =>
           keyId ? publicKey() : { skip: 'SIGNING_KEY_ID is not set: no public key to verify with' },
-        workDir: config.ARCHIVE_WORK_DIR,
+        run: verifyInProcess({ pool, store, workDir: config.ARCHIVE_WORK_DIR }),
       },
     },
     config,

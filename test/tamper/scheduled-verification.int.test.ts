@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { databaseUrl } from '../../bench/scratch-database.ts';
 import { startLocalMaintenance } from '../../shared/apps/local/maintenance.ts';
+import { verifyInProcess } from '../../shared/apps/maintenance/verification.ts';
 import { createMaintenanceHandler, maintenanceHandlerConfigShape } from '../../shared/apps/maintenance.ts';
 import { loadConfig } from '../../shared/apps/runtime/config.ts';
 import { logger, metrics } from '../../shared/apps/runtime/observability.ts';
@@ -39,7 +40,10 @@ const handler = (publicKey: () => Promise<{ pem: string } | { skip: string }>) =
       pool: trail.owner,
       store: trail.archive,
       startContinuation: async () => undefined,
-      verification: { publicKey, workDir: join(trail.dir, 'work') },
+      verification: {
+        publicKey,
+        run: verifyInProcess({ pool: trail.owner, store: trail.archive, workDir: join(trail.dir, 'work') }),
+      },
     },
     loadConfig(maintenanceHandlerConfigShape, { RETENTION_MONTHS: '0', ARCHIVE_WORK_DIR: join(trail.dir, 'work') }),
     () => new Date('2024-06-20T03:00:00Z'),

@@ -4,11 +4,12 @@ import { createPool } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
-import { verifyAfterMaintenance } from '../maintenance/verification.ts';
+import { type ScheduledVerification, verifyAfterMaintenance } from '../maintenance/verification.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { readPublicKey } from '../verify.ts';
 import { startMaintenanceScheduler } from './scheduler.ts';
 import { localPublicKeyPath } from './signing-key.ts';
+import { verifyInWorker } from './verify-process.ts';
 
 /** The lifecycle settings from the environment, the archive defaulting to `<dataDir>/archive`. */
 export function localArchiveConfig(dataDir: string) {
@@ -21,8 +22,8 @@ export function localArchiveConfig(dataDir: string) {
 /**
  * The local stack's maintenance: at start and then hourly (as EventBridge does on AWS), as the schema owner, archiving
  * to ARCHIVE_URL or `<dataDir>/archive`, then verifying the log with the local sealer's public key
- * (DATA_DIR/log-signing-key.pub.pem; before the sealer first made it, verification is skipped). Logs what each run
- * did.
+ * (DATA_DIR/log-signing-key.pub.pem; before the sealer first made it, verification is skipped), in a worker thread.
+ * Logs what each run did.
  */
 export function startLocalMaintenance(options: {
   databaseUrl: string;
@@ -34,19 +35,24 @@ export function startLocalMaintenance(options: {
   const pool = createPool({ connectionString: options.databaseUrl, max: 2, application_name: 'maintenance' });
   const store = archiveStore(config);
   const keyFile = localPublicKeyPath(options.dataDir);
-  const verification = {
+  const verification: ScheduledVerification = {
     publicKey: async () => {
       const pem = await readPublicKey(keyFile);
       return pem ? { pem } : { skip: `no public key at ${keyFile} yet (the sealer writes it at its first round)` };
     },
-    workDir: config.ARCHIVE_WORK_DIR,
+    run: verifyInWorker({
+      databaseUrl: options.databaseUrl,
+      archiveUrl: config.ARCHIVE_URL,
+      archiveKmsKeyId: config.ARCHIVE_KMS_KEY_ID,
+      workDir: config.ARCHIVE_WORK_DIR,
+    }),
   };
   const log = { info: options.log, error: options.log };
   const scheduler = startMaintenanceScheduler({
     run: async (now) => {
       const result = await runMaintenance({ pool, store }, maintenanceOptions(config, now));
       for (const line of describeMaintenance(result)) options.log(line);
-      await verifyAfterMaintenance({ pool, store }, verification, result, { log }).catch((error: Error) =>
+      await verifyAfterMaintenance(verification, result, { log }).catch((error: Error) =>
         options.log(`verification could not run: ${error.message}`),
       );
       return result;

@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import type { SealResult } from '../../core/tamper/seal.ts';
 import type { LocalSealer } from './sealer.ts';
 import type { FromSealer, SealerThreadOptions, ToSealer } from './sealer-thread.ts';
+import { startWorker } from './worker.ts';
 
 /**
  * The local sealer in a worker thread: hashing every event and building the tree runs beside the handlers instead
@@ -13,7 +13,7 @@ export async function startLocalSealer(
   options: SealerThreadOptions & { log: (message: string) => void },
 ): Promise<LocalSealer> {
   const { log, ...threadOptions } = options;
-  const worker = new Worker(new URL('./sealer-worker.mjs', import.meta.url), { workerData: threadOptions });
+  const worker = startWorker('./sealer-thread.ts', threadOptions);
   const waiting = new Map<number, { resolve: (result: SealResult) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let stopped: ((error?: string) => void) | undefined;

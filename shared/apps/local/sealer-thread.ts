@@ -21,7 +21,7 @@ export type FromSealer =
   | { type: 'stopped'; error?: string };
 
 /** The worker thread's side: its own pool as audit_sealer, the loop, and the parent's requests answered on `port`. */
-export async function runSealerThread(options: SealerThreadOptions, port: MessagePort): Promise<void> {
+export async function run(options: SealerThreadOptions, port: MessagePort): Promise<void> {
   const send = (message: FromSealer) => port.postMessage(message);
   const pool = createPool({ connectionString: options.connectionString, max: 2, application_name: 'sealer' });
   try {

@@ -8,10 +8,20 @@ import { verifyTrail } from '../verify.ts';
 /** The log's public key, or why there is none: then verification is skipped and says so, never a false alarm. */
 export type PublicKeySource = () => Promise<{ pem: string } | { skip: string }>;
 
+/** Runs one verification with the public key, stopping when `stop` says time is up. */
+export type RunVerification = (publicKeyPem: string, stop?: () => boolean) => Promise<VerificationReport>;
+
 export interface ScheduledVerification {
   publicKey: PublicKeySource;
-  /** Local scratch space for the archived files while they are read. */
-  workDir: string;
+  run: RunVerification;
+}
+
+/**
+ * The verification in this process, as the owner's pool, which reads every table: PostgreSQL against the archive,
+ * archived files fetched into `workDir` while they are read.
+ */
+export function verifyInProcess(deps: { pool: pg.Pool; store: ObjectStore; workDir: string }): RunVerification {
+  return (publicKeyPem, stop) => verifyTrail({ ...deps, publicKeys: [publicKeyPem], ...(stop && { stop }) });
 }
 
 export interface VerificationLog {
@@ -20,14 +30,12 @@ export interface VerificationLog {
 }
 
 /**
- * The verification that follows a maintenance run (docs/tamper-evidence.md, "Verification"), as the owner's pool,
- * which reads every table: the whole log, PostgreSQL against the archive. Only after a run that finished: a run that
- * paused is continued, and the continuation verifies; one that failed or skipped has said so already. Stops when
- * `timeLeftMs` runs out (reported as incomplete). Logs what it checked, and each finding, the first divergence
- * first.
+ * The verification that follows a maintenance run (docs/tamper-evidence.md, "Verification"): the whole log,
+ * PostgreSQL against the archive. Only after a run that finished: a run that paused is continued, and the
+ * continuation verifies; one that failed or skipped has said so already. Stops when `timeLeftMs` runs out (reported
+ * as incomplete). Logs what it checked, and each finding, the first divergence first.
  */
 export async function verifyAfterMaintenance(
-  deps: { pool: pg.Pool; store: ObjectStore },
   verification: ScheduledVerification,
   result: MaintenanceResult,
   options: { log: VerificationLog; timeLeftMs?: () => number },
@@ -43,13 +51,7 @@ export async function verifyAfterMaintenance(
     return undefined;
   }
   const timeLeftMs = options.timeLeftMs;
-  const report = await verifyTrail({
-    pool: deps.pool,
-    store: deps.store,
-    publicKeys: [key.pem],
-    workDir: verification.workDir,
-    ...(timeLeftMs && { stop: () => timeLeftMs() <= 0 }),
-  });
+  const report = await verification.run(key.pem, timeLeftMs && (() => timeLeftMs() <= 0));
   const summary = verificationSummary(report);
   if (report.ok) log.info(summary, { checked: report.checked, complete: report.complete });
   else {
