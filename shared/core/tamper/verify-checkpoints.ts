@@ -110,7 +110,19 @@ export async function verifyCheckpoints(sources: CheckpointSources): Promise<Che
       }
       const [row, copy] = await Promise.all([takeNumber(database, number), takeNumber(archive, number)]);
       const [nextRow, nextCopy] = await Promise.all([database?.peek(), archive?.peek()]);
-      if (row === undefined && copy === undefined && nextRow === undefined && nextCopy === undefined) break;
+      if (row === undefined && copy === undefined) {
+        if (nextRow === undefined && nextCopy === undefined) break;
+        // A gap in both: one run up to the next number either has (which may be far: a number made up by hand).
+        const next = Math.min(nextRow?.number ?? Infinity, nextCopy?.number ?? Infinity);
+        runs.addRange(
+          number,
+          next - 1,
+          sources.database && sources.archive ? 'in neither PostgreSQL nor the archive' : 'absent',
+        );
+        chain.skip(next - 1);
+        number = next - 1;
+        continue;
+      }
       pass.checked++;
       const fromDatabase = row && databaseCopy(row, sources.publicKeys);
       const fromArchive = copy?.copy;
@@ -134,7 +146,7 @@ export async function verifyCheckpoints(sources: CheckpointSources): Promise<Che
           truncated.to = number;
         } else if (sources.database) runs.add(number, 'in the archive but deleted from PostgreSQL');
         reportProblems(number, 'the archive', fromArchive, found);
-      } else runs.add(number, sources.database && sources.archive ? 'in neither PostgreSQL nor the archive' : 'absent');
+      }
 
       const chosen = [fromArchive, fromDatabase].find((c) => c?.signed && c.problems.length === 0)?.signed;
       if (chosen) chain.link(chosen);
@@ -387,10 +399,14 @@ class MissingRuns {
   constructor(private readonly found: PassFindings) {}
 
   add(number: number, reason: string): void {
-    if (this.#run && this.#run.reason === reason && this.#run.to === number - 1) this.#run.to = number;
+    this.addRange(number, number, reason);
+  }
+
+  addRange(from: number, to: number, reason: string): void {
+    if (this.#run && this.#run.reason === reason && this.#run.to === from - 1) this.#run.to = to;
     else {
       this.flush();
-      this.#run = { from: number, to: number, reason };
+      this.#run = { from, to, reason };
     }
   }
 

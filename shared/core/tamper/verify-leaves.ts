@@ -105,6 +105,14 @@ export async function verifyLeaves(sources: LeafSources): Promise<LeafPass> {
           seq = next - 1;
           continue;
         }
+        // Nothing anywhere up to the next thing seen, or the next checkpoint's size: one gap, taken in one step
+        // (a stated tree size may be far ahead, if a checkpoint was made up by hand).
+        const to = Math.min(next, lastSize, roots.nextSize()) - 1;
+        if (sources.database) addGap(sources, pass, seq, to);
+        roots.append(seq, undefined, false);
+        await roots.reach(to + 1);
+        seq = to;
+        continue;
       }
       pass.leaves++;
       if (tile) candidates.tileSeen(tile);
@@ -219,6 +227,19 @@ function recompute(event: StoredEvent): Buffer | string {
   }
 }
 
+/** Seqs from..to that nothing holds (no event_log row, no leaf copy, no row), less a cut tail reported already. */
+function addGap(sources: LeafSources, pass: LeafPass, from: number, to: number): void {
+  const cut = sources.truncated;
+  const ranges = cut
+    ? [
+        [from, Math.min(to, cut.fromSeq - 1)],
+        [Math.max(from, cut.toSeq), to],
+      ]
+    : [[from, to]];
+  for (const [start, end] of ranges)
+    if (start! <= end!) addMissing(pass, { kind: 'events-deleted', from: start!, to: end!, unlogged: true });
+}
+
 function addMissing(pass: LeafPass, run: MissingRun): void {
   const last = pass.missing.at(-1);
   if (last && last.kind === run.kind && last.unlogged === run.unlogged && last.to === run.from - 1) last.to = run.to;
@@ -308,6 +329,11 @@ class RootChecks {
     else this.#interval.fromLog = true;
     if (this.#range && this.#range.size === seq) this.#range.append(reference);
     else this.#range = undefined;
+  }
+
+  /** The tree size of the next checkpoint to check (Infinity when none is left). */
+  nextSize(): number {
+    return this.sources.heads[this.#next]?.treeSize ?? Number.POSITIVE_INFINITY;
   }
 
   /** Checks every head of tree size `size` (the walk has appended `size` leaves). */
