@@ -50,8 +50,9 @@ export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTE
 export const MAINTENANCE_SERVICE = 'maintenance';
 
 /**
- * What the scheduled verification in maintenance emits (one datum per verification, 0 or 1), with the maintenance
- * function's `service` dimension; infra alarms on any failure (infra/constructs/alarms.ts `addLogVerification`).
+ * What the scheduled verification in maintenance emits (one datum per verification: its findings, 0 when the log is
+ * intact; none when it did not run), with the maintenance function's `service` dimension; infra alarms on any
+ * failure (infra/constructs/alarms.ts `addLogVerification`).
  */
 export const VERIFICATION_METRICS = {
   failures: 'VerificationFailures',
