@@ -20,6 +20,7 @@ import { checkpointFile, type SealResult, sealRound } from '../../shared/core/ta
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { eventAbout } from '../support/events.ts';
 import { expectSoundLog, waitForHorizon } from '../support/sealed-log.ts';
+import { asSuperuser, superuserPool } from '../support/superuser.ts';
 
 let db: TestDatabase;
 let dir: string;
@@ -269,8 +270,10 @@ describe('the archive copies', () => {
   it('a copy that failed, or went missing, is written again by a later round', async () => {
     await new PgEventStore(writers[0]!).insert(batch(3, 'robot:r-7'));
     await waitForHorizon(db.pool);
+    // Unreachable for writes; for reads it holds every copy but the round's own (which would stop the round).
+    const upcoming = checkpointKey(((await store().latest())?.body.number ?? -1) + 1);
     const failing: LogArchive = {
-      has: async () => true,
+      has: async (key) => key !== upcoming,
       put: async (key) => {
         throw new Error(`bucket unreachable for ${key}`);
       },
@@ -299,5 +302,24 @@ describe('the archive copies', () => {
         checkpointFile((await store().checkpoints(number - 1, number))[0]!),
       ),
     ).toBe(true);
+  });
+
+  it('refuses to seal over archive copies the database no longer has (a cut tail), and leaves them as they are', async () => {
+    await new PgEventStore(writers[0]!).insert([eventAbout('robot:cut-1')]);
+    await waitForHorizon(db.pool);
+    const { checkpoint } = await seal();
+    const { number } = checkpoint.body;
+    const copyPath = join(dir, 'archive', checkpointKey(number));
+    const copy = await readFile(copyPath, 'utf8');
+    const admin = superuserPool(db.name);
+    try {
+      await asSuperuser(admin, (client) => client.query('DELETE FROM checkpoints WHERE number = $1', [number]));
+    } finally {
+      await admin.end();
+    }
+    await expect(seal()).rejects.toThrow(`the archive already holds checkpoint ${number}, which the log in PostgreSQL`);
+    await expect(seal()).rejects.toThrow(/Nothing is sealed/);
+    expect(await readFile(copyPath, 'utf8')).toBe(copy);
+    expect((await store().latest())?.body.number).toBe(number - 1);
   });
 });

@@ -16,6 +16,7 @@ import { sealerConfigShape } from '../../shared/apps/sealer/config.ts';
 import { createSealerHandler } from '../../shared/apps/sealer.ts';
 import type { LogArchive } from '../../shared/core/ports/log-archive.ts';
 import type { CheckpointSigner } from '../../shared/core/ports/signer.ts';
+import { checkpointKey } from '../../shared/core/tamper/archive-keys.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { eventAbout } from '../support/events.ts';
 import { waitForHorizon } from '../support/sealed-log.ts';
@@ -96,8 +97,9 @@ describe('the sealer function', () => {
 
   it('fails the invocation when an archive copy failed, after the round is committed and its metrics recorded', async () => {
     const counted = vi.spyOn(metrics, 'addMetric');
+    // Refuses every write; holds every copy but checkpoint 3's, the one this round writes.
     const unreachable: LogArchive = {
-      has: async () => true,
+      has: async (key) => key !== checkpointKey(3),
       put: async () => {
         throw new Error('AccessDenied');
       },

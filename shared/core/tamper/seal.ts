@@ -79,6 +79,7 @@ export async function sealRound(deps: SealDeps, options: SealOptions): Promise<S
 
   const round = await deps.store.round(async (tx): Promise<SealedRound> => {
     const head = await tx.head();
+    await refuseToOverwrite(deps.archive, head ? head.checkpoint.body.number + 1 : 0);
     const range = head ? CompactRange.from(head.checkpoint.body.treeSize, head.frontier) : CompactRange.from(0, []);
     const firstSeq = range.size;
     let position: LogPosition | null = head?.position ?? null;
@@ -131,6 +132,22 @@ export async function sealRound(deps: SealDeps, options: SealOptions): Promise<S
     durationMs: Math.round(elapsedMs() - started),
     archive,
   };
+}
+
+/**
+ * The archive copies are the evidence that outlives a rewrite of PostgreSQL: if the archive already holds the
+ * checkpoint this round would write, the database's log is behind its copies (its tail was cut, or the database was
+ * restored from an older backup), and sealing on would overwrite the very copies that show it. The round refuses,
+ * every time, until someone looks (`trail verify` names what is missing); on AWS the failed invocations raise the
+ * sealer's Errors alarm.
+ */
+async function refuseToOverwrite(archive: LogArchive, number: number): Promise<void> {
+  if (!(await archive.has(checkpointKey(number)))) return;
+  throw new Error(
+    `the archive already holds checkpoint ${number}, which the log in PostgreSQL does not: its tail was cut or the ` +
+      `database restored from an older state. Nothing is sealed, so that the archive's copies stay as they are; ` +
+      `run trail verify`,
+  );
 }
 
 /** The promise itself, with a handler attached so that rejecting before it is awaited is not an unhandled rejection. */
