@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type EventRow, rowToEvent } from '../../shared/adapters/postgres/event-rows.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
@@ -120,5 +121,43 @@ describe('the leaf of an event', () => {
     for (const field of ['clientId', 'ip', 'traceId', 'spanId', 'causationId'])
       expect(text).not.toContain(`"${field}"`);
     expect(text).not.toContain('null');
+  });
+});
+
+describe('the instants of a leaf', () => {
+  const slowInstant = (text: string) => new Date(Date.parse(text)).toISOString();
+  // Spread, not built by storedEvent(): its schema refuses the odd texts these tests need.
+  const withInstant = (occurredAt: string) => leafInput({ ...storedEvent(), occurredAt }).occurredAt;
+
+  it('are toISOString() of the instant, whatever the text (also on the fast path for texts already in that form)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 999 }),
+        (year, month, day, hour, ms) => {
+          const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+          const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:07:59.${pad(ms, 3)}Z`;
+          if (Number.isNaN(Date.parse(text))) return;
+          expect(withInstant(text)).toBe(slowInstant(text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('normalize a day past the end of its month as Date.parse does, and leap days by the Gregorian rule', () => {
+    expect(withInstant('2026-02-30T00:00:00.000Z')).toBe('2026-03-02T00:00:00.000Z');
+    expect(withInstant('2024-02-29T12:00:00.000Z')).toBe('2024-02-29T12:00:00.000Z');
+    expect(withInstant('2100-02-29T00:00:00.000Z')).toBe('2100-03-01T00:00:00.000Z');
+    expect(withInstant('0000-02-29T00:00:00.000Z')).toBe(slowInstant('0000-02-29T00:00:00.000Z'));
+    expect(withInstant('2026-05-01T12:00:00+02:00')).toBe('2026-05-01T10:00:00.000Z');
+  });
+
+  it('hash as leafBytes says: SHA-256(0x00 || leafBytes)', () => {
+    const event = storedEvent();
+    expect(leafHash(event).equals(hashLeaf(leafBytes(event)))).toBe(true);
   });
 });
