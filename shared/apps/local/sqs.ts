@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClient } from './sqs-endpoint.ts';
 import type { LocalQueueOptions } from './sqs-names.ts';
+import { startWorker } from './worker.ts';
 
 export {
   LOCAL_DEAD_LETTER_QUEUE_NAME,
@@ -31,9 +31,7 @@ type FromWorker =
  * about a third of the stack's busy time is the queue). The handlers use the real SQS client against it.
  */
 export async function startLocalQueues(options: LocalQueueOptions): Promise<LocalQueues> {
-  const worker = new Worker(new URL('./sqs-worker.mjs', import.meta.url), {
-    workerData: { dataDir: options.dataDir, maxBacklogMb: options.maxBacklogMb },
-  });
+  const worker = startWorker('./sqs-thread.ts', { dataDir: options.dataDir, maxBacklogMb: options.maxBacklogMb });
   const next = () =>
     new Promise<FromWorker>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the SQS endpoint's worker exited (code ${code})`));

@@ -1,4 +1,4 @@
-// A worker thread of the local stack (the sealer, a verification): loads the TypeScript sources (as bin/trail.mjs
+// A worker thread of the local stack (the SQS endpoint, the sealer, a verification): loads the TypeScript sources (as bin/trail.mjs
 // does), then runs `run(options, parentPort)` of the module `workerData.module` names (resolved from here). Plain
 // JavaScript, so a worker can start it without a loader.
 import { parentPort, workerData } from 'node:worker_threads';
