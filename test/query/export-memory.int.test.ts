@@ -4,7 +4,7 @@ import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { type LocalApi, startLocalApi } from '../../shared/apps/local/http-server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { queryApi } from './api-support.ts';
-import { NOW } from './fixture.ts';
+import { insertLargeSensorEvents, NOW } from './fixture.ts';
 
 const ROWS = 100_000;
 let db: TestDatabase;
@@ -23,16 +23,8 @@ async function* measured(body: AsyncIterable<string>): AsyncGenerator<string> {
 
 beforeAll(async () => {
   db = await createTestDatabase('query_export_memory');
-  await db.pool.query(`SELECT audit_ensure_month_partition('2026-05-01')`);
   // 100k events of ~2 KiB, one a second from May 8: an export of over 200 MB.
-  await db.pool.query(
-    `INSERT INTO events (id, type, severity, severity_number, occurred_at, received_at, entity_type, entity_id, related,
-                         actor, source_channel, source_principal, payload)
-     SELECT gen_random_uuid(), 'sensor.battery.low', 'WARNING', 13, t, t, 'sensor', 's-' || (n % 50), '[]',
-            'device:s-' || (n % 50), 'iot', 's-' || (n % 50), jsonb_build_object('level', n % 100, 'note', repeat('x', 2000))
-     FROM generate_series(1, $1::int) AS n, LATERAL (SELECT timestamptz '2026-05-08 00:00:00+00' + n * interval '1 second') AS s(t)`,
-    [ROWS],
-  );
+  await insertLargeSensorEvents(db.pool, ROWS);
   reader = createPool({ connectionString: db.readerUrl, max: 2 });
   const streaming = queryApi(reader, () => NOW, { streamExports: true });
   buffered = queryApi(reader, () => NOW);

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { storedEvent } from '../support/events.ts';
 
@@ -68,3 +69,19 @@ export const fixture = {
 } satisfies Record<string, StoredEvent>;
 
 export const ids = (events: readonly StoredEvent[]) => events.map((e) => e.id);
+
+/**
+ * `rows` WARNING events of about 2 KiB each, one a second from 2026-05-08 over 50 sensors, inserted by PostgreSQL
+ * itself (its May partition made first): the bulk that export tests stream.
+ */
+export async function insertLargeSensorEvents(pool: pg.Pool, rows: number): Promise<void> {
+  await pool.query(`SELECT audit_ensure_month_partition('2026-05-01')`);
+  await pool.query(
+    `INSERT INTO events (id, type, severity, severity_number, occurred_at, received_at, entity_type, entity_id, related,
+                         actor, source_channel, source_principal, payload)
+     SELECT gen_random_uuid(), 'sensor.battery.low', 'WARNING', 13, t, t, 'sensor', 's-' || (n % 50), '[]',
+            'device:s-' || (n % 50), 'iot', 's-' || (n % 50), jsonb_build_object('level', n % 100, 'note', repeat('x', 2000))
+     FROM generate_series(1, $1::int) AS n, LATERAL (SELECT timestamptz '2026-05-08 00:00:00+00' + n * interval '1 second') AS s(t)`,
+    [rows],
+  );
+}

@@ -13,7 +13,7 @@ import { QueueAccessAuditor } from '../../shared/core/query/access-auditor.ts';
 import { hmacCursorSigner } from '../../shared/core/query/page-cursor.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { apiEvent, CapturingQueue, TEST_CURSOR_SECRET } from './api-support.ts';
-import { NOW } from './fixture.ts';
+import { insertLargeSensorEvents, NOW } from './fixture.ts';
 
 /** Like the issue's cut export: more rows than the connection's buffers hold. */
 const ROWS = 8300;
@@ -65,16 +65,8 @@ function api(options: { queue?: EventQueue; streamExports?: boolean; failAfterPa
 
 beforeAll(async () => {
   db = await createTestDatabase('query_read_audit');
-  await db.pool.query(`SELECT audit_ensure_month_partition('2026-05-01')`);
   // ~2 KiB each, one a second from May 8: an export of about 17 MB.
-  await db.pool.query(
-    `INSERT INTO events (id, type, severity, severity_number, occurred_at, received_at, entity_type, entity_id, related,
-                         actor, source_channel, source_principal, payload)
-     SELECT gen_random_uuid(), 'sensor.battery.low', 'WARNING', 13, t, t, 'sensor', 's-' || (n % 50), '[]',
-            'device:s-' || (n % 50), 'iot', 's-' || (n % 50), jsonb_build_object('level', n % 100, 'note', repeat('x', 2000))
-     FROM generate_series(1, $1::int) AS n, LATERAL (SELECT timestamptz '2026-05-08 00:00:00+00' + n * interval '1 second') AS s(t)`,
-    [ROWS],
-  );
+  await insertLargeSensorEvents(db.pool, ROWS);
   reader = createPool({ connectionString: db.readerUrl, max: 2 });
 }, 60_000);
 
