@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { StoredEvent } from '../domain/event.ts';
 import { canonicalize } from './canonical-json.ts';
+import { hashLeaf } from './tree-hash.ts';
 
 /**
  * What the log commits to for one event: every stored field, in the API's JSON form (a StoredEvent as
@@ -64,19 +64,11 @@ export function leafBytes(event: StoredEvent): Buffer {
   return Buffer.concat([TAG_BYTES, Buffer.from(canonicalize(leafInput(event)), 'utf8')]);
 }
 
-/**
- * SHA-256(0x00 || leafBytes): the RFC 6962 leaf hash of the event. Hashed in parts, which is the same hash without
- * building the leaf's bytes: the sealer and the verifier hash every event.
- */
+/** SHA-256(0x00 || leafBytes): the RFC 6962 leaf hash of the event, hashed in parts (no leaf buffer built). */
 export function leafHash(event: StoredEvent): Buffer {
-  return createHash('sha256')
-    .update(LEAF_PREFIX)
-    .update(TAG_BYTES)
-    .update(canonicalize(leafInput(event)), 'utf8')
-    .digest();
+  return hashLeaf(TAG_BYTES, canonicalize(leafInput(event)));
 }
 
-const LEAF_PREFIX = Buffer.from([0x00]);
 /** `toISOString()`'s own form, which most instants already are (rowToEvent writes them so). */
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
 

@@ -13,9 +13,14 @@ export const EMPTY_ROOT = createHash('sha256').digest();
 /** Bytes in a hash. */
 export const HASH_BYTES = 32;
 
-/** SHA-256(0x00 || data): the 0x00 keeps a leaf from ever hashing like an inner node (second preimages). */
-export function hashLeaf(data: Buffer): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+/**
+ * SHA-256(0x00 || data): the 0x00 keeps a leaf from ever hashing like an inner node (second preimages). The data may
+ * come in parts (a string as its UTF-8), hashed as their concatenation without building it.
+ */
+export function hashLeaf(...data: (Buffer | string)[]): Buffer {
+  const hash = createHash('sha256').update(LEAF_PREFIX);
+  for (const part of data) hash.update(part);
+  return hash.digest();
 }
 
 /** SHA-256(0x01 || left || right). */
