@@ -115,9 +115,10 @@ export async function badHttpSender(control: LoadControl, count: number, seed: n
   const random = createRandom(seed);
   const { counts } = control.ledger;
   const started = Date.now();
-  for (let i = 0; i < count && !control.stopping(); i++) {
+  // All of them are sent, also on a slow machine: those the load's end overtakes go out unpaced after it.
+  for (let i = 0; i < count && Date.now() < control.giveUpAt(); i++) {
     // Spread over the load, so bad inputs meet every state of the stack (starting, replaying, backlog full).
-    await sleep(Math.max(0, started + i * paceMs - Date.now()));
+    if (!control.stopping()) await sleep(Math.max(0, started + i * paceMs - Date.now()));
     const input = badHttpInput(random);
     for (const id of input.ids) control.ledger.refused.set(id, input.what);
     let fivexx = false;
@@ -172,6 +173,9 @@ export async function mqttDevice(control: LoadControl, device: string, seed: num
         if (done.length > REMEMBERED) done.splice(Math.floor(random() * done.length), 1);
       }
     }
+    // The device's share of bad inputs is sent in full, even when the load ended before chance drew them all.
+    for (; bad < badInputs && Date.now() < control.giveUpAt(); bad++)
+      await publishBad(control, connection, random, device);
   } finally {
     await connection.close();
   }
