@@ -3,6 +3,10 @@ import { parseArgs } from 'node:util';
 export const PART_NAMES = ['writer', 'e2e', 'queries', 'archive', 'maintenance', 'seal', 'proof', 'verify'] as const;
 export type PartName = (typeof PART_NAMES)[number];
 
+export type LoadMethod = 'copy' | 'in-database';
+/** Above this many rows the query part loads inside PostgreSQL unless --load says otherwise. */
+export const COPY_LOAD_MAX_ROWS = 10_000_000;
+
 export interface BenchOptions {
   quick: boolean;
   /** Rows loaded for the query part, and sealed for the proof part. */
@@ -26,6 +30,8 @@ export interface BenchOptions {
   /** Upper bound on each timed loop, so a slow machine still finishes. */
   maxSecondsPerLoop: number;
   parts: PartName[];
+  /** How the query part loads its rows: COPY from Node, or a template copied in and multiplied inside PostgreSQL. */
+  load: LoadMethod;
   /** Profile the e2e part's load (CPU, this process) and report the share of each stage of the local path. */
   profile: boolean;
 }
@@ -66,6 +72,9 @@ export const USAGE = `npm run bench -- [options]
   --maintenance-rows N  rows in each expired month archived during ingest (default 100000; quick 20000)
   --seal-events N       events written, then sealed into the log, by the seal part (default 100000; quick 20000)
   --verify-rows N       events sealed, then verified from PostgreSQL and (half) from Parquet (default 1000000; quick 100000)
+  --load copy|in-database
+                        how the query part loads: COPY from Node, or 1M rows copied in and multiplied by
+                        INSERT … SELECT inside PostgreSQL (default copy up to 10000000 rows, in-database above)
   --samples N           timed runs per query (default 200; quick 50)
   --parts a,b           parts to run (${PART_NAMES.join(', ')}; default all)
   --profile             CPU-profile the e2e part: where the local path spends its time, by stage (slows it down)
@@ -91,15 +100,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'seal-events': { type: 'string' },
       'verify-rows': { type: 'string' },
       samples: { type: 'string' },
+      load: { type: 'string' },
       parts: { type: 'string' },
       profile: { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
   const scale = values.quick ? SCALES.quick : SCALES.full;
+  const rows = positiveInteger('--rows', values.rows, scale.rows);
   return {
     quick: values.quick,
-    rows: positiveInteger('--rows', values.rows, scale.rows),
+    rows,
     writerEvents: positiveInteger('--writer-events', values['writer-events'], scale.writerEvents),
     batchEvents: positiveInteger('--batch-events', values['batch-events'], 100),
     e2eEvents: positiveInteger('--e2e-events', values['e2e-events'], scale.e2eEvents),
@@ -114,6 +125,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     samples: positiveInteger('--samples', values.samples, scale.samples),
     maxSecondsPerLoop: scale.maxSecondsPerLoop,
     parts: parseParts(values.parts),
+    load: parseLoad(values.load, rows),
     profile: values.profile,
   };
 }
@@ -138,4 +150,10 @@ function parseParts(text: string | undefined): PartName[] {
   }
   if (names.length === 0) throw new Error('--parts needs at least one part');
   return PART_NAMES.filter((name) => names.includes(name));
+}
+
+function parseLoad(text: string | undefined, rows: number): LoadMethod {
+  if (text === undefined) return rows > COPY_LOAD_MAX_ROWS ? 'in-database' : 'copy';
+  if (text === 'copy' || text === 'in-database') return text;
+  throw new Error(`--load must be copy or in-database, got "${text}"`);
 }

@@ -24,8 +24,15 @@ export function copyLines(events: readonly StoredEvent[]): string {
   return text;
 }
 
-/** Streams event chunks into `events` with one `COPY … FROM STDIN` (routed to the month partitions by PostgreSQL). */
-export async function copyEvents(client: pg.ClientBase, chunks: Iterable<readonly StoredEvent[]>): Promise<number> {
+/**
+ * Streams event chunks into `events` with one `COPY … FROM STDIN` (routed to the month partitions by PostgreSQL), or
+ * into another table of the same columns (the in-database loader's template).
+ */
+export async function copyEvents(
+  client: pg.ClientBase,
+  chunks: Iterable<readonly StoredEvent[]>,
+  table: 'events' | 'bench_template' = 'events',
+): Promise<number> {
   let rows = 0;
   const lines = Readable.from(
     (function* () {
@@ -35,6 +42,6 @@ export async function copyEvents(client: pg.ClientBase, chunks: Iterable<readonl
       }
     })(),
   );
-  await pipeline(lines, client.query(copyFrom(`COPY events (${EVENT_COLUMNS}) FROM STDIN`)));
+  await pipeline(lines, client.query(copyFrom(`COPY ${table} (${EVENT_COLUMNS}) FROM STDIN`)));
   return rows;
 }

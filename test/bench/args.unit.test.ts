@@ -36,6 +36,15 @@ describe('parseBenchArgs', () => {
     });
   });
 
+  it('loads with COPY up to 10M rows and inside PostgreSQL above, unless --load says which', () => {
+    expect(parseBenchArgs([]).load).toBe('copy');
+    expect(parseBenchArgs(['--rows', '10000000']).load).toBe('copy');
+    expect(parseBenchArgs(['--rows', '100000000']).load).toBe('in-database');
+    expect(parseBenchArgs(['--rows', '100000000', '--load', 'copy']).load).toBe('copy');
+    expect(parseBenchArgs(['--load', 'in-database']).load).toBe('in-database');
+    expect(() => parseBenchArgs(['--load', 'sql'])).toThrow('--load must be copy or in-database, got "sql"');
+  });
+
   it('keeps the run order of parts whatever order they are named in', () => {
     expect(parseBenchArgs(['--parts', 'queries, writer']).parts).toEqual(['writer', 'queries']);
   });
