@@ -4,7 +4,7 @@ import { type EventRow, rowToEvent } from '../../shared/adapters/postgres/event-
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { severityNumber } from '../../shared/core/domain/severity.ts';
 import { canonicalize } from '../../shared/core/tamper/canonical-json.ts';
-import { LEAF_VERSION_TAG, leafBytes, leafHash, leafInput } from '../../shared/core/tamper/leaf.ts';
+import { LEAF_VERSION_TAG, leafBytes, leafCanonical, leafHash, leafInput } from '../../shared/core/tamper/leaf.ts';
 import { hashLeaf } from '../../shared/core/tamper/merkle.ts';
 import { storedEvent } from '../support/events.ts';
 
@@ -159,5 +159,57 @@ describe('the instants of a leaf', () => {
   it('hash as leafBytes says: SHA-256(0x00 || leafBytes)', () => {
     const event = storedEvent();
     expect(leafHash(event).equals(hashLeaf(leafBytes(event)))).toBe(true);
+  });
+});
+
+describe('the leaf written straight from the event (leafCanonical, what the sealer hashes)', () => {
+  const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+  const anyText = fc.oneof(
+    text,
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('a"b', 'a\\b', '\n\t', '\u2028', '😀', ''),
+  );
+  const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+  const stored = fc.record({
+    id: fc.uuid(),
+    type: anyText,
+    severity: fc.constantFrom('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'),
+    occurredAt: fc
+      .date({ min: new Date('0100-01-01'), max: new Date('9999-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    receivedAt: fc
+      .date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2100-01-01') })
+      .map((d) => d.toISOString()),
+    entity: fc.record({ type: anyText, id: anyText }),
+    related: fc.array(fc.record({ type: anyText, id: anyText }), { maxLength: 3 }),
+    actor: fc.record({ type: fc.constantFrom('device', 'user', 'service'), id: anyText }),
+    source: fc.record({
+      channel: fc.constantFrom('iot', 'http', 'internal'),
+      principal: anyText,
+      clientId: optional(anyText),
+      ip: optional(fc.ipV4()),
+    }),
+    payload: fc.dictionary(anyText, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
+    traceId: optional(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 })),
+    spanId: optional(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 16, maxLength: 16 })),
+    causationId: optional(fc.uuid().map((id) => id.toUpperCase())),
+  });
+
+  it('is canonicalize(leafInput(event)), and its hash the hash of leafBytes, for any event', () => {
+    fc.assert(
+      fc.property(stored, (raw) => {
+        // Absent optionals are absent keys, as rowToEvent builds them.
+        const event = JSON.parse(JSON.stringify(raw)) as StoredEvent;
+        expect(leafCanonical(event)).toBe(canonicalize(leafInput(event)));
+        expect(leafHash(event)).toEqual(hashLeaf(leafBytes(event)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a lone surrogate as canonicalize does, wherever it is', () => {
+    const bad = { ...event, entity: { type: 'robot', id: 'r-\uD800' } };
+    expect(() => leafCanonical(bad)).toThrow(/lone surrogate/);
+    expect(() => leafHash({ ...event, payload: { ['k\uDC00']: 1 } })).toThrow(/lone surrogate/);
   });
 });

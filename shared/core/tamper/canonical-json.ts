@@ -19,6 +19,9 @@ export function canonicalize(value: unknown): string {
 // A quick test for any surrogate; only a string that has one pays for the exact test of a lone one.
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /\p{Cs}/u;
+/** What JSON.stringify escapes (quote, backslash, controls) or a surrogate, which must be checked. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these controls are what JSON.stringify escapes
+const NEEDS_CARE = /[\u0000-\u001f"\\\uD800-\uDFFF]/;
 
 /**
  * `path` holds the keys and indexes down to `raw`, spelled out only in an error: the sealer and the verifier
@@ -28,9 +31,7 @@ function write(raw: unknown, path: (string | number)[]): string {
   const value = hasToJson(raw) ? raw.toJSON() : raw;
   switch (typeof value) {
     case 'string':
-      if (ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value))
-        throw new TypeError(`${where(path)} holds a lone surrogate: not Unicode text, so not canonical JSON`);
-      return JSON.stringify(value);
+      return writeString(value, path);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`${where(path)} is ${value}: JSON numbers are finite`);
       return JSON.stringify(value);
@@ -43,6 +44,15 @@ function write(raw: unknown, path: (string | number)[]): string {
     default:
       throw new TypeError(`${where(path)} is ${typeof value}, which JSON cannot hold`);
   }
+}
+
+/** The canonical JSON of a string (RFC 8785 §3.2.2.2); `path` names it in the error for a lone surrogate. */
+export function writeString(value: string, path: readonly (string | number)[] = []): string {
+  // Most strings need no escape: quoting them is all JSON.stringify would do.
+  if (!NEEDS_CARE.test(value)) return `"${value}"`;
+  if (ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value))
+    throw new TypeError(`${where(path)} holds a lone surrogate: not Unicode text, so not canonical JSON`);
+  return JSON.stringify(value);
 }
 
 function writeArray(array: readonly unknown[], path: (string | number)[]): string {
@@ -60,7 +70,7 @@ function writeObject(object: Record<string, unknown>, path: (string | number)[])
   for (const key of Object.keys(object).sort()) {
     const member = object[key];
     if (member === undefined) continue;
-    const name = write(key, path);
+    const name = writeString(key, path);
     path.push(key);
     text += (text.length === 1 ? '' : ',') + name + ':' + write(member, path);
     path.pop();

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../domain/event.ts';
-import { canonicalize } from './canonical-json.ts';
-import { hashLeaf } from './tree-hash.ts';
+import { canonicalize, writeString } from './canonical-json.ts';
+import { hashLeafText } from './tree-hash.ts';
 
 /**
  * What the log commits to for one event: every stored field, in the API's JSON form (a StoredEvent as
@@ -64,9 +64,31 @@ export function leafBytes(event: StoredEvent): Buffer {
   return Buffer.concat([TAG_BYTES, Buffer.from(canonicalize(leafInput(event)), 'utf8')]);
 }
 
-/** SHA-256(0x00 || leafBytes): the RFC 6962 leaf hash of the event, hashed in parts (no leaf buffer built). */
+/** SHA-256(0x00 || leafBytes): the RFC 6962 leaf hash of the event. */
 export function leafHash(event: StoredEvent): Buffer {
-  return hashLeaf(TAG_BYTES, canonicalize(leafInput(event)));
+  return hashLeafText(LEAF_VERSION_TAG + leafCanonical(event));
+}
+
+/**
+ * `canonicalize(leafInput(event))`, written straight from the event: the members in their canonical (sorted) order,
+ * no leaf object built and no keys sorted, for the sealer and the verifier, which write one per event. A property
+ * test holds it to the definition above (test/tamper/leaf.unit.test.ts).
+ */
+export function leafCanonical(event: StoredEvent): string {
+  const { source } = event;
+  let text = `{"actor":{"id":${writeString(event.actor.id)},"type":${writeString(event.actor.type)}}`;
+  if (event.causationId !== undefined) text += `,"causationId":${writeString(event.causationId.toLowerCase())}`;
+  text += `,"entity":{"id":${writeString(event.entity.id)},"type":${writeString(event.entity.type)}}`;
+  text += `,"id":${writeString(event.id.toLowerCase())},"occurredAt":${writeString(instant(event.occurredAt))}`;
+  text += `,"payload":${canonicalize(event.payload)},"receivedAt":${writeString(instant(event.receivedAt))}`;
+  text += `,"related":${canonicalize(event.related)},"severity":${writeString(event.severity)}`;
+  text += `,"source":{"channel":${writeString(source.channel)}`;
+  if (source.clientId !== undefined) text += `,"clientId":${writeString(source.clientId)}`;
+  if (source.ip !== undefined) text += `,"ip":${writeString(source.ip)}`;
+  text += `,"principal":${writeString(source.principal)}}`;
+  if (event.spanId !== undefined) text += `,"spanId":${writeString(event.spanId)}`;
+  if (event.traceId !== undefined) text += `,"traceId":${writeString(event.traceId)}`;
+  return `${text},"type":${writeString(event.type)}}`;
 }
 
 /** `toISOString()`'s own form, which most instants already are (rowToEvent writes them so). */
