@@ -148,13 +148,21 @@ export interface EventRow {
   causation_id: string | null;
 }
 
-export function rowToEvent(row: EventRow): StoredEvent {
+/** A row with its instants as Dates (node-postgres's default) or already as toISOString() text (the sealer's reads). */
+type RowOfInstants = Omit<EventRow, 'occurred_at' | 'received_at'> & {
+  occurred_at: Date | string;
+  received_at: Date | string;
+};
+
+const iso = (instant: Date | string) => (typeof instant === 'string' ? instant : instant.toISOString());
+
+export function rowToEvent(row: RowOfInstants): StoredEvent {
   return {
     id: row.id,
     type: row.type,
     severity: row.severity,
-    occurredAt: row.occurred_at.toISOString(),
-    receivedAt: row.received_at.toISOString(),
+    occurredAt: iso(row.occurred_at),
+    receivedAt: iso(row.received_at),
     entity: { type: row.entity_type, id: row.entity_id },
     related: row.related,
     actor: parseActor(row.actor),

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { ADVISORY_LOCKS, lockKeys } from '../../core/contracts/advisory-locks.ts';
 import type { LogHead, LogLeaf, LogPosition, LogRound, LogStore, PendingEvents } from '../../core/ports/log-store.ts';
 import { checkpointBytes, type SignedCheckpoint, signedCheckpointSchema } from '../../core/tamper/checkpoint.ts';
@@ -77,7 +77,30 @@ SELECT min(e.received_at) AS oldest
          LIMIT 1000) i
   JOIN events e ON e.occurred_at = i.occurred_at AND e.id = i.id`;
 
-interface PendingRow extends EventRow {
+/**
+ * `timestamptz` as the text PostgreSQL sends in the round (TimeZone UTC, DateStyle ISO: `2026-12-01 17:07:42.123+00`)
+ * turned into toISOString()'s form by moving characters, not through a Date: the sealer reads two per event. Any other
+ * spelling (no fraction, microseconds too) goes through node-postgres's own parser, as before.
+ */
+const PG_UTC_MS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\+00$/;
+const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (text: string) => Date;
+
+export function pgInstant(text: string): string {
+  if (PG_UTC_MS.test(text)) return `${text.slice(0, 10)}T${text.slice(11, 23)}Z`;
+  return parseTimestamptz(text).toISOString();
+}
+
+/** The type parsers of the round's reads: instants as ISO text, every other type as node-postgres parses it. */
+const ROUND_TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.TIMESTAMPTZ
+      ? pgInstant
+      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+interface PendingRow extends Omit<EventRow, 'occurred_at' | 'received_at'> {
+  occurred_at: string;
+  received_at: string;
   write_xid: string;
   log_id: string;
   stored: boolean;
@@ -103,6 +126,8 @@ export class PgLogStore implements LogStore {
       // read next is the previous round's, never a snapshot taken while waiting for it.
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', SEAL_LOCK);
+      // The form ROUND_TYPES reads instants in, whatever the server's, the database's or the role's defaults.
+      await client.query("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
       const result = await work(new PgLogRound(client));
       await client.query('COMMIT');
       client.release();
@@ -198,16 +223,21 @@ class PgLogRound implements LogRound {
     const rows: PendingRow[] = [];
     let position = after ?? BEFORE_ALL;
     if (position.xid === BEFORE_ALL.xid || position.xid === '0') {
-      const legacy = await this.client.query<PendingRow>(LEGACY_SQL, [
-        position.xid === '0' ? position.id : BEFORE_ALL.id,
-        limit,
-      ]);
+      const legacy = await this.client.query<PendingRow>({
+        text: LEGACY_SQL,
+        values: [position.xid === '0' ? position.id : BEFORE_ALL.id, limit],
+        types: ROUND_TYPES,
+      });
       rows.push(...legacy.rows);
       const last = legacy.rows.at(-1);
       if (last) position = { xid: last.write_xid, id: last.log_id };
     }
     if (rows.length < limit) {
-      const fresh = await this.client.query<PendingRow>(PENDING_SQL, [position.xid, position.id, limit - rows.length]);
+      const fresh = await this.client.query<PendingRow>({
+        text: PENDING_SQL,
+        values: [position.xid, position.id, limit - rows.length],
+        types: ROUND_TYPES,
+      });
       rows.push(...fresh.rows);
     }
     const last = rows.at(-1);
