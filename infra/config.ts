@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SOURCE_PREFIX } from '../shared/core/ocsf/security-lake.ts';
 
 /** Deploy-time settings, read once from `cdk.json` context (or `cdk deploy -c key=value`). */
 const configSchema = z
@@ -17,7 +18,32 @@ const configSchema = z
     jwtAudience: z.string().min(1).optional(),
     /** Athena cancels a query that would scan more (its minimum is 10 MB). */
     athenaBytesScannedCutoff: z.coerce.number().int().min(10_000_000),
+    /** Declares the trail's custom sources in Amazon Security Lake (docs/ocsf.md); off unless set. */
+    securityLake: z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+      .default(false),
+    /** The lake's bucket in this Region, `aws-security-data-lake-<region>-<id>`. */
+    securityLakeBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+      .optional(),
+    /** The external id Security Lake puts in each provider role's trust policy. */
+    securityLakeExternalId: z.string().min(2).max(1224).optional(),
+    /** Each class's source is `<prefix>-<class>`, at most 20 characters in all. */
+    securityLakeSourcePrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/)
+      .max(MAX_SOURCE_PREFIX)
+      .default('fleet-audit'),
   })
+  .refine(
+    (config) =>
+      !config.securityLake || (config.securityLakeBucket !== undefined && config.securityLakeExternalId !== undefined),
+    {
+      path: ['securityLake'],
+      message: 'set securityLakeBucket and securityLakeExternalId to declare the Security Lake sources',
+    },
+  )
   .refine((config) => (config.jwtIssuer === undefined) === (config.jwtAudience === undefined), {
     path: ['jwtAudience'],
     message: 'set jwtIssuer and jwtAudience together (or neither, to use the Cognito user pool)',
@@ -34,6 +60,10 @@ export const CONFIG_KEYS = [
   'jwtIssuer',
   'jwtAudience',
   'athenaBytesScannedCutoff',
+  'securityLake',
+  'securityLakeBucket',
+  'securityLakeExternalId',
+  'securityLakeSourcePrefix',
 ] as const;
 
 /** Parses the settings; an empty string counts as unset, so `-c alarmEmail=` turns a default off. */

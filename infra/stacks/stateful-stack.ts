@@ -9,6 +9,7 @@ import { EventDatabase } from '../constructs/event-database.ts';
 import { IotDataAccess } from '../constructs/iot-data-access.ts';
 import { LogSigningKey } from '../constructs/log-signing-key.ts';
 import { Network } from '../constructs/network.ts';
+import { SecurityLakeSource } from '../constructs/security-lake-source.ts';
 
 /** What holds data and must outlive redeploys: network, database, archive and its query layer, the log's signing key. */
 export class StatefulStack extends Stack {
@@ -16,6 +17,8 @@ export class StatefulStack extends Stack {
   readonly database: EventDatabase;
   readonly iotData: IotDataAccess;
   readonly archive: Archive;
+  /** The custom sources in Security Lake, when `securityLake` is on. */
+  readonly securityLake?: SecurityLakeSource;
   readonly archiveQuery: ArchiveQuery;
   readonly cursorSecret: CursorSecret;
   readonly signingKey: LogSigningKey;
@@ -47,5 +50,11 @@ export class StatefulStack extends Stack {
     this.signingKey = new LogSigningKey(this, 'LogSigningKey', { envName: config.envName });
     // What auditors fetch the public key with (`aws kms get-public-key --key-id <arn>`, README).
     new CfnOutput(this, 'LogSigningKeyArn', { value: this.signingKey.key.keyArn });
+    if (config.securityLake && config.securityLakeBucket && config.securityLakeExternalId)
+      this.securityLake = new SecurityLakeSource(this, 'SecurityLake', {
+        bucketName: config.securityLakeBucket,
+        externalId: config.securityLakeExternalId,
+        sourcePrefix: config.securityLakeSourcePrefix,
+      });
   }
 }

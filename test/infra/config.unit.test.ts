@@ -13,7 +13,21 @@ describe('deploy configuration', () => {
       objectLockMode: 'GOVERNANCE',
       objectLockDays: 365,
       athenaBytesScannedCutoff: 10 * 1024 ** 3,
+      securityLake: false,
+      securityLakeSourcePrefix: 'fleet-audit',
     });
+  });
+
+  it('needs the lake bucket and external id to turn Security Lake on, and a prefix that fits the source names', () => {
+    expect(() => parseConfig(read({ securityLake: 'true' }))).toThrow(
+      'securityLake: set securityLakeBucket and securityLakeExternalId',
+    );
+    const on = { securityLake: 'true', securityLakeBucket: 'aws-security-data-lake-x', securityLakeExternalId: 'ex' };
+    expect(parseConfig(read(on)).securityLake).toBe(true);
+    expect(parseConfig(read({ securityLake: 'false' })).securityLake).toBe(false);
+    expect(() => parseConfig(read({ ...on, securityLakeSourcePrefix: 'a-prefix-far-too-long' }))).toThrow(
+      'securityLakeSourcePrefix',
+    );
   });
 
   it('accepts -c values, which arrive as strings', () => {

@@ -31,7 +31,7 @@ const manifestSchema = z.object({
     })
     .nullish(),
 });
-type Manifest = z.infer<typeof manifestSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
 
 const MANIFEST_KEY = /^events\/year=(\d{4})\/month=(\d{2})\/_manifest(?:-g(\d+))?\.json$/;
 const FILE_KEY = /^events\/year=(\d{4})\/month=(\d{2})\/part-g(\d+)-\d{5}\.parquet$/;
@@ -160,7 +160,8 @@ function logBlockProblem(log: NonNullable<Manifest['log']>, maxSeq: number | nul
   return undefined;
 }
 
-function parseManifest(text: string | undefined): Manifest | string {
+/** A manifest's text as what verification needs of it, or why it is not one. */
+export function parseManifest(text: string | undefined): Manifest | string {
   if (text === undefined) return 'it is gone';
   let json: unknown;
   try {
