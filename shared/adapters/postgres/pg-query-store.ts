@@ -7,15 +7,10 @@ import { buildEventPageQuery, buildStatsQuery, buildTotalsQuery } from './event-
 import { type EventRow, rowToEvent } from './event-rows.ts';
 import { buildRollupStatsQuery } from './rollup-query.ts';
 
-/**
- * What GET /stats plans with: the attached month partitions (the catalog, which every role may read), the months
- * archival dropped and from when the rollups are complete (migration 013). One statement, one snapshot.
- */
+/** What GET /stats plans with: the months archival took out, and from when the rollups are complete (migration 013). */
 const STATS_COVERAGE_SQL = /* sql */ `
 SELECT (SELECT CASE WHEN isfinite(complete_from) THEN complete_from END FROM event_counts_origin) AS complete_from,
-       ARRAY(SELECT to_char(m, 'YYYY_MM') FROM audit_rollup_dropped_months() AS m) AS dropped,
-       ARRAY(SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-              WHERE i.inhparent = 'public.events'::regclass) AS partitions`;
+       ARRAY(SELECT to_char(m, 'YYYY_MM') FROM audit_rollup_archived_months() AS m) AS archived`;
 
 /** The query API's reads, as `audit_reader`. */
 export class PgQueryStore implements QueryStore {
@@ -44,15 +39,12 @@ export class PgQueryStore implements QueryStore {
   }
 
   async statsCoverage(): Promise<StatsCoverage> {
-    const { rows } = await this.pool.query<{ complete_from: Date | null; dropped: string[]; partitions: string[] }>(
-      STATS_COVERAGE_SQL,
-    );
+    const { rows } = await this.pool.query<{ complete_from: Date | null; archived: string[] }>(STATS_COVERAGE_SQL);
     const row = rows[0]!;
     const months = (names: string[]) => names.flatMap((name) => parsePartitionName(`events_${name}`) ?? []);
     return {
       completeFrom: row.complete_from,
-      droppedMonths: months(row.dropped),
-      heldMonths: row.partitions.flatMap((name) => parsePartitionName(name) ?? []),
+      archivedMonths: months(row.archived),
     };
   }
 

@@ -17,10 +17,8 @@ export interface Range {
 
 /** What the store knows of where counts can come from. */
 export interface StatsCoverage {
-  /** Months whose partition is attached: raw rows of theirs are in PostgreSQL. */
-  heldMonths: readonly Month[];
-  /** Months archival has dropped (a later partition of one holds only its late events). */
-  droppedMonths: readonly Month[];
+  /** Months archival has detached or dropped: raw rows do not count them whole (a later partition holds late events). */
+  archivedMonths: readonly Month[];
   /** From when the rollups hold every event; null: from the first. Months dropped before the rollups existed are not. */
   completeFrom: Date | null;
 }
@@ -63,7 +61,7 @@ export function planStats(
   coverage: StatsCoverage,
 ): StatsPlan {
   const asked = { since: filter.since, until: filter.until };
-  const dropped = new Set(coverage.droppedMonths.map(formatMonth));
+  const archivedMonths = new Set(coverage.archivedMonths.map(formatMonth));
   const reason = rollupRefusal(filter, options.groupBy, options.interval);
   if (reason !== undefined)
     return {
@@ -73,7 +71,7 @@ export function planStats(
       raw: [asked],
       levels: [],
       deltas: null,
-      archived: monthsOf(asked).filter((m) => dropped.has(m)),
+      archived: monthsOf(asked).filter((m) => archivedMonths.has(m)),
     };
 
   let { since, until } = asked;
@@ -93,9 +91,9 @@ export function planStats(
   });
   if (since >= until) return rawOnly([]);
 
-  // An edge's partial hour comes from raw rows, unless its month's are not all in PostgreSQL: then the hour is whole.
-  const held = new Set(coverage.heldMonths.map(formatMonth));
-  const rawComplete = (at: Date) => held.has(formatMonth(monthOf(at))) && !dropped.has(formatMonth(monthOf(at)));
+  // An edge's partial hour comes from raw rows, unless archival took its month's out: then the hour is counted whole.
+  // (A month without a partition that archival never touched has no events: raw rows count it right, as zero.)
+  const rawComplete = (at: Date) => !archivedMonths.has(formatMonth(monthOf(at)));
   let first = ceilTo('hour', since);
   let last = floorTo('hour', until);
   if (first > last) {

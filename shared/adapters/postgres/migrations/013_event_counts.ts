@@ -60,17 +60,17 @@ CREATE TABLE event_counts_origin (
 REVOKE ALL ON event_count_deltas, event_counts, event_counts_by_actor, event_counts_origin FROM PUBLIC;
 GRANT SELECT ON event_count_deltas, event_counts, event_counts_by_actor, event_counts_origin TO audit_reader;
 
--- The months archival dropped (any generation), for the reader, who may not read archive_steps: a month of them is
--- not counted whole by raw rows, even when a later partition of it holds its late events.
-CREATE FUNCTION audit_rollup_dropped_months() RETURNS SETOF date
+-- The months whose partition archival has detached (or is detaching; any generation), for the reader, who may not
+-- read archive_steps: raw rows do not count such a month whole, even when a later partition holds its late events.
+CREATE FUNCTION audit_rollup_archived_months() RETURNS SETOF date
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT DISTINCT month FROM public.archive_steps WHERE step = 'drop' AND finished_at IS NOT NULL ORDER BY 1
+  SELECT DISTINCT month FROM public.archive_steps WHERE step IN ('detach', 'drop') ORDER BY 1
 $$;
-REVOKE ALL ON FUNCTION audit_rollup_dropped_months() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION audit_rollup_dropped_months() TO audit_reader;
+REVOKE ALL ON FUNCTION audit_rollup_archived_months() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_rollup_archived_months() TO audit_reader;
 
 -- The writer has no right on the deltas: the trigger runs with its owner's, and writes only what was stored.
 CREATE FUNCTION audit_count_stored_events() RETURNS trigger
