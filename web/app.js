@@ -55,12 +55,15 @@ async function loadPage() {
 
 async function loadChart() {
   const filters = currentFilters();
+  // The finest interval the window allows (at most 2,000 buckets): hours, else days, else months (windows of years).
   let stats;
-  try {
-    stats = await getJson(`/stats?${queryString({ ...filters, interval: 'hour' })}`);
-  } catch (error) {
-    if (!(error instanceof ApiError && error.parameter === 'interval')) throw error;
-    stats = await getJson(`/stats?${queryString({ ...filters, interval: 'day' })}`);
+  for (const interval of ['hour', 'day', 'month']) {
+    try {
+      stats = await getJson(`/stats?${queryString({ ...filters, interval })}`);
+      break;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.parameter === 'interval') || interval === 'month') throw error;
+    }
   }
   renderChart($('chart'), stats);
 }

@@ -1,7 +1,8 @@
 // Event rate by severity over the window, as stacked bars in an inline SVG built from GET /stats.
 const SVG = 'http://www.w3.org/2000/svg';
 export const SEVERITIES = ['INFO', 'WARNING', 'ERROR', 'CRITICAL'];
-const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+// A month's width is the mean calendar month (UTC buckets from GET /stats).
+const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000, month: 2_629_746_000 };
 const COLOURS = { INFO: '#1d4ed8', WARNING: '#a16207', ERROR: '#b91c1c', CRITICAL: '#6b21a8' };
 
 function svg(tag, attributes, text) {
@@ -21,7 +22,9 @@ export function renderChart(container, stats) {
   const totals = buckets.map((b) => SEVERITIES.reduce((sum, s) => sum + (counts.get(`${b}|${s}`) ?? 0), 0));
   const max = Math.max(1, ...totals);
   const total = totals.reduce((a, b) => a + b, 0);
-  const label = `${total} events per ${stats.interval} by severity, ${stats.window.since} to ${stats.window.until}`;
+  // Months whose events the counts leave out (in the archive only) are named, never shown as quiet.
+  const missing = stats.archived?.length ? ` (not counted, archived: ${stats.archived.join(', ')})` : '';
+  const label = `${total} events per ${stats.interval} by severity, ${stats.window.since} to ${stats.window.until}${missing}`;
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label });
   root.append(svg('title', {}, label));
   // Bars sit at their time within the whole window, so quiet stretches show as gaps.

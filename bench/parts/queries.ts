@@ -1,7 +1,9 @@
 import type pg from 'pg';
-import { buildEventPageQuery, buildStatsQuery, type SqlQuery } from '../../shared/adapters/postgres/event-query.ts';
+import { rollUpEventCounts } from '../../shared/adapters/postgres/event-counts.ts';
+import { buildEventPageQuery, type SqlQuery } from '../../shared/adapters/postgres/event-query.ts';
 import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
+import { buildRollupStatsQuery } from '../../shared/adapters/postgres/rollup-query.ts';
 import type { EntityRef } from '../../shared/core/domain/entity.ts';
 import { uuidv7 } from '../../shared/core/domain/ids.ts';
 import { monthBounds, monthOf, monthRange } from '../../shared/core/domain/month.ts';
@@ -9,7 +11,8 @@ import type { EventQueryFilter, PageRequest } from '../../shared/core/query/filt
 import { DEFAULT_PAGE_SIZE } from '../../shared/core/query/instant.ts';
 import { applyPageCursor, encodePageCursor, hmacCursorSigner } from '../../shared/core/query/page-cursor.ts';
 import { type FilterParams, resolveFilter } from '../../shared/core/query/params.ts';
-import { MAX_STATS_ROWS } from '../../shared/core/query/read.ts';
+import { countOverTime, MAX_STATS_ROWS } from '../../shared/core/query/read.ts';
+import { planStats } from '../../shared/core/query/rollups.ts';
 import { createFleet, createRandom, pick, type Random } from '../events.ts';
 import { LOAD_STREAMS, loadEvents } from '../load.ts';
 import { loadEventsInDatabase, TEMPLATE_ROWS } from '../load-in-database.ts';
@@ -43,8 +46,12 @@ export const queriesPart: BenchPart = async (ctx) => {
       options.load === 'in-database'
         ? await loadEventsInDatabase(db, fleet, options.rows, endMs - 365 * DAY_MS, endMs, log)
         : await loadYear(db, fleet, options.rows, endMs);
-    log(`queries: loaded ${load.rows} rows (${options.load}) at ${load.rowsPerS} rows/s; VACUUM ANALYZE`);
-    await db.pool.query('VACUUM (ANALYZE) events');
+    log(`queries: loaded ${load.rows} rows (${options.load}) at ${load.rowsPerS} rows/s; rolling up the counts`);
+    const rollUpStarted = performance.now();
+    const rolledUp = await rollUpEventCounts(db.pool);
+    const rollUpMs = Math.round(performance.now() - rollUpStarted);
+    log(`queries: rolled up ${rolledUp} delta rows in ${rollUpMs} ms; VACUUM ANALYZE`);
+    await db.pool.query('VACUUM (ANALYZE) events, event_counts, event_counts_by_actor, event_count_deltas');
     const shape = await describeTable(db.pool);
 
     const reader = createPool({ connectionString: db.readerUrl, max: 1 });
@@ -57,7 +64,13 @@ export const queriesPart: BenchPart = async (ctx) => {
         log(`queries: ${query.name} p50 ${latencies[query.name]!.p50} ms, p95 ${latencies[query.name]!.p95} ms`);
         ctx.plans.push(await explain(reader, query, random, options.rows));
       }
-      const figures: Record<string, number> = { rows: load.rows, load_rows_per_s: load.rowsPerS };
+      const figures: Record<string, number> = {
+        rows: load.rows,
+        load_rows_per_s: load.rowsPerS,
+        rollup_delta_rows: rolledUp,
+        rollup_ms: rollUpMs,
+        rollup_bytes: shape.rollupBytes,
+      };
       figures['bytes_per_row'] = Math.round(shape.totalBytes / load.rows);
       for (const [name, summary] of Object.entries(latencies)) {
         figures[`${name}_p50_ms`] = summary.p50;
@@ -79,7 +92,9 @@ export const queriesPart: BenchPart = async (ctx) => {
             '100); entity_history_93d the same with since=93d (the widest window a request may read); critical_24h ' +
             'is GET /events?severity=CRITICAL&since=24h; range_page a type prefix over 7 days; next_page a keyset ' +
             "cursor mid-month in that month's window; hourly_counts_30d is GET /stats?since=30d (interval hour, " +
-            'groupBy severity) through PgQueryStore.stats',
+            'groupBy severity) and daily_counts_12m GET /stats?since=365d&interval=day, each planned and counted as ' +
+            'the route does (countOverTime: coverage, then the rollups with raw rows at the edges); the COPY load ' +
+            'fires the rollup trigger, and rollup_ms is one roll-up of all its deltas',
         ],
         details: { latencies, severityMix: shape.severityMix, tableBytes: shape, load },
       };
@@ -97,11 +112,31 @@ export function loadYear(db: BenchDatabase, fleet: readonly EntityRef[], rows: n
 }
 
 /** The window GET /stats reads for `?since=30d&interval=hour&groupBy=severity` ending at `untilMs`. */
-export function hourlyCountsFilter(untilMs: number): EventQueryFilter {
-  return { since: new Date(untilMs - 30 * DAY_MS), until: new Date(untilMs) };
+export function hourlyCountsFilter(untilMs: number, days = 30): EventQueryFilter {
+  return { since: new Date(untilMs - days * DAY_MS), until: new Date(untilMs) };
 }
 
 export const HOURLY_COUNTS_OPTIONS = { interval: 'hour', groupBy: 'severity', maxRows: MAX_STATS_ROWS } as const;
+const DAILY_COUNTS_OPTIONS = { interval: 'day', groupBy: 'severity', maxRows: MAX_STATS_ROWS } as const;
+/** What a freshly loaded bench database holds: nothing archived, rollups complete from the first event. */
+const LOADED_COVERAGE = { archivedMonths: [], completeFrom: null };
+
+/** GET /stats over `days` before a random instant of the last three days, as the route plans and counts it. */
+function statsCase(
+  queries: PgQueryStore,
+  endMs: number,
+  days: number,
+  options: typeof HOURLY_COUNTS_OPTIONS | typeof DAILY_COUNTS_OPTIONS,
+) {
+  return (random: Random) => {
+    const filter = hourlyCountsFilter(endMs - random() * 3 * DAY_MS, days);
+    const plan = planStats(filter, options, LOADED_COVERAGE);
+    return {
+      sql: buildRollupStatsQuery(filter, plan, options)!,
+      run: () => countOverTime(queries, filter, options),
+    };
+  };
+}
 
 function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: number): QueryCase[] {
   const now = new Date(endMs);
@@ -155,16 +190,8 @@ function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: n
         return page(cursor.filter, { ...newest, after: cursor.after });
       },
     },
-    {
-      name: 'hourly_counts_30d',
-      sample: (random) => {
-        const filter = hourlyCountsFilter(endMs - random() * 3 * DAY_MS);
-        return {
-          sql: buildStatsQuery(filter, HOURLY_COUNTS_OPTIONS),
-          run: () => queries.stats(filter, HOURLY_COUNTS_OPTIONS),
-        };
-      },
-    },
+    { name: 'hourly_counts_30d', sample: statsCase(queries, endMs, 30, HOURLY_COUNTS_OPTIONS) },
+    { name: 'daily_counts_12m', sample: statsCase(queries, endMs, 365, DAILY_COUNTS_OPTIONS) },
   ];
 }
 
@@ -206,8 +233,13 @@ async function describeTable(pool: pg.Pool) {
   const mix = await pool.query<{ severity: string; events: number }>(
     'SELECT severity, count(*)::int AS events FROM events GROUP BY 1 ORDER BY min(severity_number)',
   );
+  const rollups = await pool.query<{ bytes: string }>(
+    `SELECT (pg_total_relation_size('event_counts') + pg_total_relation_size('event_counts_by_actor')
+             + pg_total_relation_size('event_count_deltas'))::bigint AS bytes`,
+  );
   const size = sizes.rows[0]!;
   return {
+    rollupBytes: Number(rollups.rows[0]!.bytes),
     heapBytes: Number(size.heap),
     indexBytes: Number(size.indexes),
     totalBytes: Number(size.total),

@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { createKmsSigner } from '../adapters/kms/kms-signer.ts';
+import { rollUpEventCounts } from '../adapters/postgres/event-counts.ts';
 import { PgLogStore } from '../adapters/postgres/pg-log-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 import type { CheckpointSigner } from '../core/ports/signer.ts';
@@ -19,6 +20,8 @@ const SAFETY_MARGIN_MS = 20_000;
 export interface SealerHandlerDeps extends Omit<SealDeps, 'signer'> {
   /** Made on the first invocation (KMS is asked for the public key once), kept while it works. */
   signer: () => Promise<CheckpointSigner>;
+  /** Moves the event count deltas into the rollups after the round (migration 013); absent: maintenance alone does. */
+  rollUp?: () => Promise<number>;
 }
 
 /**
@@ -41,6 +44,12 @@ export function createSealerHandler(deps: SealerHandlerDeps, config: Pick<Sealer
     );
     recordSealMetrics(metrics, result);
     for (const line of describeSeal(result)) logger.info(line);
+    // After the round, never instead of it: counts are exact without it, and maintenance rolls up too.
+    if (deps.rollUp)
+      await deps.rollUp().then(
+        (moved) => moved > 0 && logger.info(`rolled up ${moved} event count deltas`),
+        (error: Error) => logger.error('event count roll-up failed', { error: error.message }),
+      );
     const { failed } = result.archive;
     if (failed.length > 0)
       throw new Error(
@@ -62,6 +71,7 @@ export function sealerFromEnvironment() {
       signer: onceSucceeded(() => createKmsSigner(kms, config.SIGNING_KEY_ID)),
       archive: logArchiveIn(archiveStore(config)),
       clock: () => new Date(),
+      rollUp: () => rollUpEventCounts(pool),
     },
     config,
   );

@@ -24,6 +24,7 @@ const handler = createQueryApiHandler({
   store: {
     page: async () => ({ events: [], hasMore: false }),
     stats: async () => [],
+    statsCoverage: async () => ({ archivedMonths: [], completeFrom: null }),
     totals: async () => [],
   },
   views: { list: async () => [], create: async () => false, remove: async () => false },

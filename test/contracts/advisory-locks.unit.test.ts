@@ -18,8 +18,11 @@ describe('advisory locks', () => {
     expect(new Set(classids).size).toBe(classids.length);
   });
 
-  it('the month partition lock is the one shipped migration 003 takes, and no migration takes another', () => {
+  it('the month partition lock is the one migration 003 takes, the roll-up lock the one 013 takes, and no other', () => {
     // Shipped migration SQL may not be edited (a checksum check refuses it), so it keeps the number written out.
-    expect(lockedInMigrations()).toEqual({ '003_month_partitions': [ADVISORY_LOCKS.monthPartition.classid] });
+    expect(lockedInMigrations()).toEqual({
+      '003_month_partitions': [ADVISORY_LOCKS.monthPartition.classid],
+      '013_event_counts': [ADVISORY_LOCKS.rollUp.classid],
+    });
   });
 });

@@ -33,6 +33,10 @@ function countingStore(pool: pg.Pool, failAfterPages = Number.POSITIVE_INFINITY)
       counted.reads++;
       return store.stats(...args);
     },
+    statsCoverage: async () => {
+      counted.reads++;
+      return store.statsCoverage();
+    },
     totals: async (...args) => {
       counted.reads++;
       return store.totals(...args);

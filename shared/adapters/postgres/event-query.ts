@@ -73,23 +73,32 @@ export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest)
   };
 }
 
-/** What events can be counted by; the SQL of each is fixed here, never taken from input. */
-const DIMENSIONS: Record<Dimension, string> = {
+/**
+ * What events can be counted by; the SQL of each is fixed here, never taken from input. The rollup tables
+ * (migration 013) name their columns alike, for every dimension but `entity`.
+ */
+export const DIMENSIONS: Record<Dimension, string> = {
   severity: 'severity',
   type: 'type',
   entity: "entity_type || ':' || entity_id",
+  entityType: 'entity_type',
   actor: 'actor',
 };
 
-const INTERVALS: Record<Interval, string> = { minute: '1 minute', hour: '1 hour', day: '1 day' };
+/** The UTC bucket of `column`: date_bin from 2000-01-01T00:00Z for fixed widths, date_trunc for calendar months. */
+export function bucketExpression(interval: Interval, column: string, p: Params): string {
+  if (interval === 'month') return `date_trunc('month', ${column}, 'UTC')`;
+  const width = { minute: '1 minute', hour: '1 hour', day: '1 day' }[interval];
+  return `date_bin(${p.add(width)}::interval, ${column}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
+}
 
-/** Counts per time bucket and key. Buckets are aligned to UTC (date_bin from 2000-01-01T00:00Z). */
+/** Counts per time bucket and key from raw rows. Buckets are aligned to UTC (bucketExpression). */
 export function buildStatsQuery(
   filter: EventQueryFilter,
   options: { interval: Interval; groupBy: Dimension; maxRows: number },
 ): SqlQuery {
   const p = new Params();
-  const bucket = `date_bin(${p.add(INTERVALS[options.interval])}::interval, occurred_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')`;
+  const bucket = bucketExpression(options.interval, 'occurred_at', p);
   const where = filterConditions(filter, p).join(' AND ');
   return {
     text:
@@ -112,7 +121,7 @@ export function buildTotalsQuery(filter: EventQueryFilter, dimension: Dimension,
 }
 
 /** Makes LIKE take `_`, `%` and the backslash (LIKE's default escape) literally. */
-function escapeLike(text: string): string {
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 

@@ -1,8 +1,16 @@
 import type pg from 'pg';
+import { parsePartitionName } from '../../core/domain/month.ts';
 import type { CountRow, EventPageResult, QueryStore, StatsRow } from '../../core/ports/query.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
+import type { StatsCoverage, StatsPlan } from '../../core/query/rollups.ts';
 import { buildEventPageQuery, buildStatsQuery, buildTotalsQuery } from './event-query.ts';
 import { type EventRow, rowToEvent } from './event-rows.ts';
+import { buildRollupStatsQuery } from './rollup-query.ts';
+
+/** What GET /stats plans with: the months archival took out, and from when the rollups are complete (migration 013). */
+const STATS_COVERAGE_SQL = /* sql */ `
+SELECT (SELECT CASE WHEN isfinite(complete_from) THEN complete_from END FROM event_counts_origin) AS complete_from,
+       ARRAY(SELECT to_char(m, 'YYYY_MM') FROM audit_rollup_archived_months() AS m) AS archived`;
 
 /** The query API's reads, as `audit_reader`. */
 export class PgQueryStore implements QueryStore {
@@ -16,11 +24,28 @@ export class PgQueryStore implements QueryStore {
 
   async stats(
     filter: EventQueryFilter,
-    options: { interval: Interval; groupBy: Dimension; maxRows: number },
+    options: { interval: Interval; groupBy: Dimension; maxRows: number; plan?: StatsPlan },
   ): Promise<StatsRow[]> {
-    const { text, values } = buildStatsQuery(filter, options);
-    const { rows } = await this.pool.query<{ bucket: Date; key: string; count: number }>(text, values);
-    return rows.map((row) => ({ bucket: row.bucket.toISOString(), key: row.key, count: row.count }));
+    const query =
+      options.plan?.basis === 'rollups'
+        ? buildRollupStatsQuery(filter, options.plan, options)
+        : buildStatsQuery(options.plan ? { ...filter, ...options.plan.window } : filter, options);
+    if (!query) return [];
+    const { rows } = await this.pool.query<{ bucket: Date; key: string; count: number | string }>(
+      query.text,
+      query.values,
+    );
+    return rows.map((row) => ({ bucket: row.bucket.toISOString(), key: row.key, count: Number(row.count) }));
+  }
+
+  async statsCoverage(): Promise<StatsCoverage> {
+    const { rows } = await this.pool.query<{ complete_from: Date | null; archived: string[] }>(STATS_COVERAGE_SQL);
+    const row = rows[0]!;
+    const months = (names: string[]) => names.flatMap((name) => parsePartitionName(`events_${name}`) ?? []);
+    return {
+      completeFrom: row.complete_from,
+      archivedMonths: months(row.archived),
+    };
   }
 
   async totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]> {

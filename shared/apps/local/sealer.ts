@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { loadOrCreateLocalSigner, publicKeyPath } from '../../adapters/crypto/local-signer.ts';
+import { rollUpEventCounts } from '../../adapters/postgres/event-counts.ts';
 import { PgLogStore } from '../../adapters/postgres/pg-log-store.ts';
 import { type SealResult, sealRound } from '../../core/tamper/seal.ts';
 import { describeSeal } from '../../core/tamper/seal-report.ts';
@@ -43,7 +44,14 @@ export async function startSealerLoop(options: {
   let running = 0;
   const round = (): Promise<SealResult> => {
     running++;
-    const next = last.then(() => sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents }));
+    const next = last.then(async () => {
+      const result = await sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents });
+      // As the sealer does on AWS: after the round, a failure logged and left for the next (counts stay exact).
+      await rollUpEventCounts(options.pool).catch((error: Error) =>
+        options.log(`sealer: the event count roll-up failed: ${error.message}`),
+      );
+      return result;
+    });
     last = next.catch(() => undefined).finally(() => running--);
     return next;
   };

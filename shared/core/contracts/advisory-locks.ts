@@ -31,6 +31,11 @@ export const ADVISORY_LOCKS = {
    * sealers never interleave their appends to the log: the second waits, then seals after the first.
    */
   seal: { classid: 1096107095, objid: 0 },
+  /**
+   * Held for a roll-up's transaction (`audit_roll_up_event_counts`, migration 013_event_counts, which names it in its
+   * SQL), so two roll-ups (the sealer's and maintenance's) never upsert the same rollup rows in different orders.
+   */
+  rollUp: { classid: 1096107096, objid: 0 },
 } as const;
 
 /** The lock's keys as query parameters: `client.query('SELECT pg_advisory_lock($1, $2)', lockKeys(lock))`. */

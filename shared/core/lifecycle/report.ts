@@ -10,6 +10,7 @@ export function describeMaintenance(result: MaintenanceResult): string[] {
   for (const a of result.archived)
     lines.push(`archived: ${a.month} generation ${a.generation}, ${a.rows} rows in ${a.files} files (${a.ms} ms)`);
   if (result.dropped.length) lines.push(`dropped: ${result.dropped.join(', ')}`);
+  if (result.rolledUp) lines.push(`rolled up: ${result.rolledUp} event count deltas`);
   for (const s of result.skipped) lines.push(`skipped: ${s.what}: ${s.reason}`);
   if (result.error) lines.push(`error: ${result.error}`);
   return lines;

@@ -31,6 +31,8 @@ export interface MaintenanceResult {
   dropped: string[];
   skipped: { what: string; reason: string }[];
   steps: StepReport[];
+  /** Delta rows moved into the event count rollups (migration 013); absent when the run did not get that far. */
+  rolledUp?: number;
   durationMs: number;
   error?: string;
 }

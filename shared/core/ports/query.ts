@@ -2,6 +2,7 @@ import type { Principal } from '../access/principal.ts';
 import type { StoredEvent } from '../domain/event.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
 import type { FilterParams } from '../query/params.ts';
+import type { StatsCoverage, StatsPlan } from '../query/rollups.ts';
 
 export interface EventPageResult {
   events: StoredEvent[];
@@ -22,11 +23,16 @@ export interface CountRow {
 /** The read side the query API needs. */
 export interface QueryStore {
   page(filter: EventQueryFilter, page: PageRequest): Promise<EventPageResult>;
-  /** At most `maxRows + 1` rows: one more tells the caller the result was cut. */
+  /**
+   * Counts per bucket and key: as `plan` lays them out (core/query/rollups.ts planStats), or without one from the raw
+   * rows of the filter's window. At most `maxRows + 1` rows: one more tells the caller the result was cut.
+   */
   stats(
     filter: EventQueryFilter,
-    options: { interval: Interval; groupBy: Dimension; maxRows: number },
+    options: { interval: Interval; groupBy: Dimension; maxRows: number; plan?: StatsPlan },
   ): Promise<StatsRow[]>;
+  /** Which months PostgreSQL holds, which archival dropped, and from when the rollups are complete. */
+  statsCoverage(): Promise<StatsCoverage>;
   totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]>;
 }
 

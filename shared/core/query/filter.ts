@@ -30,10 +30,13 @@ export interface PageRequest {
   after?: { occurredAt: string; id: string };
 }
 
-/** What events can be counted by (the store maps each to its own expression, never to input). */
-export const DIMENSIONS = ['severity', 'type', 'entity', 'actor'] as const;
+/**
+ * What events can be counted by (the store maps each to its own expression, never to input): `entity` is the entity's
+ * type and id, `entityType` its type alone.
+ */
+export const DIMENSIONS = ['severity', 'type', 'entity', 'entityType', 'actor'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-/** Bucket widths of counts over time. */
-export const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+/** Bucket widths of counts over time; UTC calendar months vary, their figure is the mean (365.2425 / 12 days). */
+export const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000, month: 2_629_746_000 } as const;
 export type Interval = keyof typeof INTERVAL_MS;

@@ -26,6 +26,12 @@ const statsSchema = z.object({
   window: windowSchema,
   rows: z.array(z.object({ bucket: z.iso.datetime(), key: z.string(), count: z.number().int() })),
   truncated: z.boolean(),
+  basis: z
+    .enum(['rollups', 'events'])
+    .describe('rollups: hourly, daily and monthly counts (any window); events: raw rows (at most 93 days)'),
+  archived: z
+    .array(z.string())
+    .describe('months (YYYY-MM) of the window whose events these counts leave out: they are in the archive only'),
 });
 const savedViewSchema = z.object({ name: z.string(), filters: savedFiltersSchema, createdAt: z.iso.datetime() });
 

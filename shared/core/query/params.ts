@@ -65,12 +65,15 @@ const { entity: _pathEntity, ...historyFields } = eventsQuerySchema.shape;
 /** GET /entities/{type}/{id}/events: the entity comes from the path. */
 export const historyQuerySchema = z.strictObject(historyFields);
 
-export const STATS_INTERVALS = ['minute', 'hour', 'day'] as const;
-export const STATS_GROUPS = ['severity', 'type', 'entity'] as const;
+export const STATS_INTERVALS = ['minute', 'hour', 'day', 'month'] as const;
+export const STATS_GROUPS = ['severity', 'type', 'entity', 'entityType', 'actor'] as const;
 export const statsQuerySchema = z.strictObject({
   ...filterFields,
-  interval: z.enum(STATS_INTERVALS).default('hour'),
-  groupBy: z.enum(STATS_GROUPS).default('severity'),
+  interval: z.enum(STATS_INTERVALS).default('hour').describe('bucket width: minute, hour, day or month (UTC)'),
+  groupBy: z
+    .enum(STATS_GROUPS)
+    .default('severity')
+    .describe('what each series counts by: severity, type, entity (type:id), entityType or actor'),
 });
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
@@ -135,10 +138,16 @@ export function parseParams<S extends z.ZodType>(
 
 /**
  * Turns filter parameters into a store filter with a closed time window: since alone reads forward from it
- * (at most MAX_WINDOW_DAYS, never past now), until alone reads the DEFAULT_WINDOW_DAYS before it, neither reads
+ * (at most `maxWindowDays`, never past now), until alone reads the DEFAULT_WINDOW_DAYS before it, neither reads
  * the last DEFAULT_WINDOW_DAYS. "now" includes the clock skew a device may have, so fresh events are never cut off.
+ * `maxWindowDays` (default MAX_WINDOW_DAYS) is the longest window allowed; GET /stats passes Infinity and checks
+ * the window itself, once it knows whether rollups answer it (core/query/rollups.ts).
  */
-export function resolveFilter(params: FilterParams, now: Date): Parsed<EventQueryFilter> {
+export function resolveFilter(
+  params: FilterParams,
+  now: Date,
+  { maxWindowDays = MAX_WINDOW_DAYS }: { maxWindowDays?: number } = {},
+): Parsed<EventQueryFilter> {
   const filter: Partial<EventQueryFilter> = {};
   if (params.entity !== undefined) {
     const entity = parseEntityKey(params.entity);
@@ -181,9 +190,7 @@ export function resolveFilter(params: FilterParams, now: Date): Parsed<EventQuer
   const latest = new Date(now.getTime() + MAX_CLOCK_SKEW_MS);
   const until =
     instants.until ??
-    (instants.since
-      ? new Date(Math.min(latest.getTime(), instants.since.getTime() + MAX_WINDOW_DAYS * DAY_MS))
-      : latest);
+    (instants.since ? new Date(Math.min(latest.getTime(), instants.since.getTime() + maxWindowDays * DAY_MS)) : latest);
   const since = instants.since ?? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
   // Checked before the window's length: a window reaching past them would fail in PostgreSQL, not here.
   if (until > LATEST_INSTANT) return { ok: false, parameter: 'until', message: `must be ${INSTANT_RANGE}` };
@@ -196,11 +203,15 @@ export function resolveFilter(params: FilterParams, now: Date): Parsed<EventQuer
           message: `the ${DEFAULT_WINDOW_DAYS} days before until must be ${INSTANT_RANGE}: give since too`,
         };
   if (since >= until) return { ok: false, parameter: 'since', message: 'must be before until' };
-  if (until.getTime() - since.getTime() > MAX_WINDOW_DAYS * DAY_MS)
-    return {
-      ok: false,
-      parameter: 'since',
-      message: `the window since..until is longer than ${MAX_WINDOW_DAYS} days: narrow it, or query the archive for older months`,
-    };
+  if (until.getTime() - since.getTime() > maxWindowDays * DAY_MS) return windowTooLong();
   return { ok: true, value: { ...filter, since, until } };
+}
+
+/** The refusal of a window longer than MAX_WINDOW_DAYS, for a read of raw rows. */
+export function windowTooLong(detail = ''): { ok: false; parameter: string; message: string } {
+  return {
+    ok: false,
+    parameter: 'since',
+    message: `the window since..until is longer than ${MAX_WINDOW_DAYS} days${detail}: narrow it, or query the archive for older months`,
+  };
 }

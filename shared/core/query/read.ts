@@ -6,16 +6,19 @@ import type { StoredEvent } from '../domain/event.ts';
 import type { Clock } from '../ports/events.ts';
 import type { Access, AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
 import { recordOrRefuse, unstorableParameter } from './access-auditor.ts';
-import { type EventQueryFilter, INTERVAL_MS } from './filter.ts';
+import type { Dimension, EventQueryFilter, Interval } from './filter.ts';
 import { applyPageCursor, type CursorSigner, encodePageCursor } from './page-cursor.ts';
 import {
   eventsQuerySchema,
   type FilterParams,
   historyQuerySchema,
+  MAX_WINDOW_DAYS,
   parseParams,
   resolveFilter,
   statsQuerySchema,
+  windowTooLong,
 } from './params.ts';
+import { bucketCount, planStats, type StatsPlan } from './rollups.ts';
 
 export interface ReadDeps {
   store: QueryStore;
@@ -50,12 +53,13 @@ export function readerFilter<S extends z.ZodType<FilterParams>>(
   request: ReadRequest,
   now: Date,
   entity?: EntityRef,
+  window?: { maxWindowDays: number },
 ): Outcome<{ params: z.output<S>; filter: EventQueryFilter }> {
   const unstorable = unstorableParameter(request.query, entity);
   if (unstorable) return { ok: false, ...unstorable };
   const params = parseParams(schema, request.query);
   if (!params.ok) return params;
-  const filter = resolveFilter(params.value, now);
+  const filter = resolveFilter(params.value, now, window);
   if (!filter.ok) return filter;
   const hidden = hiddenTypePrefixes(request.principal);
   return {
@@ -110,7 +114,7 @@ export async function readEvents(
   };
 }
 
-/** At most this many buckets per series: a minute interval covers about a day and a half. */
+/** At most this many buckets per series: a minute interval covers about a day and a half, a month one 166 years. */
 export const MAX_STATS_BUCKETS = 2000;
 /** At most this many (bucket, key) rows; more is reported as truncated. */
 export const MAX_STATS_ROWS = 20_000;
@@ -118,17 +122,42 @@ export const MAX_STATS_ROWS = 20_000;
 export interface Stats {
   interval: string;
   groupBy: string;
+  /** The window counted: the asked one, but a rollup answer's edge in an archived month is rounded to its hour. */
   window: Window;
   rows: StatsRow[];
   truncated: boolean;
+  /** `rollups`: counted from the rollups (with raw rows at the edges); `events`: from raw rows alone. */
+  basis: StatsPlan['basis'];
+  /** Months of the window whose events are not in these counts (archived), `YYYY-MM`; empty when none. */
+  archived: string[];
 }
 
-/** GET /stats: counts per time bucket and severity, type or entity. */
+const DAY_MS = 86_400_000;
+
+/** Counts over time as planStats lays them out: from the rollups when they can answer, else from raw rows. */
+export async function countOverTime(
+  store: ReadDeps['store'],
+  filter: EventQueryFilter,
+  options: { interval: Interval; groupBy: Dimension; maxRows: number },
+): Promise<{ plan: StatsPlan; rows: StatsRow[] }> {
+  const plan = planStats(filter, options, await store.statsCoverage());
+  return { plan, rows: await store.stats(filter, { ...options, plan }) };
+}
+
+/**
+ * GET /stats: counts per time bucket and severity, type, entity, entity type or actor. Windows of any length when the
+ * rollups answer (core/query/rollups.ts), at most MAX_WINDOW_DAYS when raw rows must.
+ */
 export async function readStats(deps: ReadDeps, request: ReadRequest): Promise<Outcome<Stats>> {
-  const resolved = readerFilter(statsQuerySchema, request, deps.clock());
+  const resolved = readerFilter(statsQuerySchema, request, deps.clock(), undefined, {
+    maxWindowDays: Number.POSITIVE_INFINITY,
+  });
   if (!resolved.ok) return resolved;
   const { params, filter } = resolved.value;
-  const buckets = Math.ceil((filter.until.getTime() - filter.since.getTime()) / INTERVAL_MS[params.interval]);
+  const plan = planStats(filter, params, await deps.store.statsCoverage());
+  if (plan.basis === 'events' && filter.until.getTime() - filter.since.getTime() > MAX_WINDOW_DAYS * DAY_MS)
+    return windowTooLong(` (${plan.reason}; the rollups answer type, severity, minSeverity and actor over any window)`);
+  const buckets = bucketCount(plan.window, params.interval);
   if (buckets > MAX_STATS_BUCKETS)
     return {
       ok: false,
@@ -139,6 +168,7 @@ export async function readStats(deps: ReadDeps, request: ReadRequest): Promise<O
     interval: params.interval,
     groupBy: params.groupBy,
     maxRows: MAX_STATS_ROWS,
+    plan,
   });
   const truncated = rows.length > MAX_STATS_ROWS;
   const kept = truncated ? rows.slice(0, MAX_STATS_ROWS) : rows;
@@ -146,7 +176,15 @@ export async function readStats(deps: ReadDeps, request: ReadRequest): Promise<O
   await recordOrRefuse(() => deps.audit.record(accessOf(request, counted)));
   return {
     ok: true,
-    value: { interval: params.interval, groupBy: params.groupBy, window: windowOf(filter), rows: kept, truncated },
+    value: {
+      interval: params.interval,
+      groupBy: params.groupBy,
+      window: windowOf(plan.window),
+      rows: kept,
+      truncated,
+      basis: plan.basis,
+      archived: plan.archived,
+    },
   };
 }
 

@@ -1,7 +1,15 @@
 import { recordOrRefuse } from './access-auditor.ts';
 import type { Interval } from './filter.ts';
 import { reportQuerySchema } from './params.ts';
-import { accessOf, type Outcome, type ReadDeps, type ReadRequest, readerFilter, windowOf } from './read.ts';
+import {
+  accessOf,
+  countOverTime,
+  type Outcome,
+  type ReadDeps,
+  type ReadRequest,
+  readerFilter,
+  windowOf,
+} from './read.ts';
 import { type ReportData, renderReportHtml } from './report-html.ts';
 
 /** CRITICAL events shown in full; more are counted, not listed. */
@@ -28,7 +36,7 @@ export async function buildReport(deps: ReadDeps, request: ReadRequest): Promise
     deps.store.totals(filter, 'type', 100),
     deps.store.totals(filter, 'entity', TOP),
     deps.store.totals(filter, 'actor', TOP),
-    deps.store.stats(filter, { interval, groupBy: 'severity', maxRows: 10_000 }),
+    countOverTime(deps.store, filter, { interval, groupBy: 'severity', maxRows: 10_000 }).then((s) => s.rows),
     deps.store.page(critical, { order: 'desc', limit: REPORT_CRITICAL_LIMIT }),
     deps.store.totals(critical, 'severity', 1),
   ]);

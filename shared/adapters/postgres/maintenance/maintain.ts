@@ -8,6 +8,7 @@ import { emptyMaintenanceResult, type MaintenanceResult, type Progress } from '.
 import { isExpired, monthsToEnsure } from '../../../core/lifecycle/retention.ts';
 import type { ObjectStore } from '../../../core/ports/object-store.ts';
 import { openDuckDb } from '../../duckdb/duckdb.ts';
+import { rollUpEventCounts } from '../event-counts.ts';
 import { ensureMonthPartitions } from '../partitions.ts';
 import { type ArchiveMonthDeps, archiveMonth, type CrashPoint } from './archive-month.ts';
 import { readMonthState, unfinishedMonths } from './archive-state.ts';
@@ -72,6 +73,8 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
     }
     const lockRetry = options.lockRetry ?? DEFAULT_LOCK_RETRY;
     await ensureMonths(client, options, lockRetry, result, log);
+    // The sealer rolls up after every round; this catches up when it has not run (the counts are exact either way).
+    result.rolledUp = await withLockRetry(client, lockRetry, () => rollUpEventCounts(client));
     if (options.retentionMonths === 0) {
       result.skipped.push({ what: 'archive', reason: 'RETENTION_MONTHS=0 keeps every month' });
     } else {
