@@ -9,6 +9,7 @@ import { eventIds } from './008_event_ids.ts';
 import { savedViewOwners } from './009_saved_view_owners.ts';
 import { eventLog } from './010_event_log.ts';
 import { proofReads } from './011_proof_reads.ts';
+import { sinkCursors } from './014_sink_cursors.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -26,4 +27,6 @@ export const MIGRATIONS: readonly Migration[] = [
   savedViewOwners,
   eventLog,
   proofReads,
+  // 012 and 013 are taken by work merged separately; they go before this one when they land.
+  sinkCursors,
 ];
