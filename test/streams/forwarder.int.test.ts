@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { PgSinkStore } from '../../shared/adapters/postgres/pg-sink-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
@@ -10,6 +10,7 @@ import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { BACKOFF_MAX_MS } from '../../shared/core/streams/delivery.ts';
 import type { SinkSpec } from '../../shared/core/streams/sinks.ts';
 import { verifyWebhook, WEBHOOK_HEADERS } from '../../shared/core/streams/webhook.ts';
+import { runTrail } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { eventAbout } from '../support/events.ts';
 import { sealAll } from '../support/seal-all.ts';
@@ -207,6 +208,31 @@ describe('the forwarder: at-least-once, in log order, across outages and restart
       await expect(pool.query('SELECT * FROM event_ids LIMIT 1')).rejects.toThrow(/permission denied/);
     } finally {
       await pool.end();
+    }
+  });
+
+  it('trail stream status shows each sink; trail stream replay --from an instant moves the cursor back', async () => {
+    vi.stubEnv('DATABASE_URL', db.forwarderUrl);
+    vi.stubEnv('SINKS', `webhook:hook=${receiver.url}/hook,otlp=${receiver.url}`);
+    try {
+      const status = await runTrail(['stream', 'status']);
+      expect(status.code).toBe(0);
+      expect(status.out).toMatch(/^hook: ok; at seq 51 of 51, 0 behind \(oldest 0 s\); 1 dead-lettered/m);
+      // Configured, never run: listed at seq 0.
+      expect(status.out).toMatch(/^otlp: ok; at seq 0 of 51, 51 behind/m);
+      const json = JSON.parse((await runTrail(['stream', 'status', '--json'])).out);
+      expect(json.map((s: { name: string }) => s.name)).toEqual(['hook', 'otlp']);
+      // Every event of this file occurred at the same instant: replaying from it starts at seq 0.
+      const replay = await runTrail(['stream', 'replay', '--sink', 'hook', '--from', '2026-05-10T12:00:00Z']);
+      expect(replay).toMatchObject({
+        code: 0,
+        out: 'sink hook: the next round delivers from seq 0 on (it was at 51)\n',
+      });
+      const later = await runTrail(['stream', 'replay', '--sink', 'hook', '--from', '2030-01-01']);
+      expect(later.out).toMatch(/from seq 51 on/);
+      expect((await runTrail(['stream', 'replay', '--sink', 'hook', '--from', 'soon'])).code).toBe(2);
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -72,6 +72,20 @@ export class PgSinkStore implements SinkStore {
     });
   }
 
+  /**
+   * The first seq a replay from an instant starts at: the smallest seq of an event that occurred at or after it. Log
+   * order is sealing order, not occurrence order, so what follows it may include a few earlier events; nothing at
+   * or after the instant is left out. The log's head when none occurred since.
+   */
+  async seqAt(instant: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string }>(
+      `SELECT coalesce((SELECT min(seq) FROM event_log WHERE occurred_at >= $1),
+                       (SELECT coalesce(max(seq) + 1, 0) FROM event_log))::text AS seq`,
+      [instant],
+    );
+    return Number(rows[0]!.seq);
+  }
+
   /** Runs `work` on a connection holding the sink's lock: `try` gives up (undefined) when it is held, `wait` waits. */
   private async holding<T>(
     sink: string,
