@@ -13,6 +13,7 @@ describe('deploy configuration', () => {
       objectLockMode: 'GOVERNANCE',
       objectLockDays: 365,
       athenaBytesScannedCutoff: 10 * 1024 ** 3,
+      sinks: [],
     });
   });
 
