@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSinks } from '../shared/core/streams/sinks.ts';
+import { sinksTextSchema } from '../shared/core/streams/sinks.ts';
 
 /** Deploy-time settings, read once from `cdk.json` context (or `cdk deploy -c key=value`). */
 const configSchema = z
@@ -19,17 +19,7 @@ const configSchema = z
     /** Athena cancels a query that would scan more (its minimum is 10 MB). */
     athenaBytesScannedCutoff: z.coerce.number().int().min(10_000_000),
     /** The sinks the forwarder streams the sealed log to, in SINKS' format (docs/sinks.md); none: no forwarder. */
-    sinks: z
-      .string()
-      .default('')
-      .transform((text, ctx) => {
-        try {
-          return parseSinks(text);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-          return z.NEVER;
-        }
-      }),
+    sinks: sinksTextSchema,
   })
   .refine((config) => (config.jwtIssuer === undefined) === (config.jwtAudience === undefined), {
     path: ['jwtAudience'],

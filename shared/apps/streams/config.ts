@@ -1,19 +1,10 @@
 import { z } from 'zod';
-import { parseSinks, SINKS_FORMAT } from '../../core/streams/sinks.ts';
+import { SINKS_FORMAT, sinksTextSchema } from '../../core/streams/sinks.ts';
 
 /** `SINKS`, parsed: a bad entry fails start-up (or the function's first invocation) naming the variable and the entry. */
-export const sinksVariable = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    try {
-      return parseSinks(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  })
-  .describe(`the sinks every sealed event is streamed to: ${SINKS_FORMAT} (docs/sinks.md)`);
+export const sinksVariable = sinksTextSchema.describe(
+  `the sinks every sealed event is streamed to: ${SINKS_FORMAT} (docs/sinks.md)`,
+);
 
 /** What every forwarder reads, on AWS and in the local stack. */
 export const forwardConfigShape = {

@@ -61,3 +61,16 @@ export function parseSinks(text: string | undefined): SinkSpec[] {
   if (problems.length > 0) throw new Error(`${problems.join('; ')} (${SINKS_FORMAT})`);
   return sinks;
 }
+
+/** SINKS' text as a zod field (the local variable, the function's, the `sinks` CDK context): the parsed sinks. */
+export const sinksTextSchema = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    try {
+      return parseSinks(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
