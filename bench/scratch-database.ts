@@ -15,6 +15,8 @@ export interface ScratchDatabase {
   writerUrl: string;
   readerUrl: string;
   sealerUrl: string;
+  /** audit_forwarder (migration 014). */
+  forwarderUrl: string;
   drop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function createScratchDatabase(
     writerUrl: loginUrl(url, LOGIN_USERS.writer, options.passwords[LOGIN_USERS.writer]),
     readerUrl: loginUrl(url, LOGIN_USERS.reader, options.passwords[LOGIN_USERS.reader]),
     sealerUrl: loginUrl(url, LOGIN_USERS.sealer, options.passwords[LOGIN_USERS.sealer]),
+    forwarderUrl: loginUrl(url, LOGIN_USERS.forwarder, options.passwords[LOGIN_USERS.forwarder]),
     async drop() {
       await pool.end();
       // FORCE terminates any session still connected (a leftover client) before dropping.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_SOURCE_PREFIX } from '../shared/core/ocsf/security-lake.ts';
+import { sinksTextSchema } from '../shared/core/streams/sinks.ts';
 
 /** Deploy-time settings, read once from `cdk.json` context (or `cdk deploy -c key=value`). */
 const configSchema = z
@@ -35,6 +36,8 @@ const configSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/)
       .max(MAX_SOURCE_PREFIX)
       .default('fleet-audit'),
+    /** The sinks the forwarder streams the sealed log to, in SINKS' format (docs/sinks.md); none: no forwarder. */
+    sinks: sinksTextSchema,
   })
   .refine(
     (config) =>
@@ -64,6 +67,7 @@ export const CONFIG_KEYS = [
   'securityLakeBucket',
   'securityLakeExternalId',
   'securityLakeSourcePrefix',
+  'sinks',
 ] as const;
 
 /** Parses the settings; an empty string counts as unset, so `-c alarmEmail=` turns a default off. */

@@ -7,10 +7,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAINTENANCE_METRICS, SEALER_METRICS, VERIFICATION_METRICS } from '../../shared/core/contracts/metrics.ts';
+import {
+  MAINTENANCE_METRICS,
+  SEALER_METRICS,
+  SINK_METRICS,
+  VERIFICATION_METRICS,
+} from '../../shared/core/contracts/metrics.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { LogSealer } from './log-sealer.ts';
+import type { SinkForwarder } from './sink-forwarder.ts';
 import type { Writer } from './writer.ts';
 
 /** An event waiting longer than this means the writer is not keeping up (or is down). */
@@ -24,6 +30,9 @@ export const SEAL_LAG_LIMIT = Duration.minutes(5);
 
 /** No checkpoint for this long: the sealer signs one every minute, so several rounds in a row did not finish. */
 export const CHECKPOINT_SILENCE_LIMIT = Duration.minutes(5);
+
+/** A sink whose oldest undelivered sealed event is older than this, for as long, is behind (down, or refusing). */
+export const SINK_LAG_LIMIT = Duration.minutes(15);
 
 /**
  * The alarms of the trail, all notifying one SNS topic (an email subscription when `alarmEmail` is set). Each is named
@@ -193,6 +202,35 @@ export class Alarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
     );
+  }
+
+  /**
+   * Per sink: its oldest undelivered sealed event older than SINK_LAG_LIMIT in every 5 minutes for as long (a sink
+   * down, failing, or slower than the log grows), and no lag figure at all for as long (the forwarder stopped
+   * running: every round emits SinkLagSeconds per sink, 0 when caught up). A dead letter alarms at once.
+   */
+  addSinkLag(forwarder: SinkForwarder, sinks: readonly string[]): void {
+    const period = Duration.minutes(5);
+    const periods = SINK_LAG_LIMIT.toMinutes() / period.toMinutes();
+    for (const sink of sinks) {
+      this.add(
+        `SinkLag-${sink}`,
+        `Sink ${sink} has not received sealed events for more than ${SINK_LAG_LIMIT.toMinutes()} minutes: see trail stream status and the forwarder logs`,
+        forwarder.metric(SINK_METRICS.lagSeconds, sink, period, cloudwatch.Stats.MINIMUM),
+        SINK_LAG_LIMIT.toSeconds(),
+        {
+          evaluationPeriods: periods,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      );
+      this.add(
+        `SinkDeadLetters-${sink}`,
+        `Sink ${sink} refused an event for good: it is in sink_dead_letters (trail stream status)`,
+        forwarder.metric(SINK_METRICS.deadLettered, sink, period, cloudwatch.Stats.SUM),
+        1,
+      );
+    }
   }
 
   /** Maintenance's scheduled verification of the log found a divergence (its logs name the first one). */

@@ -74,6 +74,7 @@ export class EventDatabase extends Construct {
       [LOGIN_USERS.writer]: this.addLoginSecret('WriterSecret', LOGIN_USERS.writer),
       [LOGIN_USERS.reader]: this.addLoginSecret('ReaderSecret', LOGIN_USERS.reader),
       [LOGIN_USERS.sealer]: this.addLoginSecret('SealerSecret', LOGIN_USERS.sealer),
+      [LOGIN_USERS.forwarder]: this.addLoginSecret('ForwarderSecret', LOGIN_USERS.forwarder),
     };
 
     const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {

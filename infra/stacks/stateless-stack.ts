@@ -14,6 +14,7 @@ import { LogSealer } from '../constructs/log-sealer.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { QueryApi } from '../constructs/query-api.ts';
+import { SinkForwarder } from '../constructs/sink-forwarder.ts';
 import { WebUi } from '../constructs/web-ui.ts';
 import { Writer } from '../constructs/writer.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -97,6 +98,22 @@ export class StatelessStack extends Stack {
     });
     alarms.addSealer(sealer);
     alarms.addLogVerification(lifecycle);
+    // Streams to the sinks of the `sinks` context; without any, no forwarder.
+    if (config.sinks.length > 0) {
+      const forwarder = new SinkForwarder(this, 'Forwarder', {
+        envName: config.envName,
+        database,
+        migrations,
+        sinks: config.sinks,
+      });
+      alarms.addFunction('Forwarder', forwarder.fn, {
+        throttlesExpectedBecause: 'a round running into the next minute holds the one slot; the next event waits',
+      });
+      alarms.addSinkLag(
+        forwarder,
+        config.sinks.map((sink) => sink.name),
+      );
+    }
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', { envName: config.envName });
     dashboard.addEventRates(writer);

@@ -49,6 +49,7 @@ const REQUIRED: Record<string, string[]> = {
   history: ['--entity', 'robot:r-17', '--since', '2025-01-01'],
   'dlq show': ['some-message-id'],
   'dlq redrive': ['--all'],
+  'stream replay': ['--sink', 'otlp', '--from', '0'],
   'archive named entity-events': [
     '--entity_type',
     'robot',
@@ -106,6 +107,9 @@ describe('trail <command> --help', () => {
       'dlq show',
       'dlq redrive',
       'verify',
+      'stream',
+      'stream status',
+      'stream replay',
     ]);
   });
 

@@ -15,6 +15,7 @@ describe('deploy configuration', () => {
       athenaBytesScannedCutoff: 10 * 1024 ** 3,
       securityLake: false,
       securityLakeSourcePrefix: 'fleet-audit',
+      sinks: [],
     });
   });
 

@@ -66,20 +66,21 @@ describe('database', () => {
     template.hasResourceProperties('AWS::RDS::DBProxy', {
       EngineFamily: 'POSTGRESQL',
       RequireTLS: true,
-      Auth: [secretAuth, secretAuth, secretAuth, secretAuth],
+      Auth: [secretAuth, secretAuth, secretAuth, secretAuth, secretAuth],
     });
     const secrets = (Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[]).filter(
       (secret) => secret.Properties.GenerateSecretString.SecretStringTemplate,
     );
     const usernames = secrets.map((secret) => JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate));
     expect(usernames.map((template) => template.username).sort()).toEqual([
+      'audit_forwarder',
       'audit_owner',
       'audit_reader',
       'audit_sealer',
       'audit_writer',
     ]);
     // Every database password rotates, the login users' too (single-user rotation: a user may change its own).
-    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 4);
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 5);
     for (const schedule of Object.values(template.findResources('AWS::SecretsManager::RotationSchedule')) as Resource[])
       expect(schedule.Properties.RotationRules.ScheduleExpression).toBe('rate(30 days)');
   });

@@ -265,6 +265,7 @@ describe('functions', () => {
     const env = functions.get('migrate')!.Properties.Environment.Variables;
     expect(env).toMatchObject({ DB_USER: 'audit_owner', DB_IAM_AUTH: 'true' });
     expect(Object.keys(JSON.parse(resolveJoin(env.DB_LOGIN_SECRETS))).sort()).toEqual([
+      'audit_forwarder',
       'audit_reader',
       'audit_sealer',
       'audit_writer',

@@ -7,6 +7,7 @@ const ARNS = {
   audit_writer: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:writer-AbCdEf',
   audit_reader: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reader-GhIjKl',
   audit_sealer: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sealer-MnOpQr',
+  audit_forwarder: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:forwarder-StUvWx',
 };
 const secret = (username: string, password = 'p'.repeat(32)) => ({
   SecretString: JSON.stringify({ username, password, engine: 'postgres', host: 'db.example', port: 5432 }),
@@ -25,14 +26,17 @@ describe('readLoginPasswords', () => {
       .on(GetSecretValueCommand, { SecretId: ARNS.audit_reader })
       .resolves(secret('audit_reader', 'r'.repeat(32)))
       .on(GetSecretValueCommand, { SecretId: ARNS.audit_sealer })
-      .resolves(secret('audit_sealer', 's'.repeat(32)));
+      .resolves(secret('audit_sealer', 's'.repeat(32)))
+      .on(GetSecretValueCommand, { SecretId: ARNS.audit_forwarder })
+      .resolves(secret('audit_forwarder', 'f'.repeat(32)));
     const client = new SecretsManagerClient({ region: 'eu-west-1' });
     expect(await readLoginPasswords(client, ARNS)).toEqual({
       audit_writer: 'w'.repeat(32),
       audit_reader: 'r'.repeat(32),
       audit_sealer: 's'.repeat(32),
+      audit_forwarder: 'f'.repeat(32),
     });
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(4);
   });
 
   it('refuses a secret made for another user, or without a usable password', async () => {

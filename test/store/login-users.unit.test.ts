@@ -35,25 +35,31 @@ describe('localLoginPasswords', () => {
   it('generates them once, keeps them readable by the owner only, and reuses them', async () => {
     dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
     const first = await localLoginPasswords(dir, {});
-    expect(Object.keys(first).sort()).toEqual(['audit_reader', 'audit_sealer', 'audit_writer']);
-    expect(new Set(Object.values(first)).size).toBe(3);
+    expect(Object.keys(first).sort()).toEqual(['audit_forwarder', 'audit_reader', 'audit_sealer', 'audit_writer']);
+    expect(new Set(Object.values(first)).size).toBe(4);
     expect((await stat(join(dir, 'db-login.json'))).mode & 0o777).toBe(0o600);
     expect(await localLoginPasswords(dir, {})).toEqual(first);
   });
 
   it('takes configured passwords over the saved ones, and names a damaged file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'trail-login-'));
-    const configured = { writer: 'w'.repeat(20), reader: 'r'.repeat(20), sealer: 's'.repeat(20) };
+    const configured = {
+      writer: 'w'.repeat(20),
+      reader: 'r'.repeat(20),
+      sealer: 's'.repeat(20),
+      forwarder: 'f'.repeat(20),
+    };
     expect(await localLoginPasswords(dir, configured)).toEqual({
       audit_writer: configured.writer,
       audit_reader: configured.reader,
       audit_sealer: configured.sealer,
+      audit_forwarder: configured.forwarder,
     });
     const file = join(dir, 'db-login.json');
     await writeFile(file, '{"audit_writer":"short"}');
     await chmod(file, 0o600);
     await expect(localLoginPasswords(dir, {})).rejects.toThrow(
-      `${file} is not {audit_writer, audit_reader, audit_sealer} passwords`,
+      `${file} is not {audit_writer, audit_reader, audit_sealer, audit_forwarder} passwords`,
     );
     expect(await readFile(file, 'utf8')).toBe('{"audit_writer":"short"}');
   });
@@ -64,7 +70,11 @@ describe('localLoginPasswords', () => {
     const earlier = { audit_writer: 'w'.repeat(32), audit_reader: 'r'.repeat(32) };
     await writeFile(file, JSON.stringify(earlier), { mode: 0o600 });
     const passwords = await localLoginPasswords(dir, {});
-    expect(passwords).toEqual({ ...earlier, audit_sealer: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+    expect(passwords).toEqual({
+      ...earlier,
+      audit_sealer: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+      audit_forwarder: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+    });
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(passwords);
     expect(await localLoginPasswords(dir, { reader: 'c'.repeat(20) })).toEqual({
       ...passwords,

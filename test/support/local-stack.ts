@@ -16,6 +16,8 @@ export async function startTestStack(
   log: StackLog = () => {},
   /** LOCAL_DEVICES (thing:secret,…); unset, the stack's default dev device. */
   localDevices?: string,
+  /** More of the stack's variables (SINKS, SINK_SECRET_<NAME>, …). */
+  env: Record<string, string> = {},
 ): Promise<LocalStack & { dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trail-test-'));
   await chmod(dataDir, 0o755);
@@ -31,6 +33,8 @@ export async function startTestStack(
       DB_WRITER_PASSWORD: inject('loginPasswords').audit_writer,
       DB_READER_PASSWORD: inject('loginPasswords').audit_reader,
       DB_SEALER_PASSWORD: inject('loginPasswords').audit_sealer,
+      DB_FORWARDER_PASSWORD: inject('loginPasswords').audit_forwarder,
+      ...env,
     }),
     log,
   );

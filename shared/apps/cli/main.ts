@@ -10,8 +10,9 @@ import type { OutputOptions } from './archive.ts';
 import type { DlqOptions } from './dlq.ts';
 import type { HistoryOptions } from './history.ts';
 import type { MaintainOptions } from './maintain.ts';
-import { parseCount, parsedBy, parseEntity, parseInstant, parseMonth } from './options.ts';
+import { parseCount, parsedBy, parseEntity, parseInstant, parseMonth, parseSeqOrInstant } from './options.ts';
 import type { ProveOptions } from './prove.ts';
+import type { StreamOptions } from './stream.ts';
 import type { VerifyOptions } from './verify.ts';
 
 /**
@@ -309,6 +310,37 @@ the first divergence first (or verification could not run); 2: the command line 
         command.error('--archive-only needs --archive <url> and --public-key <file>: no local stack is assumed');
       const { runVerify } = await import('./verify.ts');
       exit(await runVerify(options));
+    });
+
+  const stream = program
+    .command('stream')
+    .description('the sinks the sealed log is streamed to: where each stands, and replaying one (docs/sinks.md)');
+  stream
+    .command('status')
+    .description("each sink's cursor, lag, dead letters and last error; exit 1 when a sink is failing")
+    .option('--data-dir <dir>', "the local stack's DATA_DIR (env DATA_DIR; default .data)")
+    .option('--json', 'as JSON')
+    .action(async (options: StreamOptions) => {
+      const { runStreamStatus } = await import('./stream.ts');
+      exit(await runStreamStatus(options));
+    });
+  stream
+    .command('replay')
+    .description("move a sink's cursor: its next round delivers again from there, in log order")
+    .requiredOption('--sink <name>', 'the sink, as SINKS names it')
+    .requiredOption(
+      '--from <seq|instant>',
+      'a seq of the log, or an instant: from the first event that occurred at or after it',
+      parseSeqOrInstant,
+    )
+    .option('--data-dir <dir>', "the local stack's DATA_DIR (env DATA_DIR; default .data)")
+    .addHelpText(
+      'after',
+      "\nAgainst DATABASE_URL, or the running local stack's database. e.g. trail stream replay --sink otlp --from 2026-05-01",
+    )
+    .action(async (options: StreamOptions & { sink: string; from: number | Date }) => {
+      const { runStreamReplay } = await import('./stream.ts');
+      exit(await runStreamReplay(options));
     });
 
   return program;

@@ -46,3 +46,9 @@ export const parseInstant = parsedBy(instantSchema);
 export const parseCount = parsedBy(countSchema);
 export const parseEntity = parsedBy(entitySchema);
 export const parseMonth = parsedBy(monthSchema);
+
+/** `--from 1200` (a seq of the log) or `--from 2026-05-01` (an instant). */
+export const seqOrInstantSchema = z.union([z.coerce.number().int().min(0), instantSchema], {
+  error: 'must be a seq of the log (a whole number ≥ 0) or an ISO-8601 date or instant with its zone',
+});
+export const parseSeqOrInstant = parsedBy(seqOrInstantSchema);

@@ -3,6 +3,7 @@ import { parseExtraEventTypes } from '../../core/domain/catalog.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { loadConfig, parseConfig } from '../runtime/config.ts';
 import { sealConfigShape } from '../sealer/config.ts';
+import { forwardConfigShape } from '../streams/config.ts';
 import { parseLocalDevices } from './devices.ts';
 import { parseLocalTokens } from './tokens.ts';
 
@@ -35,6 +36,7 @@ const localConfigShape = {
   DB_WRITER_PASSWORD: optionalText.describe("audit_writer's password (default: generated, kept in DATA_DIR)"),
   DB_READER_PASSWORD: optionalText.describe("audit_reader's password (default: generated, kept in DATA_DIR)"),
   DB_SEALER_PASSWORD: optionalText.describe("audit_sealer's password (default: generated, kept in DATA_DIR)"),
+  DB_FORWARDER_PASSWORD: optionalText.describe("audit_forwarder's password (default: generated, kept in DATA_DIR)"),
   ...sealConfigShape,
   SEAL_INTERVAL_MS: z.coerce
     .number()
@@ -43,6 +45,14 @@ const localConfigShape = {
     .max(3_600_000)
     .default(DEFAULT_SEAL_INTERVAL_MS)
     .describe('milliseconds between two sealing rounds, each writing a signed checkpoint'),
+  ...forwardConfigShape,
+  SINK_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(1000)
+    .describe('milliseconds between two forwarding rounds to the SINKS (AWS: every minute)'),
 };
 
 /** Everything `npm start` reads from the environment (README: Configuration). */

@@ -9,6 +9,7 @@ import { createPool } from '../../adapters/postgres/pool.ts';
 import { QUERY_ROUTES } from '../../core/access/policy.ts';
 import { LOGIN_USERS, type LoginUser } from '../../core/contracts/database-users.ts';
 import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
+import { SECRET_SINK_KINDS } from '../../core/streams/sinks.ts';
 import type { SealResult } from '../../core/tamper/seal.ts';
 import { oneReadArchiveQueryEngine } from '../archive/engine.ts';
 import { composeIngestHttp } from '../ingest-http.ts';
@@ -21,6 +22,7 @@ import { type LocalConfig, loadLocalConfig } from './config.ts';
 import { localCursorSecret } from './cursor-secret.ts';
 import { DEFAULT_DEV_DEVICE, parseLocalDevices } from './devices.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { startLocalForwarder } from './forwarder.ts';
 import { type ApiHandler, startLocalApi } from './http-server.ts';
 import { startLocalInteractionLog } from './interactions.ts';
 import { localContext } from './lambda-context.ts';
@@ -30,6 +32,7 @@ import { localArchiveConfig, startLocalMaintenance } from './maintenance.ts';
 import { type EmbeddedBroker, startEmbeddedBroker, startIotRuleOnBroker, startIotRuleSubscriber } from './mqtt.ts';
 import { acquireStartLock, assertPortsFree } from './preflight.ts';
 import { startLocalSealer } from './sealer-process.ts';
+import { localSinkSecrets } from './sink-secrets.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 import { withoutCredentials, writeStackInfo } from './stack-info.ts';
@@ -83,7 +86,12 @@ export async function startLocalStack(
     cleanups.push(releaseLock);
     await assertPortsFree(config);
 
-    const { databaseUrl, writerPool, readerPool, sealerUrl } = await startDatabase(config, dataDir, log, cleanups);
+    const { databaseUrl, writerPool, readerPool, sealerUrl, forwarderUrl } = await startDatabase(
+      config,
+      dataDir,
+      log,
+      cleanups,
+    );
     // Stopped after the writer has drained the queue (cleanups run in reverse): its last round seals all of it.
     const sealer = await startLocalSealer({
       connectionString: sealerUrl,
@@ -94,6 +102,30 @@ export async function startLocalStack(
       log,
     });
     cleanups.push(() => sealer.stop());
+    // Stopped before the sealer's last round (cleanups run in reverse): what it seals then goes out at the next start.
+    if (config.SINKS.length > 0) {
+      // Every sink's secret now: a Splunk sink without its token stops the start, naming where to put it.
+      const secrets = localSinkSecrets(dataDir);
+      for (const sink of config.SINKS) if (SECRET_SINK_KINDS.includes(sink.kind)) await secrets(sink);
+      const forwarderPool = createPool({
+        connectionString: forwarderUrl,
+        max: config.SINKS.length + 1,
+        application_name: 'forwarder',
+      });
+      const forwarder = startLocalForwarder({
+        pool: forwarderPool,
+        sinks: config.SINKS,
+        secrets,
+        serviceName: config.LOG_ID,
+        batchSize: config.SINK_BATCH_SIZE,
+        intervalMs: config.SINK_INTERVAL_MS,
+        log,
+      });
+      cleanups.push(async () => {
+        await forwarder.stop();
+        await forwarderPool.end();
+      });
+    }
     const queues = await startQueues(config, dataDir, log, cleanups);
     const catalog = catalogFromEnv();
     const { mqttUrl, broker, alertClient } = await startMqtt(config, log, cleanups);
@@ -223,6 +255,7 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
     writer: config.DB_WRITER_PASSWORD,
     reader: config.DB_READER_PASSWORD,
     sealer: config.DB_SEALER_PASSWORD,
+    forwarder: config.DB_FORWARDER_PASSWORD,
   });
   const ownerPool = createPool({ connectionString: databaseUrl, max: 1 });
   try {
@@ -244,7 +277,13 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   );
 
   // The sealer's pool is its worker thread's own (sealer-process.ts).
-  return { databaseUrl, writerPool, readerPool, sealerUrl: loginAs(LOGIN_USERS.sealer) };
+  return {
+    databaseUrl,
+    writerPool,
+    readerPool,
+    sealerUrl: loginAs(LOGIN_USERS.sealer),
+    forwarderUrl: loginAs(LOGIN_USERS.forwarder),
+  };
 }
 
 /** The SQS endpoint (FIFO queue and DLQ), journaled in DATA_DIR/queue, with what an earlier run left put back on it. */

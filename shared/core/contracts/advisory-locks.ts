@@ -36,6 +36,13 @@ export const ADVISORY_LOCKS = {
    * SQL), so two roll-ups (the sealer's and maintenance's) never upsert the same rollup rows in different orders.
    */
   rollUp: { classid: 1096107096, objid: 0 },
+  /**
+   * Held by a forwarder while it delivers to one sink (shared/adapters/postgres/pg-sink-store.ts: a session-level
+   * `pg_try_advisory_lock` with objid = hashtext(sink)), so two forwarders never send one sink's events out of order; the
+   * second skips that sink. Session-level, not a transaction or row lock: those would hold a transaction id open for
+   * the whole delivery, and the sealer seals nothing past the oldest open transaction.
+   */
+  sinkForwarder: { classid: 1096107097 },
 } as const;
 
 /** The lock's keys as query parameters: `client.query('SELECT pg_advisory_lock($1, $2)', lockKeys(lock))`. */

@@ -10,6 +10,8 @@ export const LOGIN_USERS = {
   reader: 'audit_reader',
   /** SELECT on events and event_ids; appends to the tamper-evident log (migration 010). */
   sealer: 'audit_sealer',
+  /** SELECT on events and event_log; moves the sinks' cursors and records their dead letters (migration 014). */
+  forwarder: 'audit_forwarder',
 } as const;
 
 export type LoginUser = (typeof LOGIN_USERS)[keyof typeof LOGIN_USERS];

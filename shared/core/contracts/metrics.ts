@@ -74,13 +74,33 @@ export type SealerMetric = (typeof SEALER_METRICS)[keyof typeof SEALER_METRICS];
 /** The sealer's service name: its folder under functions/ and the `service` dimension of its metrics. */
 export const SEALER_SERVICE = 'sealer';
 
+/**
+ * What the forwarder emits per sink after each round (shared/apps/streams/metrics.ts), each a metric of its own with
+ * the one dimension `sink` (Powertools' `service` cleared): lag in events and in seconds (the age of the oldest sealed
+ * event the sink has not received), deliveries, failed attempts and dead letters. Infra alarms per sink on the age
+ * (infra/constructs/alarms.ts `addSinkLag`) and reads them through `SinkForwarder.metric`.
+ */
+export const SINK_METRICS = {
+  lagEvents: 'SinkLagEvents',
+  lagSeconds: 'SinkLagSeconds',
+  delivered: 'SinkEventsDelivered',
+  failures: 'SinkDeliveryFailures',
+  deadLettered: 'SinkDeadLetters',
+} as const;
+export type SinkMetric = (typeof SINK_METRICS)[keyof typeof SINK_METRICS];
+export const SINK_METRIC_DIMENSION = 'sink';
+
+/** The forwarder's service name: its folder under functions/. */
+export const FORWARDER_SERVICE = 'forwarder';
+
 /** Every metric name a function emits. */
 export type EmittedMetric =
   | (typeof EVENT_METRICS)[keyof typeof EVENT_METRICS]['name']
   | (typeof INGEST_METRICS)[keyof typeof INGEST_METRICS]
   | MaintenanceMetric
   | VerificationMetric
-  | SealerMetric;
+  | SealerMetric
+  | SinkMetric;
 
 /** Every metric name a function emits; infra may alarm on or chart only these in METRICS_NAMESPACE. */
 export const EMITTED_METRICS: readonly EmittedMetric[] = [
@@ -89,4 +109,5 @@ export const EMITTED_METRICS: readonly EmittedMetric[] = [
   ...Object.values(MAINTENANCE_METRICS),
   ...Object.values(VERIFICATION_METRICS),
   ...Object.values(SEALER_METRICS),
+  ...Object.values(SINK_METRICS),
 ];
