@@ -25,6 +25,7 @@ const handler = createQueryApiHandler({
     page: async () => ({ events: [], hasMore: false }),
     stats: async () => [],
     totals: async () => [],
+    archivedMonths: async () => [],
   },
   views: { list: async () => [], create: async () => false, remove: async () => false },
   audit: { record: async () => 'no-record', recordOutcome: async () => {} },

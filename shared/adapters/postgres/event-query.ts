@@ -19,17 +19,28 @@ export class Params {
 
 /** The WHERE conditions of a filter. */
 export function filterConditions(filter: EventQueryFilter, p: Params): string[] {
+  const conditions = commonConditions(filter, p);
+  const entity = entityConditions(filter, p);
+  if (entity) conditions.push(`(${entity.own} OR ${entity.related})`);
+  return conditions;
+}
+
+/** The entity's own events, and those naming it in related: each side has its own index. */
+function entityConditions(filter: EventQueryFilter, p: Params): { own: string; related: string } | undefined {
+  if (!filter.entity) return undefined;
+  const { type, id } = filter.entity;
+  return {
+    own: `(entity_type = ${p.add(type)} AND entity_id = ${p.add(id)})`,
+    related: `related @> ${p.add(JSON.stringify([{ type, id }]))}::jsonb`,
+  };
+}
+
+/** Every condition but the entity's. */
+function commonConditions(filter: EventQueryFilter, p: Params): string[] {
   const conditions = [
     `occurred_at >= ${p.add(filter.since.toISOString())}::timestamptz`,
     `occurred_at < ${p.add(filter.until.toISOString())}::timestamptz`,
   ];
-  if (filter.entity) {
-    const { type, id } = filter.entity;
-    // Either side can use its own index (events_entity_idx, events_related_idx) in a BitmapOr.
-    conditions.push(
-      `((entity_type = ${p.add(type)} AND entity_id = ${p.add(id)}) OR related @> ${p.add(JSON.stringify([{ type, id }]))}::jsonb)`,
-    );
-  }
   if (filter.type !== undefined) {
     conditions.push(
       filter.type.endsWith('.*')
@@ -53,11 +64,16 @@ export function filterConditions(filter: EventQueryFilter, p: Params): string[] 
   return conditions;
 }
 
-/** One page in (occurred_at, id) order; one row more than the limit, to tell whether a next page exists. */
+/**
+ * One page in (occurred_at, id) order; one row more than the limit, to tell whether a next page exists. An entity's
+ * page is two ordered reads, each taking at most that many rows: its own events down events_entity_idx (an index
+ * scan per month, merged in order, that stops after the page), and those naming it in related through
+ * events_related_idx (GIN: a bitmap of the matching rows below the page's start); UNION serves an event in both once.
+ */
 export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest): SqlQuery {
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer`);
   const p = new Params();
-  const conditions = filterConditions(filter, p);
+  const conditions = commonConditions(filter, p);
   const direction = page.order === 'asc' ? 'ASC' : 'DESC';
   if (page.after) {
     const comparison = page.order === 'asc' ? '>' : '<';
@@ -65,10 +81,18 @@ export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest)
       `(occurred_at, id) ${comparison} (${p.add(page.after.occurredAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`,
     );
   }
+  const orderBy = `ORDER BY occurred_at ${direction}, id ${direction}`;
+  const limit = p.add(page.limit + 1);
+  const entity = entityConditions(filter, p);
+  if (!entity)
+    return {
+      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ${orderBy} LIMIT ${limit}`,
+      values: p.values,
+    };
+  const side = (condition: string) =>
+    `(SELECT ${EVENT_COLUMNS} FROM events WHERE ${[...conditions, condition].join(' AND ')} ${orderBy} LIMIT ${limit})`;
   return {
-    text:
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ` +
-      `ORDER BY occurred_at ${direction}, id ${direction} LIMIT ${p.add(page.limit + 1)}`,
+    text: `SELECT * FROM (${side(entity.own)} UNION ${side(entity.related)}) AS page ${orderBy} LIMIT ${limit}`,
     values: p.values,
   };
 }

@@ -1,5 +1,6 @@
 import type { Principal } from '../access/principal.ts';
 import type { StoredEvent } from '../domain/event.ts';
+import type { Month } from '../domain/month.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
 import type { FilterParams } from '../query/params.ts';
 
@@ -28,6 +29,8 @@ export interface QueryStore {
     options: { interval: Interval; groupBy: Dimension; maxRows: number },
   ): Promise<StatsRow[]>;
   totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]>;
+  /** Every month the archive holds or is being given (an archival step recorded), oldest first. */
+  archivedMonths(): Promise<Month[]>;
 }
 
 export interface SavedView {
