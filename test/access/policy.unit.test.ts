@@ -12,6 +12,8 @@ const EXPECTED: Record<QueryRoute, Record<Role, boolean>> = {
   'GET /events/{id}/proof': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /stats': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /events/export': { admin: true, auditor: true, operator: false, device: false, identity: false },
+  'POST /entities/{type}/{id}/events/archive': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'POST /events/archive': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /reports': { admin: true, auditor: true, operator: false, device: false, identity: false },
   'GET /views': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'POST /views': { admin: true, auditor: true, operator: true, device: false, identity: false },

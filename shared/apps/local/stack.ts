@@ -10,6 +10,7 @@ import { QUERY_ROUTES } from '../../core/access/policy.ts';
 import { LOGIN_USERS, type LoginUser } from '../../core/contracts/database-users.ts';
 import type { IotRuleEvent } from '../../core/ingest/iot-message.ts';
 import type { SealResult } from '../../core/tamper/seal.ts';
+import { LocalArchiveJobs } from '../../adapters/duckdb/archive-jobs.ts';
 import { oneReadArchiveQueryEngine } from '../archive/engine.ts';
 import { composeIngestHttp } from '../ingest-http.ts';
 import { composeIngestIot } from '../ingest-iot.ts';
@@ -151,6 +152,8 @@ export async function startLocalStack(
         cursorSecret,
         // The proofs of archived events read the archive maintenance writes; Retry-After is the sealer's cadence.
         archive: () => oneReadArchiveQueryEngine(localArchiveConfig(dataDir)),
+        // Histories and queries continue into the same archive, through DuckDB.
+        archiveJobs: new LocalArchiveJobs(() => oneReadArchiveQueryEngine(localArchiveConfig(dataDir))),
         sealRetryAfterSeconds: Math.ceil(config.SEAL_INTERVAL_MS / 1000),
       }),
     );

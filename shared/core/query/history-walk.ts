@@ -203,3 +203,28 @@ function concernsEntity(event: StoredEvent, filter: EventQueryFilter): boolean {
   if (event.entity.type === entity.type && event.entity.id === entity.id) return true;
   return event.related.some((r) => r.type === entity.type && r.id === entity.id);
 }
+
+/**
+ * Every event of a walk, newest first, page after page: into the archive too, its job started and awaited (the CLI's
+ * `trail history`, which has no request to hand back). A failed archive job is an error, not a shorter history.
+ */
+export async function* walkAll(
+  deps: WalkDeps & { sleep?: (ms: number) => Promise<void>; pollMs?: number },
+  filter: EventQueryFilter,
+  pageSize = 1000,
+): AsyncGenerator<WalkedEvent> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let state: WalkState | undefined;
+  for (;;) {
+    const page = await walkPage(deps, filter, 'desc', state, pageSize);
+    yield* page.events;
+    if (page.archive?.state === 'failed') throw new Error(page.archive.reason ?? 'the archive query failed');
+    if (page.archive?.state === 'unavailable')
+      throw new Error(`the archive holds ${page.archive.months.join(', ')}, and it cannot be read from here`);
+    if (page.archive?.state === 'running') await sleep(deps.pollMs ?? 1000);
+    if (page.next) state = page.next;
+    else if (page.archive?.start?.phase === 'archive' && deps.archiveJobs)
+      state = await startArchiveJob(deps.archiveJobs, filter, page.archive.start);
+    else return;
+  }
+}
