@@ -88,7 +88,8 @@ async function startArchive(
       ? jsonResponse(outcome.status, { error: outcome.message })
       : badRequest(outcome.parameter, outcome.message);
   const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(read.query)) if (value !== undefined && key !== 'cursor') query.set(key, value);
+  for (const [key, value] of Object.entries(read.query))
+    if (value !== undefined && key !== 'cursor') query.set(key, value);
   query.set('cursor', outcome.value.next);
   return jsonResponse(
     202,

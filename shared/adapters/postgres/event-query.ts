@@ -66,9 +66,10 @@ function commonConditions(filter: EventQueryFilter, p: Params): string[] {
 
 /**
  * One page in (occurred_at, id) order; one row more than the limit, to tell whether a next page exists. An entity's
- * page is two ordered reads, each taking at most that many rows: its own events down events_entity_idx (an index
- * scan per month, merged in order, that stops after the page), and those naming it in related through
- * events_related_idx (GIN: a bitmap of the matching rows below the page's start); UNION serves an event in both once.
+ * page is two reads: its own events down events_entity_idx (an index scan per month, in order, that stops after the
+ * page), and those naming it in related through events_related_idx (GIN: a bitmap of the matching rows below the
+ * page's start, sorted). The related read has no ORDER BY of its own: with one, the planner may walk the primary key
+ * backwards and filter every row of a month instead. UNION serves an event in both once.
  */
 export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest): SqlQuery {
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer`);
@@ -77,9 +78,10 @@ export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest)
   const direction = page.order === 'asc' ? 'ASC' : 'DESC';
   if (page.after) {
     const comparison = page.order === 'asc' ? '>' : '<';
-    conditions.push(
-      `(occurred_at, id) ${comparison} (${p.add(page.after.occurredAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`,
-    );
+    const at = p.add(page.after.occurredAt);
+    conditions.push(`(occurred_at, id) ${comparison} (${at}::timestamptz, ${p.add(page.after.id)}::uuid)`);
+    // Implied by the row comparison, but only this form lets PostgreSQL prune the months on the other side.
+    conditions.push(`occurred_at ${comparison}= ${at}::timestamptz`);
   }
   const orderBy = `ORDER BY occurred_at ${direction}, id ${direction}`;
   const limit = p.add(page.limit + 1);
@@ -89,10 +91,11 @@ export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest)
       text: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ${orderBy} LIMIT ${limit}`,
       values: p.values,
     };
-  const side = (condition: string) =>
-    `(SELECT ${EVENT_COLUMNS} FROM events WHERE ${[...conditions, condition].join(' AND ')} ${orderBy} LIMIT ${limit})`;
+  const where = (condition: string) => [...conditions, condition].join(' AND ');
+  const own = `(SELECT ${EVENT_COLUMNS} FROM events WHERE ${where(entity.own)} ${orderBy} LIMIT ${limit})`;
+  const related = `(SELECT ${EVENT_COLUMNS} FROM events WHERE ${where(entity.related)})`;
   return {
-    text: `SELECT * FROM (${side(entity.own)} UNION ${side(entity.related)}) AS page ${orderBy} LIMIT ${limit}`,
+    text: `SELECT * FROM (${own} UNION ${related}) AS page ${orderBy} LIMIT ${limit}`,
     values: p.values,
   };
 }

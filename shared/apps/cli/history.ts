@@ -1,6 +1,6 @@
+import { PgQueryStore } from '../../adapters/postgres/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
 import type { EntityRef } from '../../core/domain/entity.ts';
-import { PgQueryStore } from '../../adapters/postgres/pg-query-store.ts';
 import { archiveJobs } from '../archive/engine.ts';
 import { entityHistory } from '../history.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
