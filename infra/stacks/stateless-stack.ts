@@ -50,6 +50,7 @@ export class StatelessStack extends Stack {
       queue,
       database,
       cursorSecret: stateful.cursorSecret.secret,
+      archiveQuery: stateful.archiveQuery,
     });
 
     const migrations = new Migrations(this, 'Migrations', { database });

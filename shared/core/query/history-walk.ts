@@ -120,6 +120,9 @@ async function archivePage(
       const event = archivedRowToEvent(row);
       if (state.before && !below(event, state.before)) continue;
       if (!concernsEntity(event, filter)) continue;
+      // One event archived in two generations (a resend stored again before event_ids knew its id) is served once.
+      const previous = fromArchive.at(-1)?.event;
+      if (previous && compareKeys(previous, event) === 0) continue;
       fromArchive.push({ event, token });
     }
     if (read.next === undefined) end = true;
