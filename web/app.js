@@ -35,22 +35,80 @@ function currentFilters() {
   return state.entity ? { ...state.filters, entity: entityKey(state.entity) } : { ...state.filters };
 }
 
+/** An entity's history is the whole past: the window filters of the list do not narrow it. */
+function historyQuery() {
+  const { entity: _entity, since: _since, until: _until, ...filters } = state.filters;
+  return { ...filters, order: 'desc', limit: PAGE_SIZE };
+}
+
 async function loadPage() {
-  const { entity: _ignored, ...filters } = state.filters;
-  const query = { ...(state.entity ? filters : state.filters), order: state.order, limit: PAGE_SIZE };
+  if (state.entity) return loadHistory(false);
+  const query = { ...state.filters, order: state.order, limit: PAGE_SIZE };
   const cursor = state.cursors[state.page];
   if (cursor) query.cursor = cursor;
-  const path = state.entity
-    ? `/entities/${encodeURIComponent(state.entity.type)}/${encodeURIComponent(state.entity.id)}/events`
-    : '/events';
-  const page = await getJson(`${path}?${queryString(query)}`);
+  const page = await getJson(`/events?${queryString(query)}`);
   renderRows($('rows'), page.events, { onEntity: showHistory, onEvent: openEvent });
   state.cursors[state.page + 1] = page.next ?? undefined;
   $('prev-page').disabled = state.page === 0;
   $('first-page').disabled = state.page === 0;
   $('next-page').disabled = !page.next;
+  const archived = page.archived?.length ? ` · older months in the archive: ${page.archived.join(', ')}` : '';
   $('page-info').textContent =
-    `Page ${state.page + 1} · ${page.events.length} events · window ${page.window.since} – ${page.window.until}`;
+    `Page ${state.page + 1} · ${page.events.length} events · window ${page.window.since} – ${page.window.until}${archived}`;
+}
+
+const historyPath = (ref) => `/entities/${encodeURIComponent(ref.type)}/${encodeURIComponent(ref.id)}/events`;
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * An entity's history as one list, newest first: each "Older events" appends the next page, from PostgreSQL and then
+ * from the archive, whose job is started here and polled while it runs ("loading older events from the archive").
+ */
+async function loadHistory(more) {
+  const ref = state.entity;
+  let path = `${historyPath(ref)}?${queryString({ ...historyQuery(), ...(more && state.history.next && { cursor: state.history.next }) })}`;
+  if (more && !state.history.next && state.history.archiveStart) {
+    archiveLoading(true);
+    let page;
+    try {
+      const started = await postJson(state.history.archiveStart, {});
+      path = started.poll.href;
+      page = await getJson(path);
+      while (page.archive?.state === 'running') {
+        if (state.entity !== ref) return;
+        await pause(1000);
+        page = await getJson(path);
+      }
+    } finally {
+      archiveLoading(false);
+    }
+    return showHistoryPage(page, true);
+  }
+  return showHistoryPage(await getJson(path), more);
+}
+
+function showHistoryPage(page, append) {
+  if (!append) state.history = { rows: [] };
+  state.history.rows.push(...page.events);
+  state.history.next = page.next ?? undefined;
+  state.history.archiveStart = page.archive?.start?.href;
+  if (page.archive?.state === 'failed') status(`The archive could not be read: ${page.archive.reason}`, true);
+  renderRows($('rows'), state.history.rows, { onEntity: showHistory, onEvent: openEvent });
+  $('prev-page').disabled = true;
+  $('first-page').disabled = true;
+  $('next-page').disabled = !state.history.next && !state.history.archiveStart;
+  $('next-page').textContent =
+    state.history.next || !state.history.archiveStart ? 'Older events' : 'Older events (archive)';
+  const archived = state.history.rows.filter((event) => event.storedIn === 'archive').length;
+  $('page-info').textContent =
+    `${state.history.rows.length} events, newest first` + (archived ? ` · ${archived} from the archive` : '');
+}
+
+function archiveLoading(on) {
+  $('archive-loading').hidden = !on;
+  if (on) $('next-page').disabled = true;
+  if (on) status('Loading older events from the archive…');
+  else if ($('status').textContent === 'Loading older events from the archive…') status('');
 }
 
 async function loadChart() {
@@ -92,6 +150,7 @@ async function refresh() {
 
 function showHistory(ref) {
   state.entity = ref;
+  state.history = { rows: [] };
   $('scope-text').textContent = `History of ${entityKey(ref)}, including events that list it as related.`;
   $('scope').hidden = false;
   $('events-title').textContent = `Events of ${entityKey(ref)}`;
@@ -100,6 +159,7 @@ function showHistory(ref) {
 
 function clearHistory() {
   state.entity = undefined;
+  $('next-page').textContent = 'Next page';
   $('scope').hidden = true;
   $('events-title').textContent = 'Events';
   refresh();
@@ -129,6 +189,7 @@ function applyView() {
   state.filters = { ...view.filters };
   state.entity = undefined;
   $('scope').hidden = true;
+  $('next-page').textContent = 'Next page';
   refresh();
 }
 
@@ -199,6 +260,7 @@ $('export-csv').addEventListener('click', () => exportAs('csv'));
 $('export-json').addEventListener('click', () => exportAs('json'));
 $('open-report').addEventListener('click', () => guarded(() => openHtml(`/reports?${queryString(currentFilters())}`)));
 $('next-page').addEventListener('click', () => {
+  if (state.entity) return guarded(() => loadHistory(true));
   state.page++;
   guarded(loadPage);
 });

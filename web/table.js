@@ -27,7 +27,14 @@ export function renderRows(tbody, events, { onEntity, onEvent }) {
         ),
       ),
       el('td', {}, el('span', { class: `sev sev-${event.severity}` }, event.severity)),
-      el('td', {}, event.type),
+      el(
+        'td',
+        {},
+        event.type,
+        event.storedIn === 'archive'
+          ? el('span', { class: 'stored-archive', title: 'read from the archive (an archived month)' }, 'archive')
+          : undefined,
+      ),
       el('td', {}, entityButton(event.entity, onEntity)),
       el('td', {}, `${event.actor.type}:${event.actor.id}`),
       el('td', {}, event.source.channel),

@@ -88,8 +88,8 @@ export const queriesPart: BenchPart = async (ctx) => {
             ', then VACUUM (ANALYZE); latencies are sequential on one audit_reader connection with a warm ' +
             `cache, ${options.samples} runs each at most (${options.maxSecondsPerLoop} s bound), random parameters`,
           'every case is a query API read through PgQueryStore, its window resolved as the route resolves it: ' +
-            'entity_history is GET /entities/{type}/{id}/events without parameters (default 7-day window, newest ' +
-            '100); entity_history_93d the same with since=93d (the widest window a request may read); critical_24h ' +
+            'entity_history is GET /entities/{type}/{id}/events without parameters (the whole past, newest 100, its ' +
+            'own events and those naming it in related); entity_history_93d the same with since=93d; critical_24h ' +
             'is GET /events?severity=CRITICAL&since=24h; range_page a type prefix over 7 days; next_page a keyset ' +
             "cursor mid-month in that month's window; hourly_counts_30d is GET /stats?since=30d (interval hour, " +
             'groupBy severity) and daily_counts_12m GET /stats?since=365d&interval=day, each planned and counted as ' +
@@ -141,8 +141,8 @@ function statsCase(
 function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: number): QueryCase[] {
   const now = new Date(endMs);
   /** The filter the query API reads for these parameters: the route's own resolution of the window. */
-  const routeFilter = (params: FilterParams): EventQueryFilter => {
-    const resolved = resolveFilter(params, now);
+  const routeFilter = (params: FilterParams, capped = true): EventQueryFilter => {
+    const resolved = resolveFilter(params, now, { capped });
     if (!resolved.ok) throw new Error(`${resolved.parameter}: ${resolved.message}`);
     return resolved.value;
   };
@@ -156,8 +156,8 @@ function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: n
   // Full months only: the current one is partly filled.
   const months = monthRange(monthOf(new Date(endMs - 365 * DAY_MS)), monthOf(new Date(endMs))).slice(1, -1);
   return [
-    // What GET /entities/{type}/{id}/events reads without parameters: the newest page of the default window.
-    { name: 'entity_history', sample: (random) => page({ ...routeFilter({}), entity: pick(random, fleet) }) },
+    // What GET /entities/{type}/{id}/events reads without parameters: the newest page of the whole past (no cap).
+    { name: 'entity_history', sample: (random) => page({ ...routeFilter({}, false), entity: pick(random, fleet) }) },
     // The same route with the widest window a request may read.
     {
       name: 'entity_history_93d',
@@ -184,10 +184,14 @@ function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: n
         const filter = routeFilter({ since: start.toISOString(), until: end.toISOString() });
         const at = start.getTime() + (0.25 + random() / 2) * (end.getTime() - start.getTime());
         const scope = { filter, order: 'desc', user: 'bench' } as const;
-        const next = encodePageCursor(BENCH_CURSORS, scope, { occurredAt: iso(at), id: uuidv7(at) });
+        const next = encodePageCursor(BENCH_CURSORS, scope, {
+          phase: 'postgres',
+          after: { occurredAt: iso(at), id: uuidv7(at) },
+        });
         const cursor = applyPageCursor(BENCH_CURSORS, next, scope);
         if (!cursor.ok) throw new Error(cursor.message);
-        return page(cursor.filter, { ...newest, after: cursor.after });
+        if (cursor.state.phase !== 'postgres' || !cursor.state.after) throw new Error('not a PostgreSQL cursor');
+        return page(cursor.filter, { ...newest, after: cursor.state.after });
       },
     },
     { name: 'hourly_counts_30d', sample: statsCase(queries, endMs, 30, HOURLY_COUNTS_OPTIONS) },

@@ -11,6 +11,9 @@ import { Construct } from 'constructs';
  * - S3 (a gateway endpoint: no hourly charge): maintenance uploads archived months and reads them back.
  * - Lambda: maintenance invokes itself to continue an archival that did not fit in one invocation.
  * - KMS: the sealer signs checkpoints; the sealer, the query API and maintenance read the signing key's public half.
+ * - Athena: the query API starts, polls and pages archive queries (histories continued into the archive, proofs of
+ *   archived events); maintenance is given ATHENA_WORKGROUP too and would reach Athena the same way. Athena itself
+ *   reads the archive and writes results in S3 outside the VPC.
  * Logs, EMF metrics and X-Ray traces are shipped by the Lambda service, so no endpoint is needed for them.
  * IoT Core's data endpoint needs a private DNS zone as well; `IotDataAccess` adds both.
  */
@@ -37,6 +40,7 @@ export class Network extends Construct {
     this.addInterfaceEndpoint('SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
     this.addInterfaceEndpoint('Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA);
     this.addInterfaceEndpoint('Kms', ec2.InterfaceVpcEndpointAwsService.KMS);
+    this.addInterfaceEndpoint('Athena', ec2.InterfaceVpcEndpointAwsService.ATHENA);
     this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [this.isolatedSubnets],

@@ -4,6 +4,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { LOGIN_USERS } from '../../shared/core/contracts/database-users.ts';
+import type { ArchiveQuery } from './archive-query.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
@@ -11,7 +12,9 @@ import type { EventsApi } from './events-api.ts';
 
 /**
  * The query API: every route of shared/core/access/policy.ts on one function, reading as `audit_reader` (SELECT on events,
- * its own saved views) and putting `audit.accessed` events on the queue; it alone reads the cursor secret.
+ * its own saved views) and putting `audit.accessed` events on the queue; it alone reads the cursor secret. It reads
+ * the archive through Athena (archive jobs that continue histories, the proofs of archived events), with the rights
+ * `trail archive query` has (ArchiveQuery.queryAccess), reaching Athena through the VPC's interface endpoint.
  */
 export class QueryApi extends Construct {
   readonly fn: AuditFunction;
@@ -19,7 +22,13 @@ export class QueryApi extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { api: EventsApi; queue: EventQueue; database: EventDatabase; cursorSecret: secretsmanager.ISecret },
+    props: {
+      api: EventsApi;
+      queue: EventQueue;
+      database: EventDatabase;
+      cursorSecret: secretsmanager.ISecret;
+      archiveQuery: ArchiveQuery;
+    },
   ) {
     super(scope, id);
     this.fn = new AuditFunction(this, 'Function', {
@@ -36,6 +45,10 @@ export class QueryApi extends Construct {
     // Read once per cold start to sign and check paging cursors; no other function is granted it.
     props.cursorSecret.grantRead(this.fn);
     this.fn.addEnvironment('CURSOR_SECRET_ARN', props.cursorSecret.secretArn);
+    // shared/apps/query-api.ts reads the archive only when both are set: without them an archived month is a 503.
+    this.fn.addEnvironment('ATHENA_WORKGROUP', props.archiveQuery.workGroup.ref);
+    this.fn.addEnvironment('GLUE_DATABASE', props.archiveQuery.database.ref);
+    this.fn.role!.addManagedPolicy(props.archiveQuery.queryAccess);
     for (const route of QUERY_ROUTES) {
       const [method, path] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];
       props.api.addRoute(apigw.HttpMethod[method], path, this.fn);

@@ -51,6 +51,7 @@ export class StatelessStack extends Stack {
       queue,
       database,
       cursorSecret: stateful.cursorSecret.secret,
+      archiveQuery: stateful.archiveQuery,
     });
 
     const migrations = new Migrations(this, 'Migrations', { database });

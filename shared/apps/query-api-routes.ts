@@ -7,7 +7,15 @@ import type { SavedViewStore } from '../core/ports/query.ts';
 import { type EventProofDeps, readEventProof } from '../core/query/event-proof.ts';
 import { collectExport, exportEvents } from '../core/query/export.ts';
 import { openApiDocument } from '../core/query/openapi.ts';
-import { type Outcome, type ReadDeps, type ReadRequest, readEvents, readStats } from '../core/query/read.ts';
+import {
+  type EventsPage,
+  type Outcome,
+  type ReadDeps,
+  type ReadRequest,
+  readEvents,
+  readStats,
+  startArchiveRead,
+} from '../core/query/read.ts';
 import { buildReport } from '../core/query/report.ts';
 import { deleteView, listViews, saveView } from '../core/query/views.ts';
 import { jsonResponse, requestBody } from './runtime/http.ts';
@@ -38,22 +46,94 @@ export function badRequest(parameter: string, message: string): QueryApiResult {
 const respond = <T>(outcome: Outcome<T>, map: (value: T) => QueryApiResult): QueryApiResult =>
   outcome.ok ? map(outcome.value) : badRequest(outcome.parameter, outcome.message);
 
-async function entityHistory({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
+/** While an archive job runs, how soon to ask again. */
+const ARCHIVE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A page as JSON: the archive pointer's start cursor becomes the link that starts the job (the same filters, POSTed
+ * to the route's `/archive`), and a page whose job still runs says when to ask again.
+ */
+function pageResponse(page: EventsPage, path: string, read: ReadRequest): QueryApiResult {
+  const { archive, ...rest } = page;
+  if (!archive) return jsonResponse(200, rest);
+  const { startCursor, ...pointer } = archive;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(read.query))
+    if (value !== undefined && key !== 'cursor' && key !== 'limit') query.set(key, value);
+  if (startCursor) query.set('cursor', startCursor);
+  const body = {
+    ...rest,
+    // The months a window reaches in the archive, top-level as well: a client that only looks for them finds them.
+    archived: pointer.months,
+    archive: { ...pointer, ...(startCursor && { start: { method: 'POST', href: `${path}/archive?${query}` } }) },
+  };
+  const running = pointer.state === 'running';
+  return jsonResponse(200, body, running ? { 'retry-after': String(ARCHIVE_RETRY_AFTER_SECONDS) } : {});
+}
+
+function entityPath(type: string, id: string): string {
+  return `/entities/${encodeURIComponent(type)}/${encodeURIComponent(id)}/events`;
+}
+
+/** POST …/archive: start the archive job; 202 with the cursor that polls and then pages it. */
+async function startArchive(
+  deps: RouteDeps,
+  read: ReadRequest,
+  path: string,
+  entity?: { type: string; id: string },
+): Promise<QueryApiResult> {
+  const outcome = await startArchiveRead(deps, read, entity);
+  if (!outcome.ok)
+    return 'status' in outcome
+      ? jsonResponse(outcome.status, { error: outcome.message })
+      : badRequest(outcome.parameter, outcome.message);
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(read.query))
+    if (value !== undefined && key !== 'cursor') query.set(key, value);
+  query.set('cursor', outcome.value.next);
+  return jsonResponse(
+    202,
+    { ...outcome.value, poll: { method: 'GET', href: `${path}?${query}` } },
+    { 'retry-after': String(ARCHIVE_RETRY_AFTER_SECONDS) },
+  );
+}
+
+/** The path's entity, checked as query parameters are; a 400 naming the part that is wrong otherwise. */
+function pathEntity(
+  event: RouteContext['event'],
+): { ok: true; entity: { type: string; id: string } } | { ok: false; response: QueryApiResult } {
   const path = event.pathParameters ?? {};
   // As query parameters are (params.ts): the path's entity is audited and queried, so it must be storable.
   for (const parameter of ['type', 'id'] as const) {
     const bad = unstorableCharacter(path[parameter] ?? '');
-    if (bad) return badRequest(parameter, bad);
+    if (bad) return { ok: false, response: badRequest(parameter, bad) };
   }
   const entity = entityRefSchema.safeParse(path);
   if (!entity.success) {
     const parameter = String(entity.error.issues[0]?.path[0] ?? 'entity');
-    return badRequest(
-      parameter,
-      `${entity.error.issues[0]?.message ?? 'invalid'}; the path is /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events`,
-    );
+    return {
+      ok: false,
+      response: badRequest(
+        parameter,
+        `${entity.error.issues[0]?.message ?? 'invalid'}; the path is /entities/{type}/{id}/events, e.g. /entities/robot/r-17/events`,
+      ),
+    };
   }
-  return respond(await readEvents(deps, read, entity.data), (page) => jsonResponse(200, page));
+  return { ok: true, entity: entity.data };
+}
+
+async function entityHistory({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
+  const parsed = pathEntity(event);
+  if (!parsed.ok) return parsed.response;
+  const { entity } = parsed;
+  const path = entityPath(entity.type, entity.id);
+  return respond(await readEvents(deps, read, entity), (page) => pageResponse(page, path, read));
+}
+
+async function entityArchive({ deps, event, read }: RouteContext): Promise<QueryApiResult> {
+  const parsed = pathEntity(event);
+  if (!parsed.ok) return parsed.response;
+  return startArchive(deps, read, entityPath(parsed.entity.type, parsed.entity.id), parsed.entity);
 }
 
 async function exportRoute({ deps, read }: RouteContext): Promise<QueryApiResult> {
@@ -107,8 +187,11 @@ async function eventProof({ deps, event, read }: RouteContext): Promise<QueryApi
 
 /** Each route: parse → domain function → response. */
 export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<QueryApiResult>> = {
-  'GET /events': async ({ deps, read }) => respond(await readEvents(deps, read), (page) => jsonResponse(200, page)),
+  'GET /events': async ({ deps, read }) =>
+    respond(await readEvents(deps, read), (page) => pageResponse(page, '/events', read)),
   'GET /entities/{type}/{id}/events': entityHistory,
+  'POST /entities/{type}/{id}/events/archive': entityArchive,
+  'POST /events/archive': async ({ deps, read }) => startArchive(deps, read, '/events'),
   'GET /events/{id}/proof': eventProof,
   'GET /stats': async ({ deps, read }) => respond(await readStats(deps, read), (stats) => jsonResponse(200, stats)),
   'GET /events/export': exportRoute,

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type pg from 'pg';
 import { z } from 'zod';
+import { AthenaArchiveJobs } from '../adapters/athena/athena-jobs.ts';
 import { AthenaArchiveQuery } from '../adapters/athena/athena-query.ts';
 import { PgProofStore } from '../adapters/postgres/log-proofs.ts';
 import { PgQueryStore } from '../adapters/postgres/pg-query-store.ts';
@@ -13,6 +14,7 @@ import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
+import type { ArchiveJobs } from '../core/ports/archive-jobs.ts';
 import type { ArchiveQueryEngine } from '../core/ports/archive-query.ts';
 import { type Clock, systemClock } from '../core/ports/events.ts';
 import type { ProofStore } from '../core/ports/proofs.ts';
@@ -41,6 +43,8 @@ export interface QueryApiDeps {
   proofs: ProofStore;
   /** The archive's SQL engine, for the proofs of archived events; absent: such a proof is a 503. */
   archive?: () => Promise<ArchiveQueryEngine>;
+  /** The archive's jobs, where histories and queries continue once PostgreSQL runs out; absent: pointed at only. */
+  archiveJobs?: ArchiveJobs;
   /** Retry-After of a proof asked for before its event is sealed: the sealer's cadence (default a minute). */
   sealRetryAfterSeconds?: number;
 }
@@ -60,6 +64,7 @@ export function createQueryApiHandler({
   streamExports = false,
   proofs,
   archive,
+  archiveJobs,
   sealRetryAfterSeconds = DEFAULT_SEAL_RETRY_AFTER_SECONDS,
 }: QueryApiDeps) {
   const deps = {
@@ -72,6 +77,7 @@ export function createQueryApiHandler({
     proofs,
     sealRetryAfterSeconds,
     ...(archive && { archive }),
+    ...(archiveJobs && { archiveJobs }),
   };
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<QueryApiResult> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
@@ -102,7 +108,11 @@ export function queryApiFromEnvironment() {
   const config = loadConfig({
     QUEUE_URL: queueUrl,
     CURSOR_SECRET_ARN: z.string().min(1),
-    ATHENA_WORKGROUP: z.string().min(1).optional().describe('Athena workgroup for the proofs of archived events'),
+    ATHENA_WORKGROUP: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Athena workgroup: histories continued into the archive, proofs of archived events'),
     GLUE_DATABASE: z.string().min(1).optional().describe('Glue database holding the archive table'),
   });
   const secrets = traced(new SecretsManagerClient({}));
@@ -115,7 +125,11 @@ export function queryApiFromEnvironment() {
     sqs: traced(new SQSClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
-    ...(athena && athenaClient && { archive: async () => new AthenaArchiveQuery(athenaClient, athena) }),
+    ...(athena &&
+      athenaClient && {
+        archive: async () => new AthenaArchiveQuery(athenaClient, athena),
+        archiveJobs: new AthenaArchiveJobs(athenaClient, athena),
+      }),
   };
   const handler = onceSucceeded(async () =>
     composeQueryApi({ ...wiring, cursorSecret: await readCursorSecret(secrets, config.CURSOR_SECRET_ARN) }),
@@ -133,6 +147,8 @@ export interface QueryApiWiring extends IngestWiring {
   cursorSecret: string;
   /** The archive's SQL engine, for the proofs of archived events (Athena on AWS, DuckDB locally). */
   archive?: () => Promise<ArchiveQueryEngine>;
+  /** The archive's jobs (Athena on AWS, DuckDB locally), where reads continue once PostgreSQL runs out. */
+  archiveJobs?: ArchiveJobs;
   /** The sealer's cadence, for Retry-After. */
   sealRetryAfterSeconds?: number;
 }
@@ -147,6 +163,7 @@ export function composeQueryApi(wiring: QueryApiWiring) {
     streamExports: wiring.streamExports ?? false,
     proofs: new PgProofStore(wiring.pool),
     ...(wiring.archive && { archive: wiring.archive }),
+    ...(wiring.archiveJobs && { archiveJobs: wiring.archiveJobs }),
     ...(wiring.sealRetryAfterSeconds !== undefined && { sealRetryAfterSeconds: wiring.sealRetryAfterSeconds }),
   });
 }

@@ -149,7 +149,7 @@ describe('trail exit codes', () => {
   it('2 for a wrong command line, before anything runs', async () => {
     for (const argv of [
       ['maintain', '--now', 'yesterday'],
-      ['history', '--entity', 'robot:r-17'],
+      ['history', '--since', '2025-01-01'],
       ['archive', 'query'],
       ['archive', 'named', 'entity-events', '--since', '2024-01-01'],
       ['report', '--bogus'],

@@ -35,6 +35,9 @@ describe('network', () => {
     // endpoint resolves to it.
     const lambdaApi = endpoints.find((endpoint) => /\.lambda"/.test(JSON.stringify(endpoint.Properties.ServiceName)));
     expect(lambdaApi?.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+    // The query API starts, polls and pages Athena queries over the archive from inside the VPC (maintenance too).
+    const athenaApi = endpoints.find((endpoint) => /\.athena"/.test(JSON.stringify(endpoint.Properties.ServiceName)));
+    expect(athenaApi?.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
     // S3 through a gateway endpoint on the isolated subnets' route tables: maintenance writes the archive.
     const gateway = endpoints.find((endpoint) => endpoint.Properties.VpcEndpointType === 'Gateway');
     expect(JSON.stringify(gateway?.Properties.ServiceName)).toContain('.s3');

@@ -476,6 +476,22 @@ describe('HTTP API', () => {
     );
   });
 
+  it('lets the query API read the archive through Athena: its workgroup and database, and the archive query rights', () => {
+    const fn = functions.get('query-api')!;
+    const env = fn.Properties.Environment.Variables;
+    // Without both, archived months are answered with a 503 (proofs) or pointed at without a way to read them.
+    expect(JSON.stringify(env.ATHENA_WORKGROUP)).toMatch(/ArchiveQueryWorkGroup/);
+    expect(JSON.stringify(env.GLUE_DATABASE)).toMatch(/ArchiveQueryDatabase/);
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toMatch(/ArchiveQueryAccess/);
+    // The other functions are not given those rights.
+    const holders = Object.values(template.findResources('AWS::IAM::Role')).filter((r) =>
+      /ArchiveQueryAccess/.test(JSON.stringify((r as Resource).Properties.ManagedPolicyArns ?? [])),
+    );
+    expect(holders).toHaveLength(1);
+  });
+
   it('lets the query API, and no other function, read the cursor secret it is told of', () => {
     const env = functions.get('query-api')!.Properties.Environment.Variables;
     expect(JSON.stringify(env.CURSOR_SECRET_ARN)).toMatch(/CursorSecret/);

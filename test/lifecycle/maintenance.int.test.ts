@@ -2,12 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalArchiveJobs } from '../../shared/adapters/duckdb/archive-jobs.ts';
 import { exportFrom, pgRowText } from '../../shared/adapters/duckdb/export.ts';
 import { openLocalArchiveQuery } from '../../shared/adapters/duckdb/local-query.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { listArchiveSteps } from '../../shared/adapters/postgres/maintenance/archive-state.ts';
 import { type MaintenanceOptions, runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
+import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
 import { entityHistory } from '../../shared/apps/history.ts';
 import { bindNamedQuery, NAMED_QUERIES, type NamedQueryName } from '../../shared/core/archive/named-queries.ts';
 import { ARCHIVE_COLUMNS, DUCKDB_TYPES } from '../../shared/core/archive/schema.ts';
@@ -234,8 +236,11 @@ describe('maintenance with an injected clock', () => {
 
   it('history merges PostgreSQL and the archive, newest first, saying where each row came from', async () => {
     const history = await entityHistory(
-      { db: db.pool, archive: () => openLocalArchiveQuery(store.root, join(dir, 'history')) },
-      { entityType: 'robot', entityId: 'r-0', since: new Date('2024-01-01Z'), until: new Date('2025-05-01Z') },
+      {
+        store: new PgQueryStore(db.pool),
+        archiveJobs: new LocalArchiveJobs(() => openLocalArchiveQuery(store.root, join(dir, 'history'))),
+      },
+      { entity: { type: 'robot', id: 'r-0' }, since: new Date('2024-01-01Z'), until: new Date('2025-05-01Z') },
     );
     const expected = MONTHS.flatMap((m) => monthEvents(m, PER_MONTH)).filter(
       (e) => e.entity.type === 'robot' && e.entity.id === 'r-0',

@@ -42,9 +42,6 @@ describe('query API SQL', () => {
     expect(query.values).toEqual([
       '2026-05-01T00:00:00.000Z',
       '2026-05-08T00:00:00.000Z',
-      HOSTILE,
-      HOSTILE,
-      JSON.stringify([{ type: HOSTILE, id: HOSTILE }]),
       `${HOSTILE}.%`,
       ['ERROR'],
       17,
@@ -57,14 +54,22 @@ describe('query API SQL', () => {
       HOSTILE,
       HOSTILE,
       11,
+      HOSTILE,
+      HOSTILE,
+      JSON.stringify([{ type: HOSTILE, id: HOSTILE }]),
     ]);
-    expect(query.text.match(/\$\d+/g)).toHaveLength(query.values.length);
+    // Every parameter is referenced (the entity's page repeats the common ones in both of its reads).
+    expect(new Set(query.text.match(/\$\d+/g))).toHaveLength(query.values.length);
   });
 
   it('matches an entity itself or as a related entity', () => {
     const query = buildEventPageQuery({ ...window, entity: { type: 'bay', id: 'b-1' } }, { order: 'desc', limit: 5 });
-    expect(query.text).toContain('((entity_type = $3 AND entity_id = $4) OR related @> $5::jsonb)');
-    expect(query.values.slice(2, 5)).toEqual(['bay', 'b-1', '[{"type":"bay","id":"b-1"}]']);
+    // Two ordered reads, each with its own index and the page's limit, merged: a UNION serves an event in both once.
+    const [own, related] = query.text.split(' UNION ');
+    expect(own).toContain('AND (entity_type = $4 AND entity_id = $5) ORDER BY occurred_at DESC, id DESC LIMIT $3)');
+    expect(related).toMatch(/AND related @> \$6::jsonb\)\) AS page ORDER BY/);
+    expect(query.text).toMatch(/\) AS page ORDER BY occurred_at DESC, id DESC LIMIT \$3$/);
+    expect(query.values.slice(2, 6)).toEqual([6, 'bay', 'b-1', '[{"type":"bay","id":"b-1"}]']);
   });
 
   it('treats a type ending in .* as a prefix, with LIKE wildcards in the name taken literally', () => {
@@ -118,11 +123,13 @@ describe('query API SQL', () => {
     const after = { occurredAt: '2026-05-02T00:00:00.000Z', id: '0195519a-0000-7000-8000-000000000001' };
     const desc = buildEventPageQuery(window, { order: 'desc', limit: 5, after });
     expect(desc.text).toMatch(
-      /\(occurred_at, id\) < \(\$3::timestamptz, \$4::uuid\) ORDER BY occurred_at DESC, id DESC LIMIT \$5$/,
+      /\(occurred_at, id\) < \(\$3::timestamptz, \$4::uuid\) AND occurred_at <= \$3::timestamptz ORDER BY occurred_at DESC, id DESC LIMIT \$5$/,
     );
     expect(desc.values.at(-1)).toBe(6);
     const asc = buildEventPageQuery(window, { order: 'asc', limit: 5, after });
-    expect(asc.text).toMatch(/\(occurred_at, id\) > .* ORDER BY occurred_at ASC, id ASC/);
+    expect(asc.text).toMatch(
+      /\(occurred_at, id\) > .* AND occurred_at >= \$3::timestamptz ORDER BY occurred_at ASC, id ASC/,
+    );
   });
 
   it('buckets stats with date_bin on UTC boundaries', () => {

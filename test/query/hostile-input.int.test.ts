@@ -84,6 +84,8 @@ const KNOWN = [
 const ROUTE_PARAMETERS: Record<string, readonly string[]> = {
   'GET /events': Object.keys(eventsQuerySchema.shape),
   'GET /entities/{type}/{id}/events': Object.keys(historyQuerySchema.shape),
+  'POST /entities/{type}/{id}/events/archive': Object.keys(historyQuerySchema.shape),
+  'POST /events/archive': Object.keys(eventsQuerySchema.shape),
   // It takes none: any is refused, naming it.
   'GET /events/{id}/proof': ['id', 'treeSize'],
   'GET /stats': Object.keys(statsQuerySchema.shape),
@@ -156,6 +158,7 @@ const requests = fc.constantFrom(...QUERY_ROUTES.filter((route) => route !== 'PO
 
 const PATH_PARAMETERS: Record<string, (r: { type: string; id: string; name: string }) => Record<string, string>> = {
   'GET /entities/{type}/{id}/events': ({ type, id }) => ({ type, id }),
+  'POST /entities/{type}/{id}/events/archive': ({ type, id }) => ({ type, id }),
   'GET /events/{id}/proof': ({ id }) => ({ id }),
   'DELETE /views/{name}': ({ name }) => ({ name }),
 };

@@ -41,6 +41,10 @@ function countingStore(pool: pg.Pool, failAfterPages = Number.POSITIVE_INFINITY)
       counted.reads++;
       return store.totals(...args);
     },
+    archivedMonths: async () => {
+      counted.reads++;
+      return store.archivedMonths();
+    },
   };
   return { store: wrapped, counted };
 }

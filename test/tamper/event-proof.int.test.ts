@@ -2,8 +2,16 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AthenaArchiveQuery } from '../../shared/adapters/athena/athena-query.ts';
 import { openLocalArchiveQuery } from '../../shared/adapters/duckdb/local-query.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
@@ -11,6 +19,7 @@ import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import { type LocalApi, startLocalApi } from '../../shared/apps/local/http-server.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import type { ArchiveQueryEngine } from '../../shared/core/ports/archive-query.ts';
 import { type EventProof, eventProofSchema, verifyEventProof } from '../../shared/core/tamper/proof.ts';
 import { insertEvents, monthEvents } from '../lifecycle/fixture.ts';
 import { queryApi } from '../query/api-support.ts';
@@ -98,6 +107,48 @@ describe('GET /events/{id}/proof', () => {
     const proof = eventProofSchema.parse(json);
     expect(proof.event).toEqual(archived);
     expect(verifyEventProof(proof, signerOf(db.pool).pem)).toEqual({ ok: true });
+  });
+
+  it('proves an archived event through Athena as the Lambda wires it (ATHENA_WORKGROUP, GLUE_DATABASE)', async () => {
+    // Athena mocked by the local engine doing the same job: each query it is sent runs on DuckDB over the archive.
+    const athena = mockClient(AthenaClient);
+    const results = new Map<string, Awaited<ReturnType<ArchiveQueryEngine['run']>>>();
+    athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
+      const engine = await openLocalArchiveQuery(store.root, join(dir, 'athena'));
+      try {
+        const params = (input.ExecutionParameters ?? []).map((p: string) => p.slice(1, -1).replaceAll("''", "'"));
+        results.set('q-proof', await engine.run(input.QueryString, params));
+      } finally {
+        await engine.close();
+      }
+      expect(input).toMatchObject({ WorkGroup: 'wg', QueryExecutionContext: { Database: 'db' } });
+      return { QueryExecutionId: 'q-proof' };
+    });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    athena.on(GetQueryResultsCommand).callsFake(async ({ QueryExecutionId }) => {
+      const { columns, rows } = results.get(QueryExecutionId)!;
+      const data = (values: (string | null)[]) => ({
+        Data: values.map((v) => (v === null ? {} : { VarCharValue: v })),
+      });
+      return {
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'varchar' })) },
+          Rows: [data(columns), ...rows.map(data)],
+        },
+      };
+    });
+    try {
+      const client = new AthenaClient({ region: 'eu-west-1' });
+      const onAws = queryApi(reader, () => NOW, {
+        archive: async () => new AthenaArchiveQuery(client, { workGroup: 'wg', database: 'db', sleep: async () => {} }),
+      });
+      const { status, json } = await onAws.call(ROUTE, { pathParameters: { id: archived!.id } });
+      expect(status).toBe(200);
+      expect(eventProofSchema.parse(json).event).toEqual(archived);
+      expect(verifyEventProof(json, signerOf(db.pool).pem)).toEqual({ ok: true });
+    } finally {
+      athena.restore();
+    }
   });
 
   it('says so (503) when the event is archived and the API cannot read the archive', async () => {

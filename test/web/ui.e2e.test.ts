@@ -1,28 +1,17 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../shared/apps/local/stack.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestStack } from '../support/local-stack.ts';
 
 const TOKEN = 'ui-admin-token';
 const OPERATOR_TOKEN = 'ui-operator-token';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let db: TestDatabase;
 let stack: LocalStack;
-let profileDir: string;
-let browser: BrowserContext;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -84,22 +73,14 @@ beforeAll(async () => {
   db = await createTestDatabase('web_ui');
   stack = await startTestStack(db.url, `${TOKEN}=uma:admin,${OPERATOR_TOKEN}=otto:operator`);
   await seed();
-  profileDir = await mkdtemp(join(tmpdir(), 'trail-chromium-'));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 900 },
-  });
-  page = await browser.newPage();
+  browser = await launchBrowser();
+  page = browser.page;
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await db?.drop();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 /** Table rows, leaving out the audit.* records that the browser's own requests add (an admin sees those). */

@@ -19,17 +19,28 @@ export class Params {
 
 /** The WHERE conditions of a filter. */
 export function filterConditions(filter: EventQueryFilter, p: Params): string[] {
+  const conditions = commonConditions(filter, p);
+  const entity = entityConditions(filter, p);
+  if (entity) conditions.push(`(${entity.own} OR ${entity.related})`);
+  return conditions;
+}
+
+/** The entity's own events, and those naming it in related: each side has its own index. */
+function entityConditions(filter: EventQueryFilter, p: Params): { own: string; related: string } | undefined {
+  if (!filter.entity) return undefined;
+  const { type, id } = filter.entity;
+  return {
+    own: `(entity_type = ${p.add(type)} AND entity_id = ${p.add(id)})`,
+    related: `related @> ${p.add(JSON.stringify([{ type, id }]))}::jsonb`,
+  };
+}
+
+/** Every condition but the entity's. */
+function commonConditions(filter: EventQueryFilter, p: Params): string[] {
   const conditions = [
     `occurred_at >= ${p.add(filter.since.toISOString())}::timestamptz`,
     `occurred_at < ${p.add(filter.until.toISOString())}::timestamptz`,
   ];
-  if (filter.entity) {
-    const { type, id } = filter.entity;
-    // Either side can use its own index (events_entity_idx, events_related_idx) in a BitmapOr.
-    conditions.push(
-      `((entity_type = ${p.add(type)} AND entity_id = ${p.add(id)}) OR related @> ${p.add(JSON.stringify([{ type, id }]))}::jsonb)`,
-    );
-  }
   if (filter.type !== undefined) {
     conditions.push(
       filter.type.endsWith('.*')
@@ -53,22 +64,38 @@ export function filterConditions(filter: EventQueryFilter, p: Params): string[] 
   return conditions;
 }
 
-/** One page in (occurred_at, id) order; one row more than the limit, to tell whether a next page exists. */
+/**
+ * One page in (occurred_at, id) order; one row more than the limit, to tell whether a next page exists. An entity's
+ * page is two reads: its own events down events_entity_idx (an index scan per month, in order, that stops after the
+ * page), and those naming it in related through events_related_idx (GIN: a bitmap of the matching rows below the
+ * page's start, sorted). The related read has no ORDER BY of its own: with one, the planner may walk the primary key
+ * backwards and filter every row of a month instead. UNION serves an event in both once.
+ */
 export function buildEventPageQuery(filter: EventQueryFilter, page: PageRequest): SqlQuery {
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new RangeError(`limit must be a positive integer`);
   const p = new Params();
-  const conditions = filterConditions(filter, p);
+  const conditions = commonConditions(filter, p);
   const direction = page.order === 'asc' ? 'ASC' : 'DESC';
   if (page.after) {
     const comparison = page.order === 'asc' ? '>' : '<';
-    conditions.push(
-      `(occurred_at, id) ${comparison} (${p.add(page.after.occurredAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`,
-    );
+    const at = p.add(page.after.occurredAt);
+    conditions.push(`(occurred_at, id) ${comparison} (${at}::timestamptz, ${p.add(page.after.id)}::uuid)`);
+    // Implied by the row comparison, but only this form lets PostgreSQL prune the months on the other side.
+    conditions.push(`occurred_at ${comparison}= ${at}::timestamptz`);
   }
+  const orderBy = `ORDER BY occurred_at ${direction}, id ${direction}`;
+  const limit = p.add(page.limit + 1);
+  const entity = entityConditions(filter, p);
+  if (!entity)
+    return {
+      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ${orderBy} LIMIT ${limit}`,
+      values: p.values,
+    };
+  const where = (condition: string) => [...conditions, condition].join(' AND ');
+  const own = `(SELECT ${EVENT_COLUMNS} FROM events WHERE ${where(entity.own)} ${orderBy} LIMIT ${limit})`;
+  const related = `(SELECT ${EVENT_COLUMNS} FROM events WHERE ${where(entity.related)})`;
   return {
-    text:
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${conditions.join(' AND ')} ` +
-      `ORDER BY occurred_at ${direction}, id ${direction} LIMIT ${p.add(page.limit + 1)}`,
+    text: `SELECT * FROM (${own} UNION ${related}) AS page ${orderBy} LIMIT ${limit}`,
     values: p.values,
   };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parsePartitionName } from '../../core/domain/month.ts';
+import { type Month, monthOf, parsePartitionName } from '../../core/domain/month.ts';
 import type { CountRow, EventPageResult, QueryStore, StatsRow } from '../../core/ports/query.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
 import type { StatsCoverage, StatsPlan } from '../../core/query/rollups.ts';
@@ -51,5 +51,13 @@ export class PgQueryStore implements QueryStore {
   async totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]> {
     const { text, values } = buildTotalsQuery(filter, dimension, limit);
     return (await this.pool.query<CountRow>(text, values)).rows;
+  }
+
+  async archivedMonths(): Promise<Month[]> {
+    // audit_archived_months (migration 012): the reader may not read archive_steps itself.
+    const { rows } = await this.pool.query<{ month: string }>(
+      `SELECT to_char(m, 'YYYY-MM-DD') AS month FROM audit_archived_months() AS m`,
+    );
+    return rows.map((row) => monthOf(new Date(`${row.month}T00:00:00Z`)));
   }
 }

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaArchiveJobs } from '../../adapters/athena/athena-jobs.ts';
 import { AthenaArchiveQuery } from '../../adapters/athena/athena-query.ts';
+import { LocalArchiveJobs } from '../../adapters/duckdb/archive-jobs.ts';
 import { openLocalArchiveQuery } from '../../adapters/duckdb/local-query.ts';
 import { FileObjectStore } from '../../adapters/files/file-store.ts';
+import type { ArchiveJobs } from '../../core/ports/archive-jobs.ts';
 import type { ArchiveQueryEngine } from '../../core/ports/archive-query.ts';
 import { objectStoreFromUrl } from './store-from-url.ts';
 
@@ -47,4 +50,17 @@ export async function oneReadArchiveQueryEngine(config: ArchiveQueryConfig): Pro
       await rm(join(config.ARCHIVE_WORK_DIR, name), { recursive: true, force: true });
     },
   };
+}
+
+/** The archive's jobs: Athena query executions for an s3:// archive, DuckDB reads (one engine per read) for a local one. */
+export function archiveJobs(config: ArchiveQueryConfig): ArchiveJobs {
+  if (config.ARCHIVE_URL.startsWith('s3://')) {
+    if (!config.ATHENA_WORKGROUP || !config.GLUE_DATABASE)
+      throw new Error(`ATHENA_WORKGROUP and GLUE_DATABASE must be set to query ${config.ARCHIVE_URL}`);
+    return new AthenaArchiveJobs(new AthenaClient({}), {
+      workGroup: config.ATHENA_WORKGROUP,
+      database: config.GLUE_DATABASE,
+    });
+  }
+  return new LocalArchiveJobs(() => oneReadArchiveQueryEngine(config));
 }

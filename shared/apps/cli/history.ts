@@ -1,6 +1,7 @@
+import { PgQueryStore } from '../../adapters/postgres/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
 import type { EntityRef } from '../../core/domain/entity.ts';
-import { archiveQueryEngine } from '../archive/engine.ts';
+import { archiveJobs } from '../archive/engine.ts';
 import { entityHistory } from '../history.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { loadConfig } from '../runtime/config.ts';
@@ -8,13 +9,17 @@ import { auditedRead, cliAccessAuditor } from './read-audit.ts';
 
 export interface HistoryOptions {
   entity: EntityRef;
-  since: Date;
+  /** Default: the beginning. */
+  since?: Date | undefined;
   /** Exclusive; default: a minute from now. */
   until?: Date | undefined;
   json?: boolean | undefined;
 }
 
-/** `trail history`: one entity's events, PostgreSQL and the archive merged, newest first; recorded before printed. */
+/**
+ * `trail history`: one entity's events (its own and those naming it in related), PostgreSQL and the archive in one
+ * stream, newest first, the whole past unless --since narrows it; recorded before printed.
+ */
 export async function runHistory(options: HistoryOptions): Promise<number> {
   const config = loadConfig(lifecycleConfigShape);
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 1 });
@@ -23,7 +28,7 @@ export async function runHistory(options: HistoryOptions): Promise<number> {
     const audit = await cliAccessAuditor(process.env, pool);
     const filters = {
       entity: `${options.entity.type}:${options.entity.id}`,
-      since: options.since.toISOString(),
+      ...(options.since && { since: options.since.toISOString() }),
       until: until.toISOString(),
     };
     const rows = await auditedRead(
@@ -31,8 +36,8 @@ export async function runHistory(options: HistoryOptions): Promise<number> {
       { route: 'trail history', filters },
       () =>
         entityHistory(
-          { db: pool, archive: () => archiveQueryEngine(config) },
-          { entityType: options.entity.type, entityId: options.entity.id, since: options.since, until },
+          { store: new PgQueryStore(pool), archiveJobs: archiveJobs(config) },
+          { entity: options.entity, since: options.since, until },
         ),
       (found) => found.length,
     ).finally(() => audit.close());

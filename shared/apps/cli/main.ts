@@ -224,9 +224,9 @@ Needs no network and no database. Exit codes: 0 valid, 1 invalid (the reason on 
 
   program
     .command('history')
-    .description("one entity's events from PostgreSQL and the archive, newest first")
+    .description("one entity's events (and those naming it in related) from PostgreSQL and the archive, newest first")
     .requiredOption('--entity <type:id>', 'the entity, e.g. robot:r-17, required', parseEntity)
-    .requiredOption('--since <instant>', 'from (ISO-8601, inclusive), required', parseInstant)
+    .option('--since <instant>', 'from (ISO-8601, inclusive; default: the beginning)', parseInstant)
     .option('--until <instant>', 'to (ISO-8601, exclusive; default: a minute from now)', parseInstant)
     .option('--json', 'one JSON object per row')
     .action(async (options: HistoryOptions) => {

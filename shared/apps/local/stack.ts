@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import mqtt from 'mqtt';
+import { LocalArchiveJobs } from '../../adapters/duckdb/archive-jobs.ts';
 import { MqttAlertPublisher } from '../../adapters/mqtt/mqtt-alert-publisher.ts';
 import { loginUrl, setLoginPasswords } from '../../adapters/postgres/login-users.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
@@ -183,6 +184,8 @@ export async function startLocalStack(
         cursorSecret,
         // The proofs of archived events read the archive maintenance writes; Retry-After is the sealer's cadence.
         archive: () => oneReadArchiveQueryEngine(localArchiveConfig(dataDir)),
+        // Histories and queries continue into the same archive, through DuckDB.
+        archiveJobs: new LocalArchiveJobs(() => oneReadArchiveQueryEngine(localArchiveConfig(dataDir))),
         sealRetryAfterSeconds: Math.ceil(config.SEAL_INTERVAL_MS / 1000),
       }),
     );

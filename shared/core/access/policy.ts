@@ -4,6 +4,8 @@ import type { Principal, Role } from './principal.ts';
 export const QUERY_ROUTES = [
   'GET /events',
   'GET /entities/{type}/{id}/events',
+  'POST /entities/{type}/{id}/events/archive',
+  'POST /events/archive',
   'GET /events/{id}/proof',
   'GET /stats',
   'GET /events/export',
@@ -18,6 +20,9 @@ export type QueryRoute = (typeof QUERY_ROUTES)[number];
 const READ: readonly QueryRoute[] = [
   'GET /events',
   'GET /entities/{type}/{id}/events',
+  // Reading on into the archive: the same reads, older rows (hidden types stay hidden there too).
+  'POST /entities/{type}/{id}/events/archive',
+  'POST /events/archive',
   // Whoever may read an event may have its proof (an event type hidden from them is unknown to them there too).
   'GET /events/{id}/proof',
   'GET /stats',

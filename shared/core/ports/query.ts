@@ -1,5 +1,6 @@
 import type { Principal } from '../access/principal.ts';
 import type { StoredEvent } from '../domain/event.ts';
+import type { Month } from '../domain/month.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../query/filter.ts';
 import type { FilterParams } from '../query/params.ts';
 import type { StatsCoverage, StatsPlan } from '../query/rollups.ts';
@@ -34,6 +35,8 @@ export interface QueryStore {
   /** Which months PostgreSQL holds, which archival dropped, and from when the rollups are complete. */
   statsCoverage(): Promise<StatsCoverage>;
   totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]>;
+  /** Every month the archive holds or is being given (an archival step recorded), oldest first. */
+  archivedMonths(): Promise<Month[]>;
 }
 
 export interface SavedView {

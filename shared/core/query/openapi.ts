@@ -15,10 +15,49 @@ import {
 
 const windowSchema = z.object({ since: z.iso.datetime(), until: z.iso.datetime() });
 const errorSchema = z.object({ error: z.string(), parameter: z.string().optional() });
+const linkSchema = z.object({ method: z.enum(['GET', 'POST']), href: z.string() });
+const archivePointerSchema = z
+  .object({
+    months: z.array(z.string().regex(/^\d{4}-\d{2}$/)).describe('archived months (YYYY-MM) inside the window'),
+    state: z
+      .enum(['available', 'running', 'failed', 'unavailable'])
+      .describe(
+        'available: POST start to read them; running: the archive job is not done, ask next again (Retry-After); ' +
+          'failed: the job ended so (reason), e.g. at the bytes-scanned limit; unavailable: this API cannot read the archive',
+      ),
+    reason: z.string().optional(),
+    job: z.string().optional().describe('the archive job (Athena query execution) this walk reads'),
+    start: linkSchema.optional().describe('starts the archive job for the rest of the walk (newest-first walks)'),
+  })
+  .describe('present when the window reaches archived months, or a page comes from the archive job');
 const eventsPageSchema = z.object({
-  events: z.array(storedEventSchema),
-  next: z.string().nullable().describe('pass as cursor for the next page; null on the last page'),
+  events: z.array(
+    storedEventSchema.extend({
+      storedIn: z.enum(['postgres', 'archive']).describe('where the row was read from'),
+    }),
+  ),
+  next: z
+    .string()
+    .nullable()
+    .describe('pass as cursor for the next page; null when nothing more can be read without archive.start'),
   window: windowSchema,
+  archived: z.array(z.string()).optional().describe('the same as archive.months'),
+  archive: archivePointerSchema.optional(),
+});
+const archiveStartSchema = z.object({
+  job: z.string(),
+  state: z.literal('running'),
+  next: z.string().describe('the cursor to GET: empty pages while the job runs, then its rows'),
+  poll: linkSchema,
+});
+const archiveStart = (summary: string, parameters: unknown[]) => ({
+  summary,
+  parameters,
+  responses: {
+    202: ok('the job started; GET poll.href until its pages come', json(archiveStartSchema)),
+    503: { description: 'the read could not be recorded, or the archive cannot be read', content: json(errorSchema) },
+    ...errors,
+  },
 });
 const statsSchema = z.object({
   interval: z.string(),
@@ -70,12 +109,16 @@ const errors = {
 type Operation = Record<string, unknown>;
 const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
   'GET /events': {
-    summary: 'Events matching the filters, one page (keyset cursor), in a time window',
+    summary:
+      'Events matching the filters, one page (keyset cursor), in a time window of at most 93 days; a window reaching ' +
+      'archived months says so (archived, archive.start) and continues into the archive newest-first',
     parameters: queryParameters(eventsQuerySchema),
     responses: { 200: ok('a page of events', json(eventsPageSchema)), ...errors },
   },
   'GET /entities/{type}/{id}/events': {
-    summary: "An entity's history, including events that list it as related",
+    summary:
+      "An entity's whole history, newest first, including events that list it as related: PostgreSQL, then (after " +
+      'archive.start) the archive, under one cursor. No window cap; since/until narrow it',
     parameters: [
       pathParameter('type', 'entity type, e.g. robot'),
       pathParameter('id', 'entity id, e.g. r-17'),
@@ -83,6 +126,18 @@ const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
     ],
     responses: { 200: ok('a page of events', json(eventsPageSchema)), ...errors },
   },
+  'POST /entities/{type}/{id}/events/archive': archiveStart(
+    "Start the archive job that continues an entity's history (archive.start of its last PostgreSQL page)",
+    [
+      pathParameter('type', 'entity type, e.g. robot'),
+      pathParameter('id', 'entity id, e.g. r-17'),
+      ...queryParameters(historyQuerySchema),
+    ],
+  ),
+  'POST /events/archive': archiveStart(
+    'Start the archive job for the archived months of a GET /events window (its archive.start)',
+    queryParameters(eventsQuerySchema),
+  ),
   'GET /events/{id}/proof': {
     summary:
       'The inclusion proof of one event against the newest signed checkpoint (docs/tamper-evidence.md, "Proof files"), ' +

@@ -5,6 +5,7 @@ import { SEVERITIES, type Severity, severitySchema } from '../domain/severity.ts
 import { unstorableCharacter } from '../domain/storable.ts';
 import type { EventQueryFilter } from './filter.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './instant.ts';
+import { MAX_CURSOR_LENGTH } from './page-cursor.ts';
 
 /** Without since/until a query reads the last week. */
 export const DEFAULT_WINDOW_DAYS = 7;
@@ -58,11 +59,11 @@ export const eventsQuerySchema = z.strictObject({
   ...filterFields,
   order,
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().max(1024).optional().describe('the "next" value of the previous page'),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional().describe('the "next" value of the previous page'),
 });
 
 const { entity: _pathEntity, ...historyFields } = eventsQuerySchema.shape;
-/** GET /entities/{type}/{id}/events: the entity comes from the path. */
+/** GET /entities/{type}/{id}/events: the entity comes from the path; without since/until, the whole past. */
 export const historyQuerySchema = z.strictObject(historyFields);
 
 export const STATS_INTERVALS = ['minute', 'hour', 'day', 'month'] as const;
@@ -142,11 +143,13 @@ export function parseParams<S extends z.ZodType>(
  * the last DEFAULT_WINDOW_DAYS. "now" includes the clock skew a device may have, so fresh events are never cut off.
  * `maxWindowDays` (default MAX_WINDOW_DAYS) is the longest window allowed; GET /stats passes Infinity and checks
  * the window itself, once it knows whether rollups answer it (core/query/rollups.ts).
+ * Uncapped (an entity's history, whose reads the entity's own indexes bound): no length limit, and a missing since
+ * reaches back to EARLIEST_INSTANT, a missing until to now.
  */
 export function resolveFilter(
   params: FilterParams,
   now: Date,
-  { maxWindowDays = MAX_WINDOW_DAYS }: { maxWindowDays?: number } = {},
+  { maxWindowDays = MAX_WINDOW_DAYS, capped = true }: { maxWindowDays?: number; capped?: boolean } = {},
 ): Parsed<EventQueryFilter> {
   const filter: Partial<EventQueryFilter> = {};
   if (params.entity !== undefined) {
@@ -188,10 +191,12 @@ export function resolveFilter(
     instants[key] = instant;
   }
   const latest = new Date(now.getTime() + MAX_CLOCK_SKEW_MS);
+  const limit = capped ? maxWindowDays : Number.POSITIVE_INFINITY;
   const until =
     instants.until ??
-    (instants.since ? new Date(Math.min(latest.getTime(), instants.since.getTime() + maxWindowDays * DAY_MS)) : latest);
-  const since = instants.since ?? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+    (instants.since ? new Date(Math.min(latest.getTime(), instants.since.getTime() + limit * DAY_MS)) : latest);
+  const since =
+    instants.since ?? (capped ? new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS) : EARLIEST_INSTANT);
   // Checked before the window's length: a window reaching past them would fail in PostgreSQL, not here.
   if (until > LATEST_INSTANT) return { ok: false, parameter: 'until', message: `must be ${INSTANT_RANGE}` };
   if (since < EARLIEST_INSTANT)
@@ -203,7 +208,7 @@ export function resolveFilter(
           message: `the ${DEFAULT_WINDOW_DAYS} days before until must be ${INSTANT_RANGE}: give since too`,
         };
   if (since >= until) return { ok: false, parameter: 'since', message: 'must be before until' };
-  if (until.getTime() - since.getTime() > maxWindowDays * DAY_MS) return windowTooLong();
+  if (until.getTime() - since.getTime() > limit * DAY_MS) return windowTooLong();
   return { ok: true, value: { ...filter, since, until } };
 }
 

@@ -2,12 +2,19 @@ import type { z } from 'zod';
 import { hiddenTypePrefixes } from '../access/policy.ts';
 import type { Principal } from '../access/principal.ts';
 import type { EntityRef } from '../domain/entity.ts';
-import type { StoredEvent } from '../domain/event.ts';
+import type { ArchiveJobs } from '../ports/archive-jobs.ts';
 import type { Clock } from '../ports/events.ts';
 import type { Access, AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
 import { recordOrRefuse, unstorableParameter } from './access-auditor.ts';
-import type { Dimension, EventQueryFilter, Interval } from './filter.ts';
-import { applyPageCursor, type CursorSigner, encodePageCursor } from './page-cursor.ts';
+import type { Dimension, EventQueryFilter, Interval, SortOrder } from './filter.ts';
+import { type ArchivePointer, startArchiveJob, type WalkedEvent, walkPage } from './history-walk.ts';
+import {
+  applyPageCursor,
+  type CursorScope,
+  type CursorSigner,
+  encodePageCursor,
+  type WalkState,
+} from './page-cursor.ts';
 import {
   eventsQuerySchema,
   type FilterParams,
@@ -26,6 +33,8 @@ export interface ReadDeps {
   clock: Clock;
   /** Signs and checks the `next` cursors of pages (the deployment's secret). */
   cursors: CursorSigner;
+  /** The archive's jobs, where pages continue once PostgreSQL runs out (Athena on AWS, DuckDB locally). */
+  archiveJobs?: ArchiveJobs;
 }
 
 /** Who reads, through which route, with which raw parameters. */
@@ -59,7 +68,8 @@ export function readerFilter<S extends z.ZodType<FilterParams>>(
   if (unstorable) return { ok: false, ...unstorable };
   const params = parseParams(schema, request.query);
   if (!params.ok) return params;
-  const filter = resolveFilter(params.value, now, window);
+  // An entity's history is not capped: its reads follow the entity's own indexes (event-query.ts).
+  const filter = resolveFilter(params.value, now, { ...window, capped: entity === undefined });
   if (!filter.ok) return filter;
   const hidden = hiddenTypePrefixes(request.principal);
   return {
@@ -76,41 +86,108 @@ export const windowOf = (filter: EventQueryFilter): Window => ({
   until: filter.until.toISOString(),
 });
 
-export interface EventsPage {
-  events: StoredEvent[];
-  next: string | null;
-  window: Window;
+/** What a page says about the archive (history-walk.ts), with the cursor that starts its job when one may. */
+export interface ArchiveAnswer extends Omit<ArchivePointer, 'start'> {
+  /** POST it to the route's `/archive` to start the archive job; its answer's `next` pages through the results. */
+  startCursor?: string;
 }
 
-/** GET /events, and GET /entities/{type}/{id}/events when `entity` is given: one audited page. */
-export async function readEvents(
-  deps: ReadDeps,
-  request: ReadRequest,
-  entity?: EntityRef,
-): Promise<Outcome<EventsPage>> {
+export interface EventsPage {
+  events: WalkedEvent[];
+  next: string | null;
+  window: Window;
+  archive?: ArchiveAnswer;
+}
+
+interface ResolvedRead {
+  filter: EventQueryFilter;
+  order: SortOrder;
+  limit: number;
+  state: WalkState | undefined;
+  scope: CursorScope;
+}
+
+/** The filter, order, and where the walk stands: from the cursor when one is given (its window replaces the fresh one). */
+function resolveRead(deps: ReadDeps, request: ReadRequest, entity?: EntityRef): Outcome<ResolvedRead> {
   const resolved = entity
     ? readerFilter(historyQuerySchema, request, deps.clock(), entity)
     : readerFilter(eventsQuerySchema, request, deps.clock());
   if (!resolved.ok) return resolved;
   const { params } = resolved.value;
   let filter = entity ? { ...resolved.value.filter, entity } : resolved.value.filter;
-  let after: { occurredAt: string; id: string } | undefined;
-  const user = request.principal.user;
+  const scopeOf = (f: EventQueryFilter): CursorScope => ({
+    filter: f,
+    order: params.order,
+    user: request.principal.user,
+    route: entity ? 'entity history' : 'events',
+    ...(!entity && { maxWindowDays: MAX_WINDOW_DAYS }),
+  });
+  let state: WalkState | undefined;
   if (params.cursor !== undefined) {
-    const cursor = applyPageCursor(deps.cursors, params.cursor, { filter, order: params.order, user });
+    const cursor = applyPageCursor(deps.cursors, params.cursor, scopeOf(filter));
     if (!cursor.ok) return { ok: false, parameter: 'cursor', message: cursor.message };
-    ({ filter, after } = cursor);
+    ({ filter, state } = cursor);
   }
-  const page = await deps.store.page(filter, { order: params.order, limit: params.limit, ...(after && { after }) });
+  return { ok: true, value: { filter, order: params.order, limit: params.limit, state, scope: scopeOf(filter) } };
+}
+
+/**
+ * GET /events, and GET /entities/{type}/{id}/events when `entity` is given: one audited page of the walk from
+ * PostgreSQL into the archive (history-walk.ts). An entity's window is the whole past unless since/until narrow it.
+ */
+export async function readEvents(
+  deps: ReadDeps,
+  request: ReadRequest,
+  entity?: EntityRef,
+): Promise<Outcome<EventsPage>> {
+  const read = resolveRead(deps, request, entity);
+  if (!read.ok) return read;
+  const { filter, order, limit, state, scope } = read.value;
+  const page = await walkPage(deps, filter, order, state, limit);
   await recordOrRefuse(() => deps.audit.record(accessOf(request, page.events.length, entity)));
-  const last = page.events.at(-1);
+  const { start, ...pointer } = page.archive ?? {};
   return {
     ok: true,
     value: {
       events: page.events,
-      next: page.hasMore && last ? encodePageCursor(deps.cursors, { filter, order: params.order, user }, last) : null,
+      next: page.next ? encodePageCursor(deps.cursors, scope, page.next) : null,
       window: windowOf(filter),
+      ...(page.archive && {
+        archive: {
+          ...(pointer as Omit<ArchivePointer, 'start'>),
+          ...(start && { startCursor: encodePageCursor(deps.cursors, scope, start) }),
+        },
+      }),
     },
+  };
+}
+
+export type ArchiveStartOutcome =
+  | { ok: true; value: { job: string; state: 'running'; next: string } }
+  | { ok: false; parameter: string; message: string }
+  | { ok: false; status: 503; message: string };
+
+/**
+ * POST …/archive: starts the archive job a page's `archive.startCursor` asks for. A read like the others: recorded
+ * before the job starts (rows 0: the job's rows are recorded by the GET pages that serve them).
+ */
+export async function startArchiveRead(
+  deps: ReadDeps,
+  request: ReadRequest,
+  entity?: EntityRef,
+): Promise<ArchiveStartOutcome> {
+  const read = resolveRead(deps, request, entity);
+  if (!read.ok) return read;
+  const { filter, state, scope } = read.value;
+  if (state?.phase !== 'archive' || state.job !== undefined)
+    return { ok: false, parameter: 'cursor', message: 'must be the archive.startCursor of a page' };
+  if (!deps.archiveJobs) return { ok: false, status: 503, message: 'this API is not set up to read the archive' };
+  await recordOrRefuse(() => deps.audit.record(accessOf(request, 0, entity)));
+  const started = await startArchiveJob(deps.archiveJobs, filter, state);
+  if (started.phase !== 'archive' || !started.job) throw new Error('the archive job did not start');
+  return {
+    ok: true,
+    value: { job: started.job, state: 'running', next: encodePageCursor(deps.cursors, scope, started) },
   };
 }
 

@@ -9,6 +9,7 @@ import { eventIds } from './008_event_ids.ts';
 import { savedViewOwners } from './009_saved_view_owners.ts';
 import { eventLog } from './010_event_log.ts';
 import { proofReads } from './011_proof_reads.ts';
+import { archivedMonths } from './012_archived_months.ts';
 import { eventCounts } from './013_event_counts.ts';
 import { sinkCursors } from './014_sink_cursors.ts';
 import type { Migration } from './migration.ts';
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   savedViewOwners,
   eventLog,
   proofReads,
+  archivedMonths,
   eventCounts,
   sinkCursors,
 ];
