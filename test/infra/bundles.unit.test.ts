@@ -83,7 +83,8 @@ let probe: Loaded;
  *   <sandbox>/<service>/     the function's asset as the synth staged it (the code in /var/task)
  */
 beforeAll(async () => {
-  const synthesized = synthesize();
+  // A sink configured, so that the forwarder (made only when there is one) is among the functions bundled.
+  const synthesized = synthesize({ context: { sinks: 'webhook=https://siem.example/hook' } });
   functions = auditFunctions(synthesized.stateless);
   sandbox = await realpath(await mkdtemp(path.join(tmpdir(), 'audit-bundles-')));
   const runtimeModules = path.join(sandbox, 'node_modules');
