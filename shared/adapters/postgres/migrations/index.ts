@@ -10,6 +10,7 @@ import { savedViewOwners } from './009_saved_view_owners.ts';
 import { eventLog } from './010_event_log.ts';
 import { proofReads } from './011_proof_reads.ts';
 import { eventCounts } from './013_event_counts.ts';
+import { securityLakeExports } from './015_security_lake_exports.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   eventLog,
   proofReads,
   eventCounts,
+  securityLakeExports,
 ];
