@@ -97,6 +97,10 @@ export class StatelessStack extends Stack {
     });
     alarms.addSealer(sealer);
     alarms.addLogVerification(lifecycle);
+    if (stateful.securityLake) {
+      lifecycle.exportToSecurityLake(stateful.securityLake);
+      alarms.addSecurityLakeExports(lifecycle);
+    }
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', { envName: config.envName });
     dashboard.addEventRates(writer);
