@@ -234,6 +234,17 @@ export class Alarms extends Construct {
   }
 
   /** Maintenance's scheduled verification of the log found a divergence (its logs name the first one). */
+  /** With a Security Lake configured: a month whose OCSF derivation failed (it is retried by the next run). */
+  addSecurityLakeExports(lifecycle: Lifecycle): void {
+    this.add(
+      'SecurityLakeExportFailed',
+      'Deriving an archived month into OCSF objects for Security Lake failed: the month is archived all the same, ' +
+        'and the next maintenance run tries again; see the maintenance function logs',
+      lifecycle.metric(MAINTENANCE_METRICS.lakeExportFailures, Duration.hours(1)),
+      1,
+    );
+  }
+
   addLogVerification(lifecycle: Lifecycle): void {
     this.add(
       'LogVerificationFailed',

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -18,6 +18,7 @@ import type { ArchiveQuery } from './archive-query.ts';
 import { AuditFunction } from './audit-function.ts';
 import { type EventDatabase, OWNER } from './event-database.ts';
 import type { Migrations } from './migrations.ts';
+import type { SecurityLakeSource } from './security-lake-source.ts';
 
 const SERVICE = MAINTENANCE_SERVICE;
 /** Daily, in the quiet hour after the backup window (02:00-03:00 UTC) and the Sunday maintenance window (03:30-04:30). */
@@ -126,6 +127,19 @@ export class Lifecycle extends Construct {
       executeAfter: [props.migrations, selfInvoke],
       executeOnHandlerChange: true,
     });
+  }
+
+  /**
+   * Each month the function archives is then derived into OCSF objects in the lake's custom sources (docs/ocsf.md):
+   * the lake's bucket, Region, account and source prefix as its environment, and PutObject on those sources' prefixes.
+   */
+  exportToSecurityLake(lake: SecurityLakeSource): void {
+    const stack = Stack.of(this);
+    this.fn.addEnvironment('SECURITY_LAKE_BUCKET', lake.bucketName);
+    this.fn.addEnvironment('SECURITY_LAKE_REGION', stack.region);
+    this.fn.addEnvironment('SECURITY_LAKE_ACCOUNT_ID', stack.account);
+    this.fn.addEnvironment('SECURITY_LAKE_SOURCE_PREFIX', lake.sourcePrefix);
+    lake.grantWriter(this.fn);
   }
 
   /** One of the run's metrics (MAINTENANCE_METRICS, VERIFICATION_METRICS), summed per period. */

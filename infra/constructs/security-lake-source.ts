@@ -24,13 +24,23 @@ export interface SecurityLakeSourceProps {
  */
 export class SecurityLakeSource extends Construct {
   readonly crawlerRole: iam.Role;
-  /** The provider role Security Lake made for each source, by class key: the writer assumes it to put objects. */
+  readonly bucketName: string;
+  readonly sourcePrefix: string;
+  /** Every source's name, one per OCSF class. */
+  readonly sourceNames: string[];
+  /**
+   * The provider role Security Lake made for each source, by class key. Not assumed yet: the trail writes with its
+   * own role (grantWriter).
+   */
   readonly providerRoleArns: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: SecurityLakeSourceProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const names = OCSF_CLASS_KEYS.map((key) => ({ key, name: securityLakeSourceName(props.sourcePrefix, key) }));
+    this.bucketName = props.bucketName;
+    this.sourcePrefix = props.sourcePrefix;
+    this.sourceNames = names.map(({ name }) => name);
 
     this.crawlerRole = new iam.Role(this, 'CrawlerRole', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
@@ -98,5 +108,40 @@ export class SecurityLakeSource extends Construct {
         value: source.getResponseField('source.provider.location'),
       });
     }
+  }
+
+  /**
+   * What the trail's writer of OCSF objects needs (the maintenance function): s3:PutObject under each source's
+   * `ext/<source>/` prefix of the lake's bucket, nothing else. Written with the grantee's own role rather than
+   * the provider roles Security Lake makes: assuming those needs the STS client, which this repo does not ship
+   * (docs/ocsf.md, "On AWS"). Statements in the grantee's stack, so the ARNs use its partition.
+   */
+  grantWriter(grantee: iam.IGrantable & Construct): void {
+    const stack = Stack.of(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: this.sourceNames.map((name) =>
+        Arn.format(
+          { service: 's3', region: '', account: '', resource: this.bucketName, resourceName: `ext/${name}/*` },
+          stack,
+        ),
+      ),
+    });
+    NagSuppressions.addResourceSuppressions(
+      grantee,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'OCSF objects are keyed by Region, account and day under each custom source prefix ext/<source>/ of the ' +
+            'Security Lake bucket: the grant covers those prefixes only',
+          appliesTo: this.sourceNames.map((name) => ({
+            regex: `/^Resource::.*:s3:::${this.bucketName.replace(/\./g, '\\.')}\\/ext\\/${name}\\/\\*$/g`,
+          })),
+        },
+      ],
+      true,
+    );
   }
 }

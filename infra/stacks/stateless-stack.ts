@@ -115,6 +115,10 @@ export class StatelessStack extends Stack {
         config.sinks.map((sink) => sink.name),
       );
     }
+    if (stateful.securityLake) {
+      lifecycle.exportToSecurityLake(stateful.securityLake);
+      alarms.addSecurityLakeExports(lifecycle);
+    }
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', { envName: config.envName });
     dashboard.addEventRates(writer);

@@ -16,6 +16,7 @@ import { describeMaintenance, recordContinuationMetrics, recordMaintenanceMetric
 import type { MaintenanceResult } from '../core/lifecycle/result.ts';
 import { recordVerificationMetrics } from '../core/tamper/verify-report.ts';
 import { lifecycleConfigShape } from './maintenance/config.ts';
+import { securityLakeDeps } from './maintenance/security-lake.ts';
 import { archiveStore, maintenanceOptions } from './maintenance/setup.ts';
 import { type ScheduledVerification, verifyAfterMaintenance, verifyInProcess } from './maintenance/verification.ts';
 import { loadConfig } from './runtime/config.ts';
@@ -121,6 +122,7 @@ export function maintenanceFromEnvironment() {
     {
       pool,
       store,
+      ...securityLakeDeps(config, store),
       startContinuation: lambdaContinuation(),
       verification: {
         // KMS holds the key: its public half is the one checkpoints must verify with (kms:GetPublicKey).

@@ -13,6 +13,7 @@ const run = vi.hoisted(() => ({
   runNamedQuery: vi.fn(),
   printArchiveStatus: vi.fn(),
   runHistory: vi.fn(),
+  runOcsf: vi.fn(),
 }));
 vi.mock('../../shared/apps/cli/start.ts', () => ({ runLocalStack: run.runLocalStack }));
 vi.mock('../../shared/apps/cli/migrate.ts', () => ({ runMigrate: run.runMigrate }));
@@ -25,6 +26,7 @@ vi.mock('../../shared/apps/cli/archive.ts', () => ({
   printArchiveStatus: run.printArchiveStatus,
 }));
 vi.mock('../../shared/apps/cli/history.ts', () => ({ runHistory: run.runHistory }));
+vi.mock('../../shared/apps/cli/ocsf.ts', () => ({ runOcsf: run.runOcsf }));
 
 let out: string[];
 let err: string[];
@@ -48,6 +50,16 @@ describe('trail hands each command its options, parsed', () => {
     expect(run.runMaintain).toHaveBeenCalledWith({ now: new Date('2027-09-15T00:00:00Z'), json: true });
     expect(await main(['maintain'])).toBe(0);
     expect(run.runMaintain).toHaveBeenLastCalledWith({});
+  });
+
+  it('ocsf: --month as YYYY-MM, --out, --json; a month missing or not YYYY-MM is a usage error', async () => {
+    expect(await main(['ocsf', '--month', '2024-07', '--out', 'lake', '--json'])).toBe(0);
+    expect(run.runOcsf).toHaveBeenCalledWith({ month: '2024-07', out: 'lake', json: true });
+    expect(await main(['ocsf', '--month', '2024-13'])).toBe(2);
+    expect(err.join('')).toContain('must be a month, YYYY-MM');
+    expect(await main(['ocsf'])).toBe(2);
+    expect(err.join('')).toContain("required option '--month <YYYY-MM>' not specified");
+    expect(run.runOcsf).toHaveBeenCalledTimes(1);
   });
 
   it('archive run is the same run as maintain', async () => {

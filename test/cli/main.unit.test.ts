@@ -47,6 +47,7 @@ function commandPaths(command: Command = trailProgram(() => {}), path: string[] 
 /** Valid values for the options a command requires, so that an unknown option is the one thing wrong. */
 const REQUIRED: Record<string, string[]> = {
   history: ['--entity', 'robot:r-17', '--since', '2025-01-01'],
+  ocsf: ['--month', '2024-07'],
   'dlq show': ['some-message-id'],
   'dlq redrive': ['--all'],
   'stream replay': ['--sink', 'otlp', '--from', '0'],
@@ -101,6 +102,7 @@ describe('trail <command> --help', () => {
       'archive named api-failed-auth-by-ip',
       'archive named api-calls-by-role',
       'archive status',
+      'ocsf',
       'history',
       'dlq',
       'dlq list',

@@ -1065,7 +1065,14 @@ describe('the metrics contract (shared/core/contracts/metrics.ts)', () => {
         addMetric: (name: string) => emitted.push(name),
       }),
     } as unknown as Metrics;
-    recordMaintenanceMetrics(fake, { created: [], archived: [], status: 'ok' } as unknown as MaintenanceResult);
+    // With a Security Lake configured, so its two metrics are emitted too.
+    const lake = { destination: 's3://lake/', derived: [], failed: [], waiting: 0 };
+    recordMaintenanceMetrics(fake, {
+      created: [],
+      archived: [],
+      status: 'ok',
+      securityLake: lake,
+    } as unknown as MaintenanceResult);
     recordContinuationMetrics(fake, { action: 'none' });
     emitEventMetrics(fake, [{ severity: 'INFO', type: 'robot.online' } as StoredEvent]);
     expect(new Set(emitted)).toEqual(

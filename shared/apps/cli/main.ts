@@ -10,6 +10,7 @@ import type { OutputOptions } from './archive.ts';
 import type { DlqOptions } from './dlq.ts';
 import type { HistoryOptions } from './history.ts';
 import type { MaintainOptions } from './maintain.ts';
+import type { OcsfOptions } from './ocsf.ts';
 import { parseCount, parsedBy, parseEntity, parseInstant, parseMonth, parseSeqOrInstant } from './options.ts';
 import type { ProveOptions } from './prove.ts';
 import type { StreamOptions } from './stream.ts';
@@ -18,7 +19,7 @@ import type { VerifyOptions } from './verify.ts';
 /**
  * The `trail` command. Every command declares its options here, so `trail <command> --help` shows them and runs
  * nothing; the work is in the command's module (start.ts, migrate.ts, report.ts, maintain.ts, archive.ts,
- * history.ts, dlq.ts, verify.ts), loaded only when the command runs.
+ * ocsf.ts, history.ts, dlq.ts, verify.ts), loaded only when the command runs.
  *
  * Exit codes: 0 done (or help shown), 1 the command failed (`trail <command>: <why>`), 2 the command line is wrong
  * (unknown command or option, missing or invalid value: the reason, then the command's usage).
@@ -220,6 +221,25 @@ Needs no network and no database. Exit codes: 0 valid, 1 invalid (the reason on 
     .action(async () => {
       const { printArchiveStatus } = await import('./archive.ts');
       exit(await printArchiveStatus());
+    });
+
+  program
+    .command('ocsf')
+    .description("derive a month's OCSF objects for Amazon Security Lake from its verified archive (docs/ocsf.md)")
+    .requiredOption('--month <YYYY-MM>', 'the archived month, required', parseMonth)
+    .option('--out <dir>', 'a folder to write to instead of SECURITY_LAKE_DIR / SECURITY_LAKE_BUCKET')
+    .option('--json', 'one JSON object per object written')
+    .addHelpText(
+      'after',
+      `
+Maintenance derives each month it archives once a lake is configured; this is for months archived before that.
+Reads archive_steps in DATABASE_URL (the generations verified against PostgreSQL) and the archive (ARCHIVE_URL);
+recorded like any archive read. Objects: ext/<prefix>-<class>/region=…/accountId=…/eventDay=…/ (docs/ocsf.md).
+  e.g. trail ocsf --month 2024-07 --out ./lake`,
+    )
+    .action(async (options: OcsfOptions) => {
+      const { runOcsf } = await import('./ocsf.ts');
+      exit(await runOcsf(options));
     });
 
   program

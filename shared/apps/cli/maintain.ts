@@ -2,6 +2,7 @@ import { runMaintenance } from '../../adapters/postgres/maintenance/maintain.ts'
 import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
+import { securityLakeDeps } from '../maintenance/security-lake.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { progressBar } from './progress.ts';
@@ -17,10 +18,11 @@ export async function runMaintain(options: MaintainOptions): Promise<number> {
   const config = loadConfig(lifecycleConfigShape);
   const now = options.now ?? new Date();
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
+  const store = archiveStore(config);
   const bar = progressBar();
   try {
     const result = await runMaintenance(
-      { pool, store: archiveStore(config) },
+      { pool, store, ...securityLakeDeps(config, store) },
       {
         ...maintenanceOptions(config, now),
         onProgress: bar.update,

@@ -3,6 +3,7 @@ import { runMaintenance } from '../../adapters/postgres/maintenance/maintain.ts'
 import { createPool } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
+import { securityLakeDeps } from '../maintenance/security-lake.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
 import { type ScheduledVerification, verifyAfterMaintenance } from '../maintenance/verification.ts';
 import { loadConfig } from '../runtime/config.ts';
@@ -34,6 +35,7 @@ export function startLocalMaintenance(options: {
   const config = localArchiveConfig(options.dataDir);
   const pool = createPool({ connectionString: options.databaseUrl, max: 2, application_name: 'maintenance' });
   const store = archiveStore(config);
+  const lake = securityLakeDeps(config, store);
   const keyFile = localPublicKeyPath(options.dataDir);
   const verification: ScheduledVerification = {
     publicKey: async () => {
@@ -50,7 +52,7 @@ export function startLocalMaintenance(options: {
   const log = { info: options.log, error: options.log };
   const scheduler = startMaintenanceScheduler({
     run: async (now) => {
-      const result = await runMaintenance({ pool, store }, maintenanceOptions(config, now));
+      const result = await runMaintenance({ pool, store, ...lake }, maintenanceOptions(config, now));
       for (const line of describeMaintenance(result)) options.log(line);
       await verifyAfterMaintenance(verification, result, { log }).catch((error: Error) =>
         options.log(`verification could not run: ${error.message}`),
@@ -62,7 +64,8 @@ export function startLocalMaintenance(options: {
     onError: (error) => options.log(`maintenance could not run: ${error.message}`),
   });
   options.log(
-    `maintenance: now and hourly; retention ${config.RETENTION_MONTHS || 'forever'} months, archive ${store.url}`,
+    `maintenance: now and hourly; retention ${config.RETENTION_MONTHS || 'forever'} months, archive ${store.url}` +
+      (lake.securityLake ? `, OCSF for Security Lake to ${lake.securityLake.destination}` : ''),
   );
   return {
     async stop() {

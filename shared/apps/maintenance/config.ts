@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ROWS_PER_FILE } from '../../adapters/postgres/maintenance/maintain.ts';
 import { archiveStoreConfigShape } from '../archive/config.ts';
+import { securityLakeConfigShape } from './security-lake-config.ts';
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(0).max(max).default(fallback);
 
@@ -25,4 +26,5 @@ export const lifecycleConfigShape = {
   ARCHIVE_KMS_KEY_ID: archiveStoreConfigShape.ARCHIVE_KMS_KEY_ID,
   ATHENA_WORKGROUP: z.string().min(1).optional().describe('Athena workgroup that queries an s3:// archive'),
   GLUE_DATABASE: z.string().min(1).optional().describe('Glue database holding the archive table'),
+  ...securityLakeConfigShape,
 };

@@ -40,6 +40,9 @@ export const MAINTENANCE_METRICS = {
   failures: 'MaintenanceFailures',
   continuations: 'MaintenanceContinuations',
   continuationsStopped: 'MaintenanceContinuationsStopped',
+  /** Only with a Security Lake configured: months derived into OCSF objects, and derivations that failed. */
+  lakeExports: 'SecurityLakeExports',
+  lakeExportFailures: 'SecurityLakeExportFailures',
 } as const;
 export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTENANCE_METRICS];
 

@@ -11,6 +11,14 @@ export function describeMaintenance(result: MaintenanceResult): string[] {
     lines.push(`archived: ${a.month} generation ${a.generation}, ${a.rows} rows in ${a.files} files (${a.ms} ms)`);
   if (result.dropped.length) lines.push(`dropped: ${result.dropped.join(', ')}`);
   if (result.rolledUp) lines.push(`rolled up: ${result.rolledUp} event count deltas`);
+  for (const d of result.securityLake?.derived ?? [])
+    lines.push(
+      `security lake: ${d.month} generation ${d.generation}, ${d.rows} rows in ${d.objects} objects (${d.ms} ms)`,
+    );
+  for (const f of result.securityLake?.failed ?? [])
+    lines.push(`security lake: ${f.month} generation ${f.generation} failed, retried next run: ${f.error}`);
+  if (result.securityLake?.waiting)
+    lines.push(`security lake: ${result.securityLake.waiting} months wait for the next run (out of time)`);
   for (const s of result.skipped) lines.push(`skipped: ${s.what}: ${s.reason}`);
   if (result.error) lines.push(`error: ${result.error}`);
   return lines;
@@ -22,6 +30,10 @@ export function recordMaintenanceMetrics(metrics: Metrics, result: MaintenanceRe
   metrics.addMetric(MAINTENANCE_METRICS.partitionsCreated, 'Count', result.created.length);
   metrics.addMetric(MAINTENANCE_METRICS.partitionsArchived, 'Count', result.archived.length);
   metrics.addMetric(MAINTENANCE_METRICS.failures, 'Count', result.status === 'failed' ? 1 : 0);
+  if (result.securityLake) {
+    metrics.addMetric(MAINTENANCE_METRICS.lakeExports, 'Count', result.securityLake.derived.length);
+    metrics.addMetric(MAINTENANCE_METRICS.lakeExportFailures, 'Count', result.securityLake.failed.length);
+  }
 }
 
 /**

@@ -33,8 +33,22 @@ export interface MaintenanceResult {
   steps: StepReport[];
   /** Delta rows moved into the event count rollups (migration 013); absent when the run did not get that far. */
   rolledUp?: number;
+  /** The OCSF objects derived for Security Lake after archival; absent when no lake is configured or not reached. */
+  securityLake?: LakeExportReport;
   durationMs: number;
   error?: string;
+}
+
+/**
+ * What a run derived from archived months for Security Lake (docs/ocsf.md). A failed derivation leaves the run
+ * `done`: the month is archived and dropped all the same, and the next run tries the derivation again.
+ */
+export interface LakeExportReport {
+  destination: string;
+  derived: { month: string; generation: number; objects: number; rows: number; ms: number }[];
+  failed: { month: string; generation: number; error: string }[];
+  /** Derivations left for the next run: the run was out of time. */
+  waiting: number;
 }
 
 /** A run that has done nothing yet, as of `now`. */

@@ -12,6 +12,7 @@ import { rollUpEventCounts } from '../event-counts.ts';
 import { ensureMonthPartitions } from '../partitions.ts';
 import { type ArchiveMonthDeps, archiveMonth, type CrashPoint } from './archive-month.ts';
 import { readMonthState, unfinishedMonths } from './archive-state.ts';
+import { derivePendingExports, type MonthDerivation, requestLakeExport } from './lake-exports.ts';
 import { DEFAULT_LOCK_RETRY, type LockRetryOptions, withLockRetry } from './lock-retry.ts';
 import { listMonthTables } from './partition-ddl.ts';
 
@@ -40,6 +41,11 @@ export interface MaintenanceDeps {
   /** The schema owner's pool (maintenance creates, detaches and drops tables). */
   pool: pg.Pool;
   store: ObjectStore;
+  /**
+   * The OCSF objects for Security Lake, derived from each month this run archives once its archive is complete
+   * (lake-exports.ts); absent: none.
+   */
+  securityLake?: MonthDerivation;
 }
 
 export const DEFAULT_ROWS_PER_FILE = 500_000;
@@ -75,30 +81,45 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
     await ensureMonths(client, options, lockRetry, result, log);
     // The sealer rolls up after every round; this catches up when it has not run (the counts are exact either way).
     result.rolledUp = await withLockRetry(client, lockRetry, () => rollUpEventCounts(client));
+    // A folder of its own: runs on other databases may share workDir (and each empties only its own).
+    const workDir = async () => {
+      if (runDir) return runDir;
+      await mkdir(options.workDir, { recursive: true });
+      runDir = await mkdtemp(join(options.workDir, 'run-'));
+      return runDir;
+    };
+    const timeLeftMs = options.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
     if (options.retentionMonths === 0) {
       result.skipped.push({ what: 'archive', reason: 'RETENTION_MONTHS=0 keeps every month' });
     } else {
-      // A folder of its own: runs on other databases may share workDir (and each empties only its own).
-      await mkdir(options.workDir, { recursive: true });
-      runDir = await mkdtemp(join(options.workDir, 'run-'));
-      const workDir = runDir;
+      const archiveDir = await workDir();
       const archiveDeps: ArchiveMonthDeps = {
         client,
         duck: async () => {
-          duck ??= await openDuckDb({ workDir });
+          duck ??= await openDuckDb({ workDir: archiveDir });
           return duck.connection;
         },
         store: deps.store,
-        workDir,
+        workDir: archiveDir,
         rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE,
         lockRetry,
-        timeLeftMs: options.timeLeftMs ?? (() => Number.POSITIVE_INFINITY),
+        timeLeftMs,
         sealWaitMs: options.sealWaitMs ?? DEFAULT_SEAL_WAIT_MS,
         log,
         ...(options.onProgress && { onProgress: options.onProgress }),
         ...(options.crash && { crash: options.crash }),
       };
-      await archiveExpired(archiveDeps, options, result);
+      await archiveExpired(archiveDeps, options, result, deps.securityLake !== undefined);
+    }
+    if (deps.securityLake) {
+      // After the archival, whatever became of it, and never in its way: a failure is reported, not thrown.
+      duck?.close();
+      duck = undefined;
+      result.securityLake = await derivePendingExports(client, deps.securityLake, {
+        workDir: await workDir(),
+        timeLeftMs,
+        log,
+      });
     }
     await client.query('SELECT pg_advisory_unlock($1, $2)', MAINTENANCE_LOCK);
     await client.query('RESET lock_timeout');
@@ -135,7 +156,12 @@ async function ensureMonths(
   }
 }
 
-async function archiveExpired(deps: ArchiveMonthDeps, options: MaintenanceOptions, result: MaintenanceResult) {
+async function archiveExpired(
+  deps: ArchiveMonthDeps,
+  options: MaintenanceOptions,
+  result: MaintenanceResult,
+  requestLake: boolean,
+) {
   const tables = await listMonthTables(deps.client);
   const candidates = [
     ...tables.map((t) => t.month).filter((m) => isExpired(m, options.now, options.retentionMonths)),
@@ -149,6 +175,7 @@ async function archiveExpired(deps: ArchiveMonthDeps, options: MaintenanceOption
       tables.some((t) => formatMonth(t.month) === formatMonth(month)),
     );
     if (generation === undefined) continue;
+    if (requestLake) await requestLakeExport(deps.client, month, generation);
     const started = performance.now();
     const outcome = await archiveMonth(deps, month, generation);
     result.steps.push(...outcome.steps);

@@ -12,6 +12,7 @@ import { proofReads } from './011_proof_reads.ts';
 import { archivedMonths } from './012_archived_months.ts';
 import { eventCounts } from './013_event_counts.ts';
 import { sinkCursors } from './014_sink_cursors.ts';
+import { securityLakeExports } from './015_security_lake_exports.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   archivedMonths,
   eventCounts,
   sinkCursors,
+  securityLakeExports,
 ];
