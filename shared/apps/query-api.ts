@@ -13,6 +13,7 @@ import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
+import type { OperationsSource } from '../core/operations/status.ts';
 import type { ArchiveQueryEngine } from '../core/ports/archive-query.ts';
 import { type Clock, systemClock } from '../core/ports/events.ts';
 import type { ProofStore } from '../core/ports/proofs.ts';
@@ -43,6 +44,8 @@ export interface QueryApiDeps {
   archive?: () => Promise<ArchiveQueryEngine>;
   /** Retry-After of a proof asked for before its event is sealed: the sealer's cadence (default a minute). */
   sealRetryAfterSeconds?: number;
+  /** The operations view's figures (the local stack's own); absent, GET /operations is a 503. */
+  operations?: OperationsSource;
 }
 
 /** The sealer's cadence on AWS: a round a minute. */
@@ -61,6 +64,7 @@ export function createQueryApiHandler({
   proofs,
   archive,
   sealRetryAfterSeconds = DEFAULT_SEAL_RETRY_AFTER_SECONDS,
+  operations,
 }: QueryApiDeps) {
   const deps = {
     store,
@@ -72,6 +76,7 @@ export function createQueryApiHandler({
     proofs,
     sealRetryAfterSeconds,
     ...(archive && { archive }),
+    ...(operations && { operations }),
   };
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<QueryApiResult> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
@@ -135,6 +140,8 @@ export interface QueryApiWiring extends IngestWiring {
   archive?: () => Promise<ArchiveQueryEngine>;
   /** The sealer's cadence, for Retry-After. */
   sealRetryAfterSeconds?: number;
+  /** The operations view's figures. */
+  operations?: OperationsSource;
 }
 
 /** The query API with its adapters: PostgreSQL reads and saved views, reads audited through the queue. */
@@ -148,5 +155,6 @@ export function composeQueryApi(wiring: QueryApiWiring) {
     proofs: new PgProofStore(wiring.pool),
     ...(wiring.archive && { archive: wiring.archive }),
     ...(wiring.sealRetryAfterSeconds !== undefined && { sealRetryAfterSeconds: wiring.sealRetryAfterSeconds }),
+    ...(wiring.operations && { operations: wiring.operations }),
   });
 }

@@ -60,7 +60,7 @@ export function queryApi(
   {
     cursorSecret = TEST_CURSOR_SECRET,
     ...options
-  }: Partial<Pick<QueryApiDeps, 'streamExports' | 'archive' | 'sealRetryAfterSeconds'>> & {
+  }: Partial<Pick<QueryApiDeps, 'streamExports' | 'archive' | 'sealRetryAfterSeconds' | 'operations'>> & {
     cursorSecret?: string;
   } = {},
 ) {

@@ -33,6 +33,8 @@ export async function startSealerLoop(options: {
   maxEvents: number;
   intervalMs: number;
   log: (message: string) => void;
+  /** Every round that committed, whoever asked for it. */
+  onRound?: (result: SealResult) => void;
 }): Promise<LocalSealer> {
   const keyPath = localSigningKeyPath(options.dataDir);
   const signer = await loadOrCreateLocalSigner(keyPath);
@@ -43,7 +45,12 @@ export async function startSealerLoop(options: {
   let running = 0;
   const round = (): Promise<SealResult> => {
     running++;
-    const next = last.then(() => sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents }));
+    const next = last
+      .then(() => sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents }))
+      .then((result) => {
+        options.onRound?.(result);
+        return result;
+      });
     last = next.catch(() => undefined).finally(() => running--);
     return next;
   };

@@ -32,7 +32,8 @@ import { acquireStartLock, assertPortsFree } from './preflight.ts';
 import { startLocalSealer } from './sealer-process.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
-import { withoutCredentials, writeStackInfo } from './stack-info.ts';
+import { withoutCredentials, writeOwnerUrl, writeStackInfo } from './stack-info.ts';
+import { LocalTelemetry, listPartitionMonths, queueFigures, type TelemetrySources } from './telemetry.ts';
 import { parseLocalTokens } from './tokens.ts';
 
 export interface LocalStack {
@@ -83,7 +84,22 @@ export async function startLocalStack(
     cleanups.push(releaseLock);
     await assertPortsFree(config);
 
-    const { databaseUrl, writerPool, readerPool, sealerUrl } = await startDatabase(config, dataDir, log, cleanups);
+    // The stack's metrics and operations figures; its sources are filled in as the parts they read start.
+    const sources: TelemetrySources = {
+      readQueues: () => Promise.reject(new Error('the queues are not started yet')),
+      listPartitions: () => Promise.reject(new Error('the database is not started yet')),
+    };
+    const telemetry = new LocalTelemetry(sources);
+    cleanups.push(async () => telemetry.stop());
+
+    const { databaseUrl, writerPool, readerPool, sealerUrl } = await startDatabase(
+      config,
+      dataDir,
+      log,
+      cleanups,
+      telemetry,
+    );
+    sources.listPartitions = () => listPartitionMonths(readerPool);
     // Stopped after the writer has drained the queue (cleanups run in reverse): its last round seals all of it.
     const sealer = await startLocalSealer({
       connectionString: sealerUrl,
@@ -92,9 +108,11 @@ export async function startLocalStack(
       maxEvents: config.SEAL_MAX_EVENTS,
       intervalMs: config.SEAL_INTERVAL_MS,
       log,
+      onRound: (result) => telemetry.sealed(result),
     });
     cleanups.push(() => sealer.stop());
     const queues = await startQueues(config, dataDir, log, cleanups);
+    sources.readQueues = () => queueFigures(queues);
     const catalog = catalogFromEnv();
     const { mqttUrl, broker, alertClient } = await startMqtt(config, log, cleanups);
 
@@ -111,7 +129,7 @@ export async function startLocalStack(
     const eventSource = new SqsEventSource({
       client: queues.client,
       queueUrl: queues.queueUrl,
-      handler: writer,
+      handler: telemetry.timeWriter(writer),
       onError: (error) => log(`writer invocation failed: ${String(error)}`),
     });
     eventSource.start();
@@ -152,6 +170,7 @@ export async function startLocalStack(
         // The proofs of archived events read the archive maintenance writes; Retry-After is the sealer's cadence.
         archive: () => oneReadArchiveQueryEngine(localArchiveConfig(dataDir)),
         sealRetryAfterSeconds: Math.ceil(config.SEAL_INTERVAL_MS / 1000),
+        operations: () => telemetry.status(),
       }),
     );
     const routes: Record<string, ApiHandler> = {
@@ -167,9 +186,13 @@ export async function startLocalStack(
       routes,
       staticDir: WEB_DIR,
       onInteraction: interactions.record,
+      metrics: () => telemetry.prometheus.expose(),
     });
     cleanups.push(() => api.stop());
-    log(`HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/`);
+    log(
+      `HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/; ` +
+        `Prometheus ${api.url}/metrics`,
+    );
     if (!config.LOCAL_TOKENS)
       log('auth: Authorization: Bearer dev-admin-token (user dev, admin); set LOCAL_TOKENS to change it');
 
@@ -183,7 +206,9 @@ export async function startLocalStack(
       queueUrl,
       deadLetterQueueUrl,
       databaseUrl: withoutCredentials(databaseUrl),
+      archiveUrl: localArchiveConfig(dataDir).ARCHIVE_URL,
     };
+    cleanups.push(await writeOwnerUrl(dataDir, databaseUrl));
     cleanups.push(await writeStackInfo(dataDir, info));
 
     return {
@@ -206,7 +231,13 @@ export async function startLocalStack(
 type Cleanups = (() => Promise<unknown>)[];
 
 /** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, the writer's and reader's own pools, and the sealer's login. */
-async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
+async function startDatabase(
+  config: LocalConfig,
+  dataDir: string,
+  log: StackLog,
+  cleanups: Cleanups,
+  telemetry: LocalTelemetry,
+) {
   let databaseUrl: string | undefined = config.DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres({
@@ -232,7 +263,13 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   } finally {
     await ownerPool.end();
   }
-  const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
+  const maintenance = startLocalMaintenance({
+    databaseUrl,
+    dataDir,
+    log,
+    onRun: (at, result, next) => telemetry.maintained(at, result, next),
+    onVerified: (report) => telemetry.verified(report),
+  });
   cleanups.push(() => maintenance.stop());
 
   const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);
