@@ -85,6 +85,7 @@ describe('trail <command> --help', () => {
       'migrate',
       'report',
       'prove',
+      'status',
       'verify-proof',
       'maintain',
       'archive',
