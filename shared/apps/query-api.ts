@@ -21,8 +21,9 @@ import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/qu
 import { AccessNotRecordedError, QueueAccessAuditor } from '../core/query/access-auditor.ts';
 import { type CursorSigner, hmacCursorSigner } from '../core/query/page-cursor.ts';
 import type { IngestWiring } from './ingest-http.ts';
+import { awsOperations } from './operations.ts';
 import { type QueryApiResult, ROUTES } from './query-api-routes.ts';
-import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
+import { catalogFromEnv, deadLetterQueueUrl, loadConfig, queueUrl } from './runtime/config.ts';
 import { jsonResponse } from './runtime/http.ts';
 import { traced } from './runtime/observability.ts';
 import { onceSucceeded } from './runtime/once.ts';
@@ -106,6 +107,7 @@ export function createQueryApiHandler({
 export function queryApiFromEnvironment() {
   const config = loadConfig({
     QUEUE_URL: queueUrl,
+    DLQ_URL: deadLetterQueueUrl,
     CURSOR_SECRET_ARN: z.string().min(1),
     ATHENA_WORKGROUP: z.string().min(1).optional().describe('Athena workgroup for the proofs of archived events'),
     GLUE_DATABASE: z.string().min(1).optional().describe('Glue database holding the archive table'),
@@ -115,10 +117,13 @@ export function queryApiFromEnvironment() {
   // Within API Gateway's 30 s: Athena reads the one month's partition.
   const athena = workGroup && database ? { workGroup, database, timeoutMs: 20_000 } : undefined;
   const athenaClient = athena && traced(new AthenaClient({}));
+  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
+  const sqs = traced(new SQSClient({}));
   const wiring = {
-    pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
-    sqs: traced(new SQSClient({})),
+    pool,
+    sqs,
     queueUrl: config.QUEUE_URL,
+    operations: awsOperations({ sqs, queueUrl: config.QUEUE_URL, deadLetterQueueUrl: config.DLQ_URL, pool }),
     catalog: catalogFromEnv(),
     ...(athena && athenaClient && { archive: async () => new AthenaArchiveQuery(athenaClient, athena) }),
   };

@@ -13,6 +13,7 @@ import type { SealResult } from '../../core/tamper/seal.ts';
 import { oneReadArchiveQueryEngine } from '../archive/engine.ts';
 import { composeIngestHttp } from '../ingest-http.ts';
 import { composeIngestIot } from '../ingest-iot.ts';
+import { listPartitionMonths } from '../operations.ts';
 import { composeQueryApi } from '../query-api.ts';
 import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
@@ -33,7 +34,7 @@ import { startLocalSealer } from './sealer-process.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 import { withoutCredentials, writeOwnerUrl, writeStackInfo } from './stack-info.ts';
-import { LocalTelemetry, listPartitionMonths, queueFigures, type TelemetrySources } from './telemetry.ts';
+import { LocalTelemetry, queueFigures, type TelemetrySources } from './telemetry.ts';
 import { parseLocalTokens } from './tokens.ts';
 
 export interface LocalStack {

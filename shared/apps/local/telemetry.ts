@@ -1,10 +1,7 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type pg from 'pg';
-import { listMonthTables } from '../../adapters/postgres/maintenance/partition-ddl.ts';
 import { type EmfLike, PrometheusMetrics, type QueueFigures } from '../../adapters/prometheus/prometheus-metrics.ts';
+import { readQueueDepth } from '../../adapters/sqs/queue-depth.ts';
 import { EVENT_METRICS, MAINTENANCE_SERVICE, SEALER_SERVICE } from '../../core/contracts/metrics.ts';
-import { formatMonth } from '../../core/domain/month.ts';
 import { recordMaintenanceMetrics } from '../../core/lifecycle/report.ts';
 import type { MaintenanceResult } from '../../core/lifecycle/result.ts';
 import {
@@ -29,29 +26,12 @@ export interface TelemetrySources {
 
 /** What the local queues hold: SQS's attributes, and the journal's oldest message. */
 export async function queueFigures(queues: LocalQueues): Promise<QueueFigures> {
-  const attributes = async (queueUrl: string) => {
-    const { Attributes = {} } = await queues.client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return {
-      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    };
-  };
   const [events, deadLetters, ages] = await Promise.all([
-    attributes(queues.queueUrl),
-    attributes(queues.deadLetterQueueUrl),
+    readQueueDepth(queues.client, queues.queueUrl),
+    readQueueDepth(queues.client, queues.deadLetterQueueUrl),
     queues.oldestAgeSeconds(),
   ]);
   return { events: { ...events, oldestAgeSeconds: ages.events }, deadLetters };
-}
-
-/** The months `events` has a partition for (attached), `YYYY-MM`: the catalog, which any login may read. */
-export async function listPartitionMonths(pool: pg.Pool): Promise<string[]> {
-  return (await listMonthTables(pool)).filter((table) => table.attached).map((table) => formatMonth(table.month));
 }
 
 /** The writer figures of the operations view: the last five minutes, as the dashboard's graphs show them. */
