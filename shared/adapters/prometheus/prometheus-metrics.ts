@@ -58,26 +58,37 @@ export class PrometheusMetrics {
       help: 'when the next maintenance run is due, Unix seconds',
       registers,
     });
+    // One read of the queues per scrape, for both gauges: prom-client collects the metrics concurrently, so each
+    // gauge's collect awaits the same read. A read that fails leaves the last figures.
+    let reading: Promise<void> | undefined;
+    const readOnce = () => {
+      reading ??= readQueues()
+        .then((figures) => {
+          messages.set({ queue: QUEUE_LABELS.events, state: 'visible' }, figures.events.visible);
+          messages.set({ queue: QUEUE_LABELS.events, state: 'in_flight' }, figures.events.inFlight);
+          messages.set({ queue: QUEUE_LABELS.deadLetters, state: 'visible' }, figures.deadLetters.visible);
+          messages.set({ queue: QUEUE_LABELS.deadLetters, state: 'in_flight' }, figures.deadLetters.inFlight);
+          oldest.set({ queue: QUEUE_LABELS.events }, figures.events.oldestAgeSeconds);
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          reading = undefined;
+        });
+      return reading;
+    };
     const messages = new Gauge({
       name: LOCAL_PROMETHEUS_METRICS.queueMessages,
       help: 'messages on the queues: visible (waiting) or in flight',
       labelNames: ['queue', 'state'],
       registers,
+      collect: readOnce,
     });
-    new Gauge({
+    const oldest = new Gauge({
       name: LOCAL_PROMETHEUS_METRICS.queueOldestAge,
       help: 'seconds the oldest message not yet deleted has been on the queue (0: none)',
       labelNames: ['queue'],
       registers,
-      // One read of the queues per scrape, for both gauges (prom-client collects them in registration order).
-      async collect() {
-        const figures = await readQueues();
-        messages.set({ queue: QUEUE_LABELS.events, state: 'visible' }, figures.events.visible);
-        messages.set({ queue: QUEUE_LABELS.events, state: 'in_flight' }, figures.events.inFlight);
-        messages.set({ queue: QUEUE_LABELS.deadLetters, state: 'visible' }, figures.deadLetters.visible);
-        messages.set({ queue: QUEUE_LABELS.deadLetters, state: 'in_flight' }, figures.deadLetters.inFlight);
-        this.set({ queue: QUEUE_LABELS.events }, figures.events.oldestAgeSeconds);
-      },
+      collect: readOnce,
     });
   }
 
