@@ -3,6 +3,9 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// The AWS SDK would warn on every command that its Node 20 support ends (README, "The trail command");
+// AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it again.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { main } = await import('../shared/apps/cli/main.ts');
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -2,14 +2,26 @@ import { ApiError, download, getJson, openHtml, postJson, queryString, remove, t
 import { renderChart } from './chart.js';
 import { showEvent } from './detail.js';
 import { entityKey } from './format.js';
+import { renderOperations } from './operations.js';
 import { renderRows } from './table.js';
 
 const $ = (id) => document.getElementById(id);
-const FILTERS = ['entity', 'type', 'severity', 'minSeverity', 'actor', 'source', 'q', 'since', 'until'];
-const BUILT_IN_VIEWS = [{ name: 'Last 24 h CRITICAL', filters: { minSeverity: 'CRITICAL', since: '24h' } }];
+const FILTERS = ['entity', 'type', 'severity', 'minSeverity', 'actor', 'source', 'q', 'since', 'until', 'hideOwnAudit'];
+/** What a signed-in user sees first: the last day, without the records their own reads leave (audit.accessed). */
+const DEFAULT_FILTERS = { since: '24h', hideOwnAudit: 'true' };
+const BUILT_IN_VIEWS = [
+  { name: 'Last 24 h CRITICAL', filters: { minSeverity: 'CRITICAL', since: '24h', hideOwnAudit: 'true' } },
+];
 const PAGE_SIZE = 100;
 
-const state = { filters: { since: '24h' }, order: 'desc', entity: undefined, cursors: [undefined], page: 0, views: [] };
+const state = {
+  filters: { ...DEFAULT_FILTERS },
+  order: 'desc',
+  entity: undefined,
+  cursors: [undefined],
+  page: 0,
+  views: [],
+};
 
 function status(message, isError = false) {
   $('status').textContent = message;
@@ -27,7 +39,11 @@ function readForm() {
 }
 
 function writeForm(filters) {
-  for (const name of FILTERS) $(`f-${name}`).value = filters[name] ?? '';
+  for (const name of FILTERS) {
+    const input = $(`f-${name}`);
+    if (input.type === 'checkbox') input.checked = filters[name] === 'true';
+    else input.value = filters[name] ?? '';
+  }
 }
 
 /** The filters as the API takes them: an entity history adds its entity. */
@@ -220,10 +236,35 @@ const exportAs = (format) =>
     status(`Downloaded ${name}.`);
   });
 
+/** Signed in, the header offers the pages and Sign out; signed out, the token field and Sign in. */
+function showSignedIn(signedIn) {
+  $('logout').hidden = !signedIn;
+  $('pages').hidden = !signedIn;
+  $('signed-in').hidden = !signedIn;
+  $('signed-in').textContent = signedIn ? 'Signed in' : '';
+  for (const id of ['token', 'sign-in']) $(id).hidden = signedIn;
+  document.querySelector('label[for="token"]').hidden = signedIn;
+}
+
+function showPage(page) {
+  const operations = page === 'operations';
+  $('operations').hidden = !operations;
+  $('events-page').hidden = operations;
+  $('show-operations').setAttribute('aria-pressed', String(operations));
+  $('show-events').setAttribute('aria-pressed', String(!operations));
+  status('');
+  if (operations) loadOperations();
+}
+
+const loadOperations = () => guarded(() => renderOperations($('operations-body'), $('operations-at')));
+
 async function start() {
   const signedIn = Boolean(token.get());
-  $('logout').hidden = !signedIn;
-  if (!signedIn) return status('Sign in with your bearer token to read the audit trail.');
+  showSignedIn(signedIn);
+  if (!signedIn) {
+    showPage('events');
+    return status('Sign in with your bearer token to read the audit trail.');
+  }
   writeForm(state.filters);
   await guarded(() => loadViews());
   await refresh();
@@ -238,7 +279,7 @@ $('login').addEventListener('submit', (event) => {
 $('logout').addEventListener('click', () => {
   token.clear();
   // The next user starts afresh: no filters, views or rows of the previous one.
-  Object.assign(state, { filters: { since: '24h' }, order: 'desc', entity: undefined, views: [] });
+  Object.assign(state, { filters: { ...DEFAULT_FILTERS }, order: 'desc', entity: undefined, views: [] });
   $('scope').hidden = true;
   $('views').replaceChildren();
   $('view-name').value = '';
@@ -251,7 +292,10 @@ $('filters').addEventListener('submit', (event) => {
   readForm();
   refresh();
 });
-$('filters').addEventListener('reset', () => setTimeout(() => ($('f-since').value = '24h')));
+$('filters').addEventListener('reset', () => setTimeout(() => writeForm(DEFAULT_FILTERS)));
+$('show-events').addEventListener('click', () => showPage('events'));
+$('show-operations').addEventListener('click', () => showPage('operations'));
+$('refresh-operations').addEventListener('click', loadOperations);
 $('clear-entity').addEventListener('click', clearHistory);
 $('views').addEventListener('change', applyView);
 $('save-view').addEventListener('submit', saveView);

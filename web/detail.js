@@ -30,7 +30,11 @@ export async function showEvent(dialog, event, { onEntity }) {
       field('severity', el('span', { class: `sev sev-${event.severity}` }, event.severity)),
       field('occurred', `${absoluteTime(event.occurredAt)} (received ${absoluteTime(event.receivedAt)})`),
       field('entity', entityButton(event.entity, goTo)),
-      field('related', event.related.length ? event.related.map((ref) => [entityButton(ref, goTo), ' ']) : 'none'),
+      // One button per related entity, a space between: flatMap, as el() flattens one level only.
+      field(
+        'related',
+        ...(event.related.length ? event.related.flatMap((ref) => [entityButton(ref, goTo), ' ']) : ['none']),
+      ),
       field('actor', `${event.actor.type}:${event.actor.id}`),
       field(
         'source',

@@ -43,6 +43,16 @@ export class EventQueue extends Construct {
   }
 
   /**
+   * Lets the query API's operations view read both queues' depth (sqs:GetQueueAttributes only: no message is
+   * received or deleted), the dead-letter queue as `DLQ_URL`.
+   */
+  addMonitor(fn: lambda.Function): void {
+    for (const queue of [this.queue, this.deadLetterQueue])
+      queue.grant(fn, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    fn.addEnvironment('DLQ_URL', this.deadLetterQueue.queueUrl);
+  }
+
+  /**
    * Feeds the writer: batches of 10, partial batch failures reported per message, and the right to move poison
    * messages to the dead-letter queue itself (`DLQ_URL`). `maxConcurrency` caps the database connections it opens.
    */

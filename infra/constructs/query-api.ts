@@ -42,6 +42,8 @@ export class QueryApi extends Construct {
     });
     props.database.addClient(this.fn, LOGIN_USERS.reader);
     props.queue.addProducer(this.fn);
+    // GET /operations: the queues' depth (the dashboard's other figures need CloudWatch, not granted yet).
+    props.queue.addMonitor(this.fn);
     // Read once per cold start to sign and check paging cursors; no other function is granted it.
     props.cursorSecret.grantRead(this.fn);
     this.fn.addEnvironment('CURSOR_SECRET_ARN', props.cursorSecret.secretArn);

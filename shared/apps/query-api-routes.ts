@@ -3,6 +3,8 @@ import type { QueryRoute } from '../core/access/policy.ts';
 import type { Principal } from '../core/access/principal.ts';
 import { entityRefSchema } from '../core/domain/entity.ts';
 import { unstorableCharacter } from '../core/domain/storable.ts';
+import { readOperations } from '../core/operations/read.ts';
+import type { OperationsSource } from '../core/operations/status.ts';
 import type { SavedViewStore } from '../core/ports/query.ts';
 import { type EventProofDeps, readEventProof } from '../core/query/event-proof.ts';
 import { collectExport, exportEvents } from '../core/query/export.ts';
@@ -25,6 +27,8 @@ export const MAX_BUFFERED_EXPORT_BYTES = 5 * 1024 * 1024;
 
 export interface RouteDeps extends ReadDeps, EventProofDeps {
   views: SavedViewStore;
+  /** The operations view's figures; absent where the API cannot read them (then GET /operations is a 503). */
+  operations?: OperationsSource;
   /** true where the server can stream (the local stack); else exports are buffered up to MAX_BUFFERED_EXPORT_BYTES. */
   streamExports: boolean;
 }
@@ -185,6 +189,17 @@ async function eventProof({ deps, event, read }: RouteContext): Promise<QueryApi
   return jsonResponse(outcome.status, { error: outcome.message });
 }
 
+async function operations({ deps, read }: RouteContext): Promise<QueryApiResult> {
+  const source = deps.operations;
+  if (!source)
+    return jsonResponse(503, {
+      error: 'this deployment does not serve the operations view yet: see its CloudWatch dashboard (fleet-audit-<env>)',
+    });
+  return respond(await readOperations({ audit: deps.audit, operations: source }, read), (status) =>
+    jsonResponse(200, status),
+  );
+}
+
 /** Each route: parse → domain function → response. */
 export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<QueryApiResult>> = {
   'GET /events': async ({ deps, read }) =>
@@ -208,4 +223,5 @@ export const ROUTES: Record<QueryRoute, (context: RouteContext) => Promise<Query
   'POST /views': postView,
   'DELETE /views/{name}': removeView,
   'GET /openapi.json': async () => jsonResponse(200, openApiDocument()),
+  'GET /operations': operations,
 };

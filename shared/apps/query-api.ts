@@ -14,6 +14,7 @@ import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
+import type { OperationsSource } from '../core/operations/status.ts';
 import type { ArchiveJobs } from '../core/ports/archive-jobs.ts';
 import type { ArchiveQueryEngine } from '../core/ports/archive-query.ts';
 import { type Clock, systemClock } from '../core/ports/events.ts';
@@ -22,8 +23,9 @@ import type { AccessAuditor, QueryStore, SavedViewStore } from '../core/ports/qu
 import { AccessNotRecordedError, QueueAccessAuditor } from '../core/query/access-auditor.ts';
 import { type CursorSigner, hmacCursorSigner } from '../core/query/page-cursor.ts';
 import type { IngestWiring } from './ingest-http.ts';
+import { awsOperations } from './operations.ts';
 import { type QueryApiResult, ROUTES } from './query-api-routes.ts';
-import { catalogFromEnv, loadConfig, queueUrl } from './runtime/config.ts';
+import { catalogFromEnv, deadLetterQueueUrl, loadConfig, queueUrl } from './runtime/config.ts';
 import { jsonResponse } from './runtime/http.ts';
 import { traced } from './runtime/observability.ts';
 import { onceSucceeded } from './runtime/once.ts';
@@ -47,6 +49,8 @@ export interface QueryApiDeps {
   archiveJobs?: ArchiveJobs;
   /** Retry-After of a proof asked for before its event is sealed: the sealer's cadence (default a minute). */
   sealRetryAfterSeconds?: number;
+  /** The operations view's figures (the local stack's own); absent, GET /operations is a 503. */
+  operations?: OperationsSource;
 }
 
 /** The sealer's cadence on AWS: a round a minute. */
@@ -66,6 +70,7 @@ export function createQueryApiHandler({
   archive,
   archiveJobs,
   sealRetryAfterSeconds = DEFAULT_SEAL_RETRY_AFTER_SECONDS,
+  operations,
 }: QueryApiDeps) {
   const deps = {
     store,
@@ -78,6 +83,7 @@ export function createQueryApiHandler({
     sealRetryAfterSeconds,
     ...(archive && { archive }),
     ...(archiveJobs && { archiveJobs }),
+    ...(operations && { operations }),
   };
   return async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<QueryApiResult> => {
     const principal = principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
@@ -107,6 +113,7 @@ export function createQueryApiHandler({
 export function queryApiFromEnvironment() {
   const config = loadConfig({
     QUEUE_URL: queueUrl,
+    DLQ_URL: deadLetterQueueUrl,
     CURSOR_SECRET_ARN: z.string().min(1),
     ATHENA_WORKGROUP: z
       .string()
@@ -120,10 +127,13 @@ export function queryApiFromEnvironment() {
   // Within API Gateway's 30 s: Athena reads the one month's partition.
   const athena = workGroup && database ? { workGroup, database, timeoutMs: 20_000 } : undefined;
   const athenaClient = athena && traced(new AthenaClient({}));
+  const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
+  const sqs = traced(new SQSClient({}));
   const wiring = {
-    pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
-    sqs: traced(new SQSClient({})),
+    pool,
+    sqs,
     queueUrl: config.QUEUE_URL,
+    operations: awsOperations({ sqs, queueUrl: config.QUEUE_URL, deadLetterQueueUrl: config.DLQ_URL, pool }),
     catalog: catalogFromEnv(),
     ...(athena &&
       athenaClient && {
@@ -151,6 +161,8 @@ export interface QueryApiWiring extends IngestWiring {
   archiveJobs?: ArchiveJobs;
   /** The sealer's cadence, for Retry-After. */
   sealRetryAfterSeconds?: number;
+  /** The operations view's figures. */
+  operations?: OperationsSource;
 }
 
 /** The query API with its adapters: PostgreSQL reads and saved views, reads audited through the queue. */
@@ -165,5 +177,6 @@ export function composeQueryApi(wiring: QueryApiWiring) {
     ...(wiring.archive && { archive: wiring.archive }),
     ...(wiring.archiveJobs && { archiveJobs: wiring.archiveJobs }),
     ...(wiring.sealRetryAfterSeconds !== undefined && { sealRetryAfterSeconds: wiring.sealRetryAfterSeconds }),
+    ...(wiring.operations && { operations: wiring.operations }),
   });
 }

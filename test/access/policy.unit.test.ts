@@ -25,6 +25,7 @@ const EXPECTED: Record<QueryRoute, Record<Role, boolean>> = {
   'POST /views': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'DELETE /views/{name}': { admin: true, auditor: true, operator: true, device: false, identity: false },
   'GET /openapi.json': { admin: true, auditor: true, operator: true, device: false, identity: false },
+  'GET /operations': { admin: true, auditor: true, operator: true, device: false, identity: false },
 };
 
 /** A handler whose dependencies answer nothing: enough to see whether a request gets past the access check. */

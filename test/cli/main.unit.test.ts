@@ -87,6 +87,7 @@ describe('trail <command> --help', () => {
       'migrate',
       'report',
       'prove',
+      'status',
       'verify-proof',
       'maintain',
       'archive',

@@ -471,9 +471,15 @@ describe('HTTP API', () => {
     const env = functions.get('query-api')!.Properties.Environment.Variables;
     expect(env).toMatchObject({ DB_USER: 'audit_reader', DB_IAM_AUTH: 'true', QUEUE_URL: expect.anything() });
     expect(actionsOf('query-api')).toEqual(expect.arrayContaining(['sqs:SendMessage', 'rds-db:connect']));
-    expect(actionsOf('query-api').filter((action: string) => /^sqs:/.test(action))).toEqual(
-      actionsOf('ingest-http').filter((action: string) => /^sqs:/.test(action)),
-    );
+    // Sends to the events queue as ingest does (which covers reading its depth); reads the dead-letter queue's depth
+    // for GET /operations; nothing more.
+    const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+    const monitor = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+    expect(sqsActionsByQueue('query-api')).toEqual({
+      [logicalId(eventQueue())]: send,
+      [logicalId(deadLetterQueue())]: monitor,
+    });
+    expect(env.DLQ_URL).toEqual({ Ref: logicalId(deadLetterQueue()) });
   });
 
   it('lets the query API read the archive through Athena: its workgroup and database, and the archive query rights', () => {

@@ -105,4 +105,21 @@ describe('the local queue journal', () => {
     );
     await journal.close();
   });
+
+  it("tells each queue's oldest unacked message's age, 0 once all are acked", async () => {
+    const journal = QueueJournal.open(file);
+    expect(journal.oldestAgeSeconds('q.fifo')).toBe(0);
+    const [first] = await journal.append('q.fifo', [message('a')]);
+    await journal.append('dlq.fifo', [message('x')]);
+    const later = Date.now() + 30_000;
+    expect(journal.oldestAgeSeconds('q.fifo', later)).toBeGreaterThanOrEqual(29);
+    const [second] = await journal.append('q.fifo', [message('b')]);
+    journal.ack([first!]);
+    // The oldest left is b, sent just now.
+    expect(journal.oldestAgeSeconds('q.fifo', Date.now() + 1000)).toBeLessThan(2);
+    journal.ack([second!]);
+    expect(journal.oldestAgeSeconds('q.fifo', later)).toBe(0);
+    expect(journal.oldestAgeSeconds('dlq.fifo', later)).toBeGreaterThanOrEqual(29);
+    await journal.close();
+  });
 });

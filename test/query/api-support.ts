@@ -60,7 +60,9 @@ export function queryApi(
   {
     cursorSecret = TEST_CURSOR_SECRET,
     ...options
-  }: Partial<Pick<QueryApiDeps, 'streamExports' | 'archive' | 'archiveJobs' | 'sealRetryAfterSeconds'>> & {
+  }: Partial<
+    Pick<QueryApiDeps, 'streamExports' | 'archive' | 'archiveJobs' | 'sealRetryAfterSeconds' | 'operations'>
+  > & {
     cursorSecret?: string;
   } = {},
 ) {

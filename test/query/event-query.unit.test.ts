@@ -17,6 +17,7 @@ const hostile: EventQueryFilter = {
   q: HOSTILE,
   id: HOSTILE,
   hiddenTypePrefixes: [HOSTILE],
+  hiddenAuditOf: HOSTILE,
 };
 
 describe('query API SQL', () => {
@@ -51,6 +52,8 @@ describe('query API SQL', () => {
       `%${HOSTILE}%`,
       HOSTILE,
       `${HOSTILE}%`,
+      HOSTILE,
+      'audit.%',
       HOSTILE,
       HOSTILE,
       11,

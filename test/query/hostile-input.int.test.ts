@@ -13,6 +13,7 @@ import {
   statsQuerySchema,
   viewsQuerySchema,
 } from '../../shared/core/query/params.ts';
+import { idleOperations } from '../ops/operations-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { apiEvent, type Call, queryApi } from './api-support.ts';
 import { fixture, NOW } from './fixture.ts';
@@ -31,8 +32,10 @@ beforeAll(async () => {
   db = await createTestDatabase('query_hostile_input');
   await new PgEventStore(db.pool).insert(Object.values(fixture));
   reader = createPool({ connectionString: db.readerUrl, max: 2 });
-  streamed = queryApi(reader, () => NOW, { streamExports: true });
-  buffered = queryApi(reader, () => NOW);
+  // GET /operations with a source: without one it is a 503 by design (test/ops/operations-route.int.test.ts).
+  const operations = async () => idleOperations(NOW);
+  streamed = queryApi(reader, () => NOW, { streamExports: true, operations });
+  buffered = queryApi(reader, () => NOW, { operations });
 });
 
 afterAll(async () => {
@@ -94,6 +97,8 @@ const ROUTE_PARAMETERS: Record<string, readonly string[]> = {
   'GET /views': Object.keys(viewsQuerySchema.shape),
   'DELETE /views/{name}': Object.keys(viewsQuerySchema.shape),
   'GET /openapi.json': ['format'],
+  // It takes none: any is refused, naming it.
+  'GET /operations': ['since'],
 };
 
 const hostile = fc.oneof(

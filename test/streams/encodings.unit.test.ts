@@ -76,7 +76,7 @@ describe('OTLP/HTTP logs', () => {
     const decoded = decodeLogsRequest(encodeOtlpLogs(batch, 'protobuf', resource));
     const json = otlpJson();
     const [record, second] = decoded.resourceLogs[0]!.scopeLogs[0]!.logRecords;
-    const [jsonRecord, jsonSecond] = json.resourceLogs[0].scopeLogs[0].logRecords;
+    const [jsonRecord] = json.resourceLogs[0].scopeLogs[0].logRecords;
     for (const field of ['timeUnixNano', 'observedTimeUnixNano', 'severityNumber', 'severityText', 'eventName'])
       expect([field, record?.[field as keyof typeof record]]).toEqual([field, jsonRecord[field]]);
     expect(record?.traceId).toBe(traced.traceId);

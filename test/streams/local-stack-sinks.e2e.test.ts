@@ -120,15 +120,30 @@ describe('the local stack streams every sealed event to its sinks, across a sink
     await waitForHorizon(db.pool);
     await second.sealNow();
     const statuses = await caughtUp(20);
+    // What arrived by now: the read below is recorded (audit.accessed), sealed and streamed too.
+    const delivered = {
+      hook: firstAccepted(hook, hookSeqs),
+      otlp: firstAccepted(otlp, otlpSeqs),
+      splunk: firstAccepted(splunk, splunkSeqs),
+    };
+    // The operations view (GET /operations, trail status) shows the same lag and dead letters per sink.
+    const operations = await fetch(`${second.httpUrl}/operations`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(operations.status).toBe(200);
+    const { sinks } = (await operations.json()) as {
+      sinks: { name: string; lagEvents: number; deadLettered: number }[];
+    };
+    expect(sinks.map((sink) => sink.name).sort()).toEqual(['hook', 'otlp', 'splunk']);
+    expect(sinks.find((sink) => sink.name === 'hook')).toMatchObject({ deadLettered: 1 });
+    for (const sink of sinks) expect(sink.lagEvents).toBeLessThanOrEqual(1);
     await second.stop();
 
     const head = statuses[0]!.headSeq;
     const { rows } = await db.pool.query('SELECT seq::int FROM event_log WHERE event_id = $1', [refusedId]);
     const refusedSeq = rows[0].seq as number;
     const everySeq = [...Array(head).keys()];
-    expect(firstAccepted(hook, hookSeqs)).toEqual(everySeq.filter((seq) => seq !== refusedSeq));
-    expect(firstAccepted(otlp, otlpSeqs)).toEqual(everySeq);
-    expect(firstAccepted(splunk, splunkSeqs)).toEqual(everySeq);
+    expect(delivered.hook).toEqual(everySeq.filter((seq) => seq !== refusedSeq));
+    expect(delivered.otlp).toEqual(everySeq);
+    expect(delivered.splunk).toEqual(everySeq);
     expect(statuses.find((s) => s.name === 'hook')).toMatchObject({ deadLettered: 1, lagEvents: 0 });
     expect(hook.requests.some((r) => r.status === 503)).toBe(true);
     expect(splunk.requests[0]?.headers.authorization).toBe(`Splunk ${HEC_TOKEN}`);

@@ -14,7 +14,7 @@ const CHROMIUM_FLAGS = [
 ];
 
 /** The machine's Chromium, headless, in a profile of its own that `close()` removes. */
-export async function launchBrowser(): Promise<{ page: Page; close(): Promise<void> }> {
+export async function launchBrowser(): Promise<{ page: Page; newPage(): Promise<Page>; close(): Promise<void> }> {
   const profileDir = await mkdtemp(join(tmpdir(), 'trail-chromium-'));
   const browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
@@ -25,6 +25,7 @@ export async function launchBrowser(): Promise<{ page: Page; close(): Promise<vo
   });
   return {
     page: await browser.newPage(),
+    newPage: () => browser.newPage(),
     async close() {
       await browser.close();
       await rm(profileDir, { recursive: true, force: true });

@@ -94,6 +94,24 @@ describe('the audit browser', () => {
     await expect.poll(() => rows().count()).toBe(5);
     await expect.poll(() => page.locator('#chart svg rect').count()).toBeGreaterThan(0);
     expect(await page.locator('#rows .sev-CRITICAL').count()).toBe(1);
+    // Signed in: Sign out instead of the token field and Sign in.
+    expect(await page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(false);
+    expect(await page.getByLabel('Bearer token').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+  });
+
+  it("hides the viewer's own reads (audit.accessed) by default, and shows them when asked", async () => {
+    // The first screen's own reads are recorded by now: reload, and they stay hidden.
+    await stack.drain(5000);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#rows tr').count()).toBe(5);
+    expect(await page.locator('#rows').textContent()).not.toContain('audit.accessed');
+    await page.getByLabel('Hide my own reads').uncheck();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#rows').textContent()).toContain('audit.accessed');
+    await page.getByLabel('Hide my own reads').check();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#rows tr').count()).toBe(5);
   });
 
   it('filters', async () => {
@@ -126,6 +144,15 @@ describe('the audit browser', () => {
     await page.keyboard.press('Escape');
   });
 
+  it("lists an event's related entities as buttons, not as [object HTMLButtonElement]", async () => {
+    await page.getByRole('button', { name: /Open event container\.moved/ }).click();
+    const dialog = page.getByRole('dialog');
+    const related = dialog.locator('dt', { hasText: 'related' }).locator('xpath=following-sibling::dd[1]');
+    await expect.poll(() => related.textContent()).toBe('robot:ui-1 ');
+    expect(await related.getByRole('button', { name: 'robot:ui-1' }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+  });
+
   it('saves the current filters as a view and picks it again', async () => {
     await page.getByLabel('Save filters as').fill('Robot ui-1');
     await page.getByRole('button', { name: 'Save view' }).click();
@@ -150,6 +177,41 @@ describe('the audit browser', () => {
     const csv = await readFile((await download.path())!, 'utf8');
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
     expect(csv).toMatch(/^occurredAt,receivedAt,id,type/);
+  });
+
+  it("the HTML report's severity table keeps its rows' height beside the longer table of types", async () => {
+    const response = await fetch(`${stack.httpUrl}/reports?since=24h`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    const report = await browser.newPage();
+    await report.setContent(await response.text());
+    const heights = (caption: string) =>
+      report
+        .locator('table', { has: report.locator('caption', { hasText: caption }) })
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height));
+    const [bySeverity, byType] = [await heights('by severity'), await heights('by type')];
+    expect(byType.length).toBeGreaterThan(bySeverity.length);
+    expect(Math.max(...bySeverity)).toBeLessThanOrEqual(Math.max(...byType) + 1);
+    await report.close();
+  });
+
+  it('shows the operations view: queue, dead letters, writer, partitions, the last jobs, sink lag (screenshot)', async () => {
+    await stack.sealNow();
+    await page.getByRole('button', { name: 'Operations' }).click();
+    const tile = (name: string) => page.getByRole('region', { name, exact: true });
+    await expect.poll(() => tile('Queue depth').locator('.value').textContent()).toMatch(/^\d+$/);
+    expect(await tile('Dead letters').locator('.value').textContent()).toBe('0');
+    expect(await tile('Partitions').textContent()).toContain(new Date().toISOString().slice(0, 7));
+    await expect.poll(() => tile('Last seal').locator('.value').textContent()).toMatch(/^checkpoint \d+$/);
+    await expect.poll(() => tile('Last maintenance').locator('.value').textContent()).toBe('done');
+    expect(await tile('Sink lag').locator('.value').textContent()).toBe('no sinks configured');
+    expect(await page.locator('#filters').isVisible()).toBe(false);
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/operations.png', fullPage: true });
+    await page.getByRole('button', { name: 'Events' }).click();
+    expect(await page.locator('#filters').isVisible()).toBe(true);
   });
 
   it("shows an operator the floor's events without user.* and audit.* (the screenshot)", async () => {

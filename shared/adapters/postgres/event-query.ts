@@ -1,5 +1,11 @@
 import { OTEL_SEVERITY_NUMBER } from '../../core/domain/severity.ts';
-import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
+import {
+  AUDIT_TYPE_PREFIX,
+  type Dimension,
+  type EventQueryFilter,
+  type Interval,
+  type PageRequest,
+} from '../../core/query/filter.ts';
 import { EVENT_COLUMNS } from './event-rows.ts';
 
 /** A statement and its parameters: every value travels in `values`, the text only ever holds `$n`. */
@@ -61,6 +67,10 @@ function commonConditions(filter: EventQueryFilter, p: Params): string[] {
   if (filter.id !== undefined) conditions.push(`id = ${p.add(filter.id)}::uuid`);
   for (const prefix of filter.hiddenTypePrefixes ?? [])
     conditions.push(`type NOT LIKE ${p.add(`${escapeLike(prefix)}%`)}`);
+  if (filter.hiddenAuditOf !== undefined)
+    conditions.push(
+      `NOT (actor = ${p.add(filter.hiddenAuditOf)} AND type LIKE ${p.add(`${escapeLike(AUDIT_TYPE_PREFIX)}%`)})`,
+    );
   return conditions;
 }
 

@@ -9,10 +9,12 @@ import { DEFAULT_DEV_TOKEN } from '../local/tokens.ts';
 import type { OutputOptions } from './archive.ts';
 import type { DlqOptions } from './dlq.ts';
 import type { HistoryOptions } from './history.ts';
+import { applyLocalDefaults } from './local-defaults.ts';
 import type { MaintainOptions } from './maintain.ts';
 import type { OcsfOptions } from './ocsf.ts';
 import { parseCount, parsedBy, parseEntity, parseInstant, parseMonth, parseSeqOrInstant } from './options.ts';
 import type { ProveOptions } from './prove.ts';
+import type { StatusOptions } from './status.ts';
 import type { StreamOptions } from './stream.ts';
 import type { VerifyOptions } from './verify.ts';
 
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   program.hook('preAction', (_program, command) => {
     running = command;
   });
+  // Where the running `npm start` listens, for whatever neither a flag nor the environment names (local-defaults.ts).
+  const defaults = await applyLocalDefaults(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -44,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       return ['commander.help', 'commander.helpDisplayed'].includes(error.code) ? EXIT.done : EXIT.usage;
     process.stderr.write(`${commandPath(running ?? program)}: ${(error as Error).message}\n`);
     return EXIT.failed;
+  } finally {
+    defaults.restore();
   }
 }
 
@@ -137,6 +143,22 @@ An event stored but not sealed yet fails (409): retry after the next checkpoint.
     });
 
   program
+    .command('status')
+    .description('the operations view: queue, dead letters, writer, partitions, last maintenance, seal, verification')
+    .addOption(new Option('--url <url>', 'the API').env('TRAIL_URL').default('http://127.0.0.1:3000'))
+    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
+    .option('--json', 'the figures as JSON')
+    .addHelpText(
+      'after',
+      `
+Fetches GET /operations from the API (locally: the running stack's own figures), audited like any read.`,
+    )
+    .action(async (options: StatusOptions) => {
+      const { runStatus } = await import('./status.ts');
+      exit(await runStatus(options));
+    });
+
+  program
     .command('verify-proof')
     .description('check a proof file offline: its event, its path to the root, the checkpoint signature')
     .argument('<file>', 'the proof, as trail prove or GET /events/{id}/proof gave it')
@@ -164,10 +186,11 @@ Needs no network and no database. Exit codes: 0 valid, 1 invalid (the reason on 
     command
       .option(
         '--now <instant>',
-        'the instant to maintain as of, to rehearse another day (ISO-8601; default: now)',
+        'the instant to maintain as of, to rehearse another day: acts for real (ISO-8601; default: now)',
         parseInstant,
       )
-      .option('--json', 'print the result as JSON')
+      .option('--dry-run', 'print what the run would create and archive, and change nothing')
+      .option('--json', 'print the result (or the plan) as JSON')
       .action(async (options: MaintainOptions) => {
         const { runMaintain } = await import('./maintain.ts');
         exit(await runMaintain(options));

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { eventProofSchema, verifyEventProof } from '../../core/tamper/proof.ts';
+import { getFromApi } from './api-client.ts';
 
 export interface ProveOptions {
   /** Where to write the proof; absent: stdout. */
@@ -15,9 +16,7 @@ export interface ProveOptions {
  * any read, written to `out` (or printed) as the API returned it.
  */
 export async function runProve(id: string, options: ProveOptions): Promise<number> {
-  const response = await fetch(`${options.url}/events/${encodeURIComponent(id)}/proof`, {
-    headers: { authorization: `Bearer ${options.token}` },
-  });
+  const response = await getFromApi(options.url, `/events/${encodeURIComponent(id)}/proof`, options.token);
   const body = await response.text();
   if (!response.ok) {
     const retry = response.headers.get('retry-after');

@@ -25,6 +25,11 @@ export interface LocalApiOptions {
    * refusals included. Not called for the web UI's files and GET /health, which are not the API.
    */
   onInteraction?: (interaction: Interaction) => void;
+  /**
+   * `GET /metrics`: the Prometheus exposition, served without a token as /health is (the API listens on 127.0.0.1
+   * only) and, like it, not an API request of the interaction log.
+   */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface LocalApi {
@@ -43,6 +48,7 @@ export async function startLocalApi({
   routes,
   staticDir,
   onInteraction,
+  metrics,
 }: LocalApiOptions): Promise<LocalApi> {
   let stopping = false;
   /** Responses not yet finished: once stopping, each closes its connection when it is done. */
@@ -65,7 +71,7 @@ export async function startLocalApi({
     const served =
       staticDir && req.method === 'GET' && isStaticPath(req.url)
         ? serveStatic(req, res, staticDir)
-        : serve(req, res, tokens, routes, trace);
+        : serve(req, res, { tokens, routes, metrics }, trace);
     served.catch((error) => {
       console.error('local API error', error);
       if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ error: 'internal error' }) });
@@ -140,8 +146,7 @@ function traceRequest(
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
-  tokens: ReadonlyMap<string, TokenGrant>,
-  routes: Record<string, ApiHandler>,
+  { tokens, routes, metrics }: Pick<LocalApiOptions, 'tokens' | 'routes' | 'metrics'>,
   trace: RequestTrace,
 ) {
   const url = new URL(req.url ?? '/', 'http://local');
@@ -149,6 +154,11 @@ async function serve(
   if (requested === 'GET /health') {
     trace.notApi = true;
     return send(res, { statusCode: 200, body: '{"ok":true}' });
+  }
+  if (requested === 'GET /metrics' && metrics) {
+    trace.notApi = true;
+    const { contentType, body } = await metrics();
+    return send(res, { statusCode: 200, headers: { 'content-type': contentType }, body });
   }
   const route = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!route) return send(res, { statusCode: 404, body: JSON.stringify({ error: `no route ${requested}` }) });

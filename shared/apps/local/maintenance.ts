@@ -2,13 +2,15 @@ import { join } from 'node:path';
 import { runMaintenance } from '../../adapters/postgres/maintenance/maintain.ts';
 import { createPool } from '../../adapters/postgres/pool.ts';
 import { describeMaintenance } from '../../core/lifecycle/report.ts';
+import type { MaintenanceResult } from '../../core/lifecycle/result.ts';
+import type { VerificationReport } from '../../core/tamper/verify.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
 import { securityLakeDeps } from '../maintenance/security-lake.ts';
 import { archiveStore, maintenanceOptions } from '../maintenance/setup.ts';
 import { type ScheduledVerification, verifyAfterMaintenance } from '../maintenance/verification.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { readPublicKey } from '../verify.ts';
-import { startMaintenanceScheduler } from './scheduler.ts';
+import { MAINTENANCE_INTERVAL_MS, startMaintenanceScheduler } from './scheduler.ts';
 import { localPublicKeyPath } from './signing-key.ts';
 import { verifyInWorker } from './verify-process.ts';
 
@@ -31,6 +33,9 @@ export function startLocalMaintenance(options: {
   dataDir: string;
   log: (message: string) => void;
   clock?: () => Date;
+  /** Each run's result (it started at `at`; the next is due at `next`), and each verification's report. */
+  onRun?: (at: Date, result: MaintenanceResult, next: Date) => void;
+  onVerified?: (report: VerificationReport) => void;
 }): { stop(): Promise<void> } {
   const config = localArchiveConfig(options.dataDir);
   const pool = createPool({ connectionString: options.databaseUrl, max: 2, application_name: 'maintenance' });
@@ -54,9 +59,12 @@ export function startLocalMaintenance(options: {
     run: async (now) => {
       const result = await runMaintenance({ pool, store, ...lake }, maintenanceOptions(config, now));
       for (const line of describeMaintenance(result)) options.log(line);
-      await verifyAfterMaintenance(verification, result, { log }).catch((error: Error) =>
-        options.log(`verification could not run: ${error.message}`),
-      );
+      options.onRun?.(now, result, new Date(now.getTime() + MAINTENANCE_INTERVAL_MS));
+      const report = await verifyAfterMaintenance(verification, result, { log }).catch((error: Error) => {
+        options.log(`verification could not run: ${error.message}`);
+        return undefined;
+      });
+      if (report) options.onVerified?.(report);
       return result;
     },
     clock: options.clock ?? (() => new Date()),

@@ -45,6 +45,8 @@ export class QueueJournal {
   private nextSeq = 1;
   private readonly live = new Map<number, JournalEntry>();
   private readonly liveBytes = new Map<string, number>();
+  /** When each unacked entry was sent (or, for what an earlier run left, read back at start), epoch ms. */
+  private readonly liveSince = new Map<number, number>();
   private queued: { line: string; durable?: () => void; failed?: (error: Error) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private linesWritten = 0;
@@ -77,6 +79,16 @@ export class QueueJournal {
   /** Bytes of message bodies sent to `queue` and not yet acked: the backlog the queue holds in memory. */
   backlogBytes(queue: string): number {
     return this.liveBytes.get(queue) ?? 0;
+  }
+
+  /**
+   * Seconds the oldest unacked message of `queue` has been on it (waiting or in flight: what SQS's
+   * ApproximateAgeOfOldestMessage measures); 0 when there is none. Entries are kept in send order.
+   */
+  oldestAgeSeconds(queue: string, now = Date.now()): number {
+    for (const entry of this.live.values())
+      if (entry.queue === queue) return Math.max(0, (now - (this.liveSince.get(entry.seq) ?? now)) / 1000);
+    return 0;
   }
 
   /** Appends the messages; resolves with their sequence numbers once they are on disk. */
@@ -176,6 +188,7 @@ export class QueueJournal {
 
   private remember(entry: JournalEntry): void {
     this.live.set(entry.seq, entry);
+    this.liveSince.set(entry.seq, Date.now());
     this.liveBytes.set(entry.queue, this.backlogBytes(entry.queue) + sizeOf(entry.message));
   }
 
@@ -183,6 +196,7 @@ export class QueueJournal {
     const entry = this.live.get(seq);
     if (!entry) return false;
     this.live.delete(seq);
+    this.liveSince.delete(seq);
     this.liveBytes.set(entry.queue, this.backlogBytes(entry.queue) - sizeOf(entry.message));
     return true;
   }

@@ -10,9 +10,13 @@ import { startWorker } from './worker.ts';
  * (sealer.ts); this only carries requests and answers across.
  */
 export async function startLocalSealer(
-  options: SealerThreadOptions & { log: (message: string) => void },
+  options: SealerThreadOptions & {
+    log: (message: string) => void;
+    /** Every round's result, in the main thread (the stack's metrics and operations view). */
+    onRound?: (result: SealResult) => void;
+  },
 ): Promise<LocalSealer> {
-  const { log, ...threadOptions } = options;
+  const { log, onRound, ...threadOptions } = options;
   const worker = startWorker('./sealer-thread.ts', threadOptions);
   const waiting = new Map<number, { resolve: (result: SealResult) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -24,6 +28,7 @@ export async function startLocalSealer(
       if (message.type === 'ready') resolve(message.publicKeyPath);
       else if (message.type === 'failed') reject(new Error(`the sealer did not start: ${message.error}`));
       else if (message.type === 'log') log(message.message);
+      else if (message.type === 'round') onRound?.(message.result);
       else if (message.type === 'sealed') {
         const request = waiting.get(message.id);
         waiting.delete(message.id);

@@ -17,6 +17,7 @@ export type ToSealer = { type: 'seal'; id: number } | { type: 'stop' };
 export type FromSealer =
   | { type: 'ready'; publicKeyPath: string }
   | { type: 'log'; message: string }
+  | { type: 'round'; result: SealResult }
   | { type: 'sealed'; id: number; result?: SealResult; error?: string }
   | { type: 'stopped'; error?: string };
 
@@ -25,7 +26,12 @@ export async function run(options: SealerThreadOptions, port: MessagePort): Prom
   const send = (message: FromSealer) => port.postMessage(message);
   const pool = createPool({ connectionString: options.connectionString, max: 2, application_name: 'sealer' });
   try {
-    const loop = await startSealerLoop({ ...options, pool, log: (message) => send({ type: 'log', message }) });
+    const loop = await startSealerLoop({
+      ...options,
+      pool,
+      log: (message) => send({ type: 'log', message }),
+      onRound: (result) => send({ type: 'round', result }),
+    });
     port.on('message', (message: ToSealer) => {
       if (message.type === 'seal')
         loop.sealNow().then(

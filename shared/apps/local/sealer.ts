@@ -34,6 +34,8 @@ export async function startSealerLoop(options: {
   maxEvents: number;
   intervalMs: number;
   log: (message: string) => void;
+  /** Every round that committed, whoever asked for it. */
+  onRound?: (result: SealResult) => void;
 }): Promise<LocalSealer> {
   const keyPath = localSigningKeyPath(options.dataDir);
   const signer = await loadOrCreateLocalSigner(keyPath);
@@ -44,14 +46,19 @@ export async function startSealerLoop(options: {
   let running = 0;
   const round = (): Promise<SealResult> => {
     running++;
-    const next = last.then(async () => {
-      const result = await sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents });
-      // As the sealer does on AWS: after the round, a failure logged and left for the next (counts stay exact).
-      await rollUpEventCounts(options.pool).catch((error: Error) =>
-        options.log(`sealer: the event count roll-up failed: ${error.message}`),
-      );
-      return result;
-    });
+    const next = last
+      .then(async () => {
+        const result = await sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents });
+        // As the sealer does on AWS: after the round, a failure logged and left for the next (counts stay exact).
+        await rollUpEventCounts(options.pool).catch((error: Error) =>
+          options.log(`sealer: the event count roll-up failed: ${error.message}`),
+        );
+        return result;
+      })
+      .then((result) => {
+        options.onRound?.(result);
+        return result;
+      });
     last = next.catch(() => undefined).finally(() => running--);
     return next;
   };

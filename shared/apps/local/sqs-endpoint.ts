@@ -17,7 +17,14 @@ export interface SqsEndpoint {
   queueUrl: string;
   deadLetterQueueUrl: string;
   replayed: number;
+  /** Seconds the oldest message not yet deleted has been on each queue (0: none), from the journal. */
+  oldestAgeSeconds(): QueueAges;
   stop(): Promise<void>;
+}
+
+export interface QueueAges {
+  events: number;
+  deadLetters: number;
 }
 
 /**
@@ -64,6 +71,10 @@ export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOpti
     queueUrl: proxy.queueUrl(LOCAL_QUEUE_NAME),
     deadLetterQueueUrl: proxy.queueUrl(LOCAL_DEAD_LETTER_QUEUE_NAME),
     replayed,
+    oldestAgeSeconds: () => ({
+      events: journal.oldestAgeSeconds(LOCAL_QUEUE_NAME),
+      deadLetters: journal.oldestAgeSeconds(LOCAL_DEAD_LETTER_QUEUE_NAME),
+    }),
     async stop() {
       await proxy.stop();
       await journal.close();

@@ -20,8 +20,30 @@ export const stackInfoSchema = z.strictObject({
   deadLetterQueueUrl: z.string().min(1),
   /** The stack's database, without credentials: `trail verify` logs in as audit_sealer with DATA_DIR's password. */
   databaseUrl: z.url().optional(),
+  /** Where maintenance archives (ARCHIVE_URL, or file://DATA_DIR/archive). */
+  archiveUrl: z.string().min(1).optional(),
 });
 export type StackInfo = z.infer<typeof stackInfoSchema>;
+
+/**
+ * `DATA_DIR/owner-database-url`: the schema owner's URL, password included, beside stack.json but readable by its OS
+ * user only, for the `trail` commands that act as the owner (migrate, maintain, archive, history).
+ */
+export const OWNER_URL_FILE = 'owner-database-url';
+
+/** Writes the owner's URL (mode 0600); resolves to what removes it. */
+export async function writeOwnerUrl(dataDir: string, url: string): Promise<() => Promise<void>> {
+  const file = join(dataDir, OWNER_URL_FILE);
+  await rm(file, { force: true });
+  await writeFile(file, `${url}\n`, { mode: 0o600 });
+  return () => rm(file, { force: true });
+}
+
+/** The owner's URL the running stack wrote; undefined when there is none or it cannot be read. */
+export async function readOwnerUrl(dataDir: string): Promise<string | undefined> {
+  const text = await readFile(join(dataDir, OWNER_URL_FILE), 'utf8').catch(() => undefined);
+  return text?.trim() || undefined;
+}
 
 /** Writes the file; resolves to what removes it. */
 export async function writeStackInfo(dataDir: string, info: StackInfo): Promise<() => Promise<void>> {

@@ -15,6 +15,7 @@ import type { SealResult } from '../../core/tamper/seal.ts';
 import { oneReadArchiveQueryEngine } from '../archive/engine.ts';
 import { composeIngestHttp } from '../ingest-http.ts';
 import { composeIngestIot } from '../ingest-iot.ts';
+import { listPartitionMonths, readSinkLag } from '../operations.ts';
 import { composeQueryApi } from '../query-api.ts';
 import { catalogFromEnv } from '../runtime/config.ts';
 import { type Handler, withObservability } from '../runtime/lambda.ts';
@@ -36,7 +37,8 @@ import { startLocalSealer } from './sealer-process.ts';
 import { localSinkSecrets } from './sink-secrets.ts';
 import { startLocalQueues } from './sqs.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
-import { withoutCredentials, writeStackInfo } from './stack-info.ts';
+import { withoutCredentials, writeOwnerUrl, writeStackInfo } from './stack-info.ts';
+import { LocalTelemetry, queueFigures, type TelemetrySources } from './telemetry.ts';
 import { parseLocalTokens } from './tokens.ts';
 
 export interface LocalStack {
@@ -87,12 +89,26 @@ export async function startLocalStack(
     cleanups.push(releaseLock);
     await assertPortsFree(config);
 
+    // The stack's metrics and operations figures; its sources are filled in as the parts they read start.
+    const sources: TelemetrySources = {
+      readQueues: () => Promise.reject(new Error('the queues are not started yet')),
+      listPartitions: () => Promise.reject(new Error('the database is not started yet')),
+    };
+    const telemetry = new LocalTelemetry(sources);
+    cleanups.push(async () => telemetry.stop());
+
     const { databaseUrl, writerPool, readerPool, sealerUrl, forwarderUrl } = await startDatabase(
       config,
       dataDir,
       log,
       cleanups,
+      telemetry,
     );
+    sources.listPartitions = () => listPartitionMonths(readerPool);
+    if (config.SINKS.length > 0) {
+      const names = config.SINKS.map((sink) => sink.name);
+      sources.readSinks = () => readSinkLag(readerPool, names);
+    }
     // Stopped after the writer has drained the queue (cleanups run in reverse): its last round seals all of it.
     const sealer = await startLocalSealer({
       connectionString: sealerUrl,
@@ -101,6 +117,7 @@ export async function startLocalStack(
       maxEvents: config.SEAL_MAX_EVENTS,
       intervalMs: config.SEAL_INTERVAL_MS,
       log,
+      onRound: (result) => telemetry.sealed(result),
     });
     cleanups.push(() => sealer.stop());
     // Stopped before the sealer's last round (cleanups run in reverse): what it seals then goes out at the next start.
@@ -128,6 +145,7 @@ export async function startLocalStack(
       });
     }
     const queues = await startQueues(config, dataDir, log, cleanups);
+    sources.readQueues = () => queueFigures(queues);
     const catalog = catalogFromEnv();
     const { mqttUrl, broker, alertClient } = await startMqtt(config, log, cleanups);
 
@@ -144,7 +162,7 @@ export async function startLocalStack(
     const eventSource = new SqsEventSource({
       client: queues.client,
       queueUrl: queues.queueUrl,
-      handler: writer,
+      handler: telemetry.timeWriter(writer),
       onError: (error) => log(`writer invocation failed: ${String(error)}`),
     });
     eventSource.start();
@@ -187,6 +205,7 @@ export async function startLocalStack(
         // Histories and queries continue into the same archive, through DuckDB.
         archiveJobs: new LocalArchiveJobs(() => oneReadArchiveQueryEngine(localArchiveConfig(dataDir))),
         sealRetryAfterSeconds: Math.ceil(config.SEAL_INTERVAL_MS / 1000),
+        operations: () => telemetry.status(),
       }),
     );
     const routes: Record<string, ApiHandler> = {
@@ -202,9 +221,13 @@ export async function startLocalStack(
       routes,
       staticDir: WEB_DIR,
       onInteraction: interactions.record,
+      metrics: () => telemetry.prometheus.expose(),
     });
     cleanups.push(() => api.stop());
-    log(`HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/`);
+    log(
+      `HTTP API ${api.url}: POST /events, GET /events and the query API (docs/query-api.md); web UI ${api.url}/; ` +
+        `Prometheus ${api.url}/metrics`,
+    );
     if (!config.LOCAL_TOKENS)
       log('auth: Authorization: Bearer dev-admin-token (user dev, admin); set LOCAL_TOKENS to change it');
 
@@ -218,7 +241,9 @@ export async function startLocalStack(
       queueUrl,
       deadLetterQueueUrl,
       databaseUrl: withoutCredentials(databaseUrl),
+      archiveUrl: localArchiveConfig(dataDir).ARCHIVE_URL,
     };
+    cleanups.push(await writeOwnerUrl(dataDir, databaseUrl));
     cleanups.push(await writeStackInfo(dataDir, info));
 
     return {
@@ -241,7 +266,13 @@ export async function startLocalStack(
 type Cleanups = (() => Promise<unknown>)[];
 
 /** PostgreSQL (embedded unless DATABASE_URL), migrated by the owner, the writer's and reader's own pools, and the sealer's login. */
-async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog, cleanups: Cleanups) {
+async function startDatabase(
+  config: LocalConfig,
+  dataDir: string,
+  log: StackLog,
+  cleanups: Cleanups,
+  telemetry: LocalTelemetry,
+) {
   let databaseUrl: string | undefined = config.DATABASE_URL;
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres({
@@ -268,7 +299,13 @@ async function startDatabase(config: LocalConfig, dataDir: string, log: StackLog
   } finally {
     await ownerPool.end();
   }
-  const maintenance = startLocalMaintenance({ databaseUrl, dataDir, log });
+  const maintenance = startLocalMaintenance({
+    databaseUrl,
+    dataDir,
+    log,
+    onRun: (at, result, next) => telemetry.maintained(at, result, next),
+    onVerified: (report) => telemetry.verified(report),
+  });
   cleanups.push(() => maintenance.stop());
 
   const loginAs = (user: LoginUser) => loginUrl(databaseUrl, user, passwords[user]);

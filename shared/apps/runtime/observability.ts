@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRICS_NAMESPACE } from '../../core/contracts/metrics.ts';
 
@@ -20,7 +21,52 @@ const metricsLog = {
     message.startsWith(NO_METRICS) ? logger.debug(message) : logger.warn(message, { details: rest }),
 };
 
-export const metrics = new Metrics({ namespace, serviceName: SERVICE_NAME, logger: metricsLog });
+/** One flush of a Metrics buffer: the EMF document Powertools prints on AWS. */
+export type EmfDocument = ReturnType<Metrics['serializeMetrics']>;
+let emfRoute: ((emf: EmfDocument) => void) | undefined;
+
+/**
+ * Locally: every flush of the functions' metrics goes to `listener` (the stack's Prometheus registry) instead of
+ * stdout, whatever POWERTOOLS_METRICS_DISABLED says; returns what ends it. One route per process: the stack's.
+ */
+export function routeMetrics(listener: (emf: EmfDocument) => void): () => void {
+  emfRoute = listener;
+  return () => {
+    if (emfRoute === listener) emfRoute = undefined;
+  };
+}
+
+/** Powertools' Metrics, printing EMF as ever unless routeMetrics took the flushes; its single metrics alike. */
+class RoutableMetrics extends Metrics {
+  constructor(private readonly options: MetricsOptions) {
+    super(options);
+  }
+
+  override publishStoredMetrics(): this {
+    const route = emfRoute;
+    if (!route) return super.publishStoredMetrics();
+    try {
+      if (this.hasStoredMetrics()) route(this.serializeMetrics());
+    } finally {
+      this.clearMetrics();
+      this.clearDimensions();
+      this.clearMetadata();
+    }
+    return this;
+  }
+
+  override singleMetric(): Metrics {
+    const { defaultDimensions: _ignored, ...options } = this.options;
+    return new RoutableMetrics({ ...options, singleMetric: true });
+  }
+}
+
+export const metrics: Metrics = new RoutableMetrics({ namespace, serviceName: SERVICE_NAME, logger: metricsLog });
+
+/** A buffer of its own (a local thread's results, recorded by the main thread), flushed like `metrics`. */
+export function newMetrics(serviceName: string): Metrics {
+  return new RoutableMetrics({ namespace, serviceName, logger: metricsLog });
+}
 /**
  * The X-Ray tracer, or none when tracing is off (POWERTOOLS_TRACE_ENABLED=false: `trail start`, bench and chaos set
  * it before this module loads). Not merely disabled: loading aws-xray-sdk-core installs cls-hooked's async hooks,

@@ -14,6 +14,7 @@ export const QUERY_ROUTES = [
   'POST /views',
   'DELETE /views/{name}',
   'GET /openapi.json',
+  'GET /operations',
 ] as const;
 export type QueryRoute = (typeof QUERY_ROUTES)[number];
 
@@ -30,6 +31,8 @@ const READ: readonly QueryRoute[] = [
   'POST /views',
   'DELETE /views/{name}',
   'GET /openapi.json',
+  // The queue, the writer, the jobs: no event in it; operators run the floor and need to see the trail is healthy.
+  'GET /operations',
 ];
 
 /**

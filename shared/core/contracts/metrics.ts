@@ -22,6 +22,9 @@ export const EVENT_METRICS = {
   byType: { name: 'EventsByType', dimension: 'type' },
 } as const;
 
+/** Powertools' default dimension: the function's POWERTOOLS_SERVICE_NAME. */
+export const EMITTED_METRICS_DIMENSION_SERVICE = 'service';
+
 /** What the IoT ingest function counts (functions/ingest-iot/handler.ts); no alarm reads them yet. */
 export const INGEST_METRICS = {
   accepted: 'AcceptedEvents',

@@ -19,7 +19,12 @@ export interface EventQueryFilter {
   until: Date;
   /** Type prefixes (`user.`) the reader may not see. */
   hiddenTypePrefixes?: readonly string[];
+  /** An actor (`user:alice`) whose audit.* records are left out: the reader's own, when they ask (`hideOwnAudit`). */
+  hiddenAuditOf?: string;
 }
+
+/** The type prefix of the records the trail writes about itself (reads, API requests). */
+export const AUDIT_TYPE_PREFIX = 'audit.';
 
 export type SortOrder = 'asc' | 'desc';
 

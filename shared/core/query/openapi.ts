@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QUERY_ROUTES } from '../access/policy.ts';
 import { storedEventSchema } from '../domain/event.ts';
+import { operationsStatusSchema } from '../operations/status.ts';
 import { eventProofSchema } from '../tamper/proof.ts';
 import {
   eventsQuerySchema,
@@ -155,6 +156,16 @@ const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
         description: 'the read could not be recorded, or the event is archived and the archive cannot be read',
         content: json(errorSchema),
       },
+      ...errors,
+    },
+  },
+  'GET /operations': {
+    summary:
+      'The operations view: queue and dead letters, the writer, partitions, the last maintenance, seal and verification, sink lag',
+    parameters: [],
+    responses: {
+      200: ok('the figures now (null: not known here)', json(operationsStatusSchema)),
+      503: { description: 'this deployment does not serve the operations view', content: json(errorSchema) },
       ...errors,
     },
   },

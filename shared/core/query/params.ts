@@ -51,6 +51,10 @@ const filterFields = {
   until: z.string().max(64).optional().describe('ISO-8601 or relative; exclusive; default: now'),
   q: z.string().min(1).max(200).optional().describe('text inside the payload (case-insensitive substring)'),
   id: z.uuid({ message: 'must be an event id (UUID)' }).optional().describe('one event, by id'),
+  hideOwnAudit: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe("true: leave out the reader's own audit.* records (what their reads and requests left); default false"),
 };
 
 const order = z.enum(['desc', 'asc']).default('desc').describe('desc: newest first (default); asc: oldest first');

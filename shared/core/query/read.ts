@@ -72,11 +72,12 @@ export function readerFilter<S extends z.ZodType<FilterParams>>(
   const filter = resolveFilter(params.value, now, { ...window, capped: entity === undefined });
   if (!filter.ok) return filter;
   const hidden = hiddenTypePrefixes(request.principal);
+  const ownAudit = params.value.hideOwnAudit === 'true' ? { hiddenAuditOf: `user:${request.principal.user}` } : {};
   return {
     ok: true,
     value: {
       params: params.value,
-      filter: hidden.length ? { ...filter.value, hiddenTypePrefixes: hidden } : filter.value,
+      filter: { ...filter.value, ...(hidden.length && { hiddenTypePrefixes: hidden }), ...ownAudit },
     },
   };
 }
