@@ -24,6 +24,12 @@ const DAY_MS = 86_400_000;
 /** The next_page sample signs and checks its cursor as GET /events does, HMAC included. */
 const BENCH_CURSORS = hmacCursorSigner('bench-cursor-secret-0123456789abcdef');
 export const FLEET_SIZE = 5000;
+/** Entities whose newest event is 11 months old (issue 14's deep first page), and their events. */
+const DORMANT_FLEET: readonly EntityRef[] = Array.from({ length: 50 }, (_, i) => ({
+  type: 'sensor',
+  id: `dormant-${String(i + 1).padStart(3, '0')}`,
+}));
+const DORMANT_ROWS = 10_000;
 
 interface QueryCase {
   name: string;
@@ -46,7 +52,12 @@ export const queriesPart: BenchPart = async (ctx) => {
       options.load === 'in-database'
         ? await loadEventsInDatabase(db, fleet, options.rows, endMs - 365 * DAY_MS, endMs, log)
         : await loadYear(db, fleet, options.rows, endMs);
-    log(`queries: loaded ${load.rows} rows (${options.load}) at ${load.rowsPerS} rows/s; rolling up the counts`);
+    // Entities that went quiet: all their events 11–12 months old, so a first page must pass 11 newer months.
+    const dormant = await loadEvents(db, DORMANT_FLEET, DORMANT_ROWS, endMs - 365 * DAY_MS, endMs - 335 * DAY_MS);
+    log(
+      `queries: loaded ${load.rows} rows (${options.load}) at ${load.rowsPerS} rows/s, and ${dormant.rows} of ` +
+        `${DORMANT_FLEET.length} dormant entities; rolling up the counts`,
+    );
     const rollUpStarted = performance.now();
     const rolledUp = await rollUpEventCounts(db.pool);
     const rollUpMs = Math.round(performance.now() - rollUpStarted);
@@ -153,11 +164,28 @@ function queryCases(queries: PgQueryStore, fleet: readonly EntityRef[], endMs: n
     run: () => queries.page(filter, request),
   });
   const iso = (ms: number) => new Date(ms).toISOString();
+  /** The entity's page after a row at `atMs`, as the route reads it from its signed cursor (no window cap). */
+  const entityPageAfter = (entity: EntityRef, atMs: number) =>
+    page({ ...routeFilter({}, false), entity }, { ...newest, after: { occurredAt: iso(atMs), id: uuidv7(atMs) } });
   // Full months only: the current one is partly filled.
   const months = monthRange(monthOf(new Date(endMs - 365 * DAY_MS)), monthOf(new Date(endMs))).slice(1, -1);
   return [
     // What GET /entities/{type}/{id}/events reads without parameters: the newest page of the whole past (no cap).
     { name: 'entity_history', sample: (random) => page({ ...routeFilter({}, false), entity: pick(random, fleet) }) },
+    // Its next page: the cursor at a random instant of the year (the walk's `after`, a deep page).
+    {
+      name: 'entity_history_next',
+      sample: (random) => entityPageAfter(pick(random, fleet), endMs - random() * 360 * DAY_MS),
+    },
+    // An entity whose newest event is 11 months old: the first page passes 11 newer months' indexes first.
+    {
+      name: 'entity_history_dormant',
+      sample: (random) => page({ ...routeFilter({}, false), entity: pick(random, DORMANT_FLEET) }),
+    },
+    {
+      name: 'entity_history_dormant_next',
+      sample: (random) => entityPageAfter(pick(random, DORMANT_FLEET), endMs - (335 + random() * 30) * DAY_MS),
+    },
     // The same route with the widest window a request may read.
     {
       name: 'entity_history_93d',
