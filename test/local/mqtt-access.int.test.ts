@@ -216,4 +216,14 @@ describe('subscriptions', () => {
     await expect.poll(() => heard).toEqual([[CRITICAL_ALERT_TOPIC, '{"severity":"CRITICAL"}']]);
     expect(await published(alerts, 'audit/r-1/events', event('r-1'))).toBe('closed');
   });
+
+  it('one thing is one session: a second connection as the same thing closes the first (README: listen as another)', async () => {
+    const listener = await asDevice('r-1');
+    expect(await subscribe(listener, [CRITICAL_ALERT_TOPIC])).toEqual([1]);
+    const closed = new Promise<void>((resolve) => listener.once('close', () => resolve()));
+    const publisher = await asDevice('r-1');
+    await closed;
+    expect(listener.connected).toBe(false);
+    expect(await published(publisher, 'audit/r-1/events', event('r-1'))).toBe('acked');
+  });
 });
