@@ -131,7 +131,8 @@ export class Lifecycle extends Construct {
 
   /**
    * Each month the function archives is then derived into OCSF objects in the lake's custom sources (docs/ocsf.md):
-   * the lake's bucket, Region, account and source prefix as its environment, and PutObject on those sources' prefixes.
+   * the lake's bucket, Region, account and source prefix as its environment, and each class written through its
+   * source's provider role (their ARNs by class and the external id as environment, sts:AssumeRole on those roles).
    */
   exportToSecurityLake(lake: SecurityLakeSource): void {
     const stack = Stack.of(this);
@@ -139,7 +140,9 @@ export class Lifecycle extends Construct {
     this.fn.addEnvironment('SECURITY_LAKE_REGION', stack.region);
     this.fn.addEnvironment('SECURITY_LAKE_ACCOUNT_ID', stack.account);
     this.fn.addEnvironment('SECURITY_LAKE_SOURCE_PREFIX', lake.sourcePrefix);
-    lake.grantWriter(this.fn);
+    this.fn.addEnvironment('SECURITY_LAKE_PROVIDER_ROLES', stack.toJsonString(lake.providerRoleArns));
+    this.fn.addEnvironment('SECURITY_LAKE_EXTERNAL_ID', lake.externalId);
+    lake.grantAssumeProviderRoles(this.fn);
   }
 
   /** One of the run's metrics (MAINTENANCE_METRICS, VERIFICATION_METRICS), summed per period. */

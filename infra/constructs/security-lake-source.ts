@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { OCSF_CLASS_KEYS, OCSF_CLASSES } from '../../shared/core/ocsf/classes.ts';
+import { OCSF_CLASS_KEYS, OCSF_CLASSES, type OcsfClassKey } from '../../shared/core/ocsf/classes.ts';
 import { securityLakeSourceName } from '../../shared/core/ocsf/security-lake.ts';
 
 export interface SecurityLakeSourceProps {
@@ -19,8 +19,9 @@ export interface SecurityLakeSourceProps {
  * source). CloudFormation has no resource for a custom log source (only AwsLogSource, DataLake, Subscriber and
  * SubscriberNotification), so each is made with Security Lake's CreateCustomLogSource API through an AwsCustomResource
  * and removed with DeleteCustomLogSource. Security Lake then makes the source's Glue table and crawler and a provider
- * role this account may assume with the external id; the crawler runs as the role made here (AWSGlueServiceRole and
- * read/write on the source's prefix, as Glue's crawler prerequisites say).
+ * role, which may write the source's location and which this account may assume with the external id; the trail
+ * writes through it. The crawler runs as the role made here (AWSGlueServiceRole and read/write on the source's
+ * prefix, as Glue's crawler prerequisites say).
  */
 export class SecurityLakeSource extends Construct {
   readonly crawlerRole: iam.Role;
@@ -28,11 +29,13 @@ export class SecurityLakeSource extends Construct {
   readonly sourcePrefix: string;
   /** Every source's name, one per OCSF class. */
   readonly sourceNames: string[];
+  /** What the provider roles' trust policy asks the writer to present (sts:ExternalId). */
+  readonly externalId: string;
   /**
-   * The provider role Security Lake made for each source, by class key. Not assumed yet: the trail writes with its
-   * own role (grantWriter).
+   * The provider role Security Lake made for each source (CreateCustomLogSource's `source.provider.roleArn`), by
+   * class key: the trail writes each class's objects through it (grantAssumeProviderRoles).
    */
-  readonly providerRoleArns: Record<string, string> = {};
+  readonly providerRoleArns: Partial<Record<OcsfClassKey, string>> = {};
 
   constructor(scope: Construct, id: string, props: SecurityLakeSourceProps) {
     super(scope, id);
@@ -41,6 +44,7 @@ export class SecurityLakeSource extends Construct {
     this.bucketName = props.bucketName;
     this.sourcePrefix = props.sourcePrefix;
     this.sourceNames = names.map(({ name }) => name);
+    this.externalId = props.externalId;
 
     this.crawlerRole = new iam.Role(this, 'CrawlerRole', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
@@ -84,6 +88,9 @@ export class SecurityLakeSource extends Construct {
           eventClasses: [ocsfClass.securityLakeClass],
           configuration: {
             crawlerConfiguration: { roleArn: this.crawlerRole.roleArn },
+            // The principal can only be an account id or a service principal (AwsIdentity's pattern), not a role:
+            // the provider role trusts this account with the external id, and only a role granted sts:AssumeRole on
+            // it (grantAssumeProviderRoles: the maintenance function's) may assume it.
             providerIdentity: { principal: stack.account, externalId: props.externalId },
           },
         },
@@ -111,37 +118,15 @@ export class SecurityLakeSource extends Construct {
   }
 
   /**
-   * What the trail's writer of OCSF objects needs (the maintenance function): s3:PutObject under each source's
-   * `ext/<source>/` prefix of the lake's bucket, nothing else. Written with the grantee's own role rather than
-   * the provider roles Security Lake makes: assuming those needs the STS client, which this repo does not ship
-   * (docs/ocsf.md, "On AWS"). Statements in the grantee's stack, so the ARNs use its partition.
+   * What the trail's writer of OCSF objects needs (the maintenance function): sts:AssumeRole on exactly the provider
+   * roles Security Lake made for these sources, nothing on the lake's bucket itself. Each role may write its source's
+   * `ext/<source>/` location (Security Lake applies its policy), so the writer reaches the bucket through them only.
    */
-  grantWriter(grantee: iam.IGrantable & Construct): void {
-    const stack = Stack.of(grantee);
+  grantAssumeProviderRoles(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['s3:PutObject'],
-      resourceArns: this.sourceNames.map((name) =>
-        Arn.format(
-          { service: 's3', region: '', account: '', resource: this.bucketName, resourceName: `ext/${name}/*` },
-          stack,
-        ),
-      ),
+      actions: ['sts:AssumeRole'],
+      resourceArns: OCSF_CLASS_KEYS.map((key) => this.providerRoleArns[key]!),
     });
-    NagSuppressions.addResourceSuppressions(
-      grantee,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'OCSF objects are keyed by Region, account and day under each custom source prefix ext/<source>/ of the ' +
-            'Security Lake bucket: the grant covers those prefixes only',
-          appliesTo: this.sourceNames.map((name) => ({
-            regex: `/^Resource::.*:s3:::${this.bucketName.replace(/\./g, '\\.')}\\/ext\\/${name}\\/\\*$/g`,
-          })),
-        },
-      ],
-      true,
-    );
   }
 }

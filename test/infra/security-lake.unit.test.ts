@@ -2,7 +2,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_METRICS, MAINTENANCE_SERVICE } from '../../shared/core/contracts/metrics.ts';
 import { OCSF_CLASSES } from '../../shared/core/ocsf/classes.ts';
-import { auditFunctions, type Resource, synthesize } from './synth.ts';
+import { auditFunctions, type Resource, roleStatements, synthesize } from './synth.ts';
 
 let on: ReturnType<typeof synthesize>;
 let off: ReturnType<typeof synthesize>;
@@ -18,6 +18,36 @@ const createCalls = (s: ReturnType<typeof synthesize>) =>
   Object.values(s.stateful.findResources('Custom::AWS'))
     .map((resource) => JSON.stringify(resource))
     .filter((text) => text.includes('createCustomLogSource'));
+
+/** A CloudFormation Fn::Join of strings, Refs and Fn::GetAtts as text, each Ref as `<name>`. */
+function resolveJoin(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(resolveJoin).join(join[0]);
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref) return `<${ref}>`;
+  const getAtt = (value as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'];
+  if (getAtt) return `<${getAtt.join('.')}>`;
+  throw new Error(`not a string, Ref, Fn::GetAtt or Fn::Join: ${JSON.stringify(value)}`);
+}
+
+/**
+ * The class whose provider role an imported value of the stateless stack is: the stateful stack's export it imports
+ * must be the `source.provider.roleArn` of that class's custom source (its CreateCustomLogSource call).
+ */
+function providerRoleOf(value: unknown): string {
+  const name = (value as { 'Fn::ImportValue': string })['Fn::ImportValue'];
+  const exported = Object.values(
+    on.stateful.toJSON().Outputs as Record<string, { Value: unknown; Export?: { Name: string } }>,
+  ).find((output) => output.Export?.Name === name);
+  expect(exported, name).toBeDefined();
+  const [resourceId, attribute] = (exported!.Value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  expect(attribute).toBe('source.provider.roleArn');
+  const call = JSON.stringify(on.stateful.toJSON().Resources[resourceId]);
+  const ocsfClass = Object.entries(OCSF_CLASSES).find(([, c]) => call.includes(`fleet-audit-${c.sourceSuffix}\\"`));
+  expect(ocsfClass, resourceId).toBeDefined();
+  return ocsfClass![0];
+}
 
 beforeAll(() => {
   on = synthesize({ nag: true, context: SECURITY_LAKE });
@@ -69,30 +99,45 @@ describe('Security Lake custom sources (cdk.json securityLake)', () => {
         );
   });
 
-  it("lets it put objects under each source's ext/<source>/ prefix of the lake's bucket, and nothing else there", () => {
-    const role = auditFunctions(on.stateless).get(MAINTENANCE_SERVICE)!.Properties.Role['Fn::GetAtt'][0];
-    const statements = (Object.values(on.stateless.findResources('AWS::IAM::Policy')) as Resource[])
-      .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-    const lake = statements.filter((statement) => JSON.stringify(statement).includes('aws-security-data-lake'));
-    expect(lake).toHaveLength(1);
-    expect(lake[0].Action).toBe('s3:PutObject');
-    expect(lake[0].Effect).toBe('Allow');
-    const resources = lake[0].Resource.map((arn: { 'Fn::Join': [string, unknown[]] }) =>
-      arn['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<partition>')).join(''),
-    );
-    expect(resources.sort()).toEqual(
-      Object.values(OCSF_CLASSES)
-        .map((c) => `arn:<partition>:s3:::aws-security-data-lake-eu-west-1-abc123/ext/fleet-audit-${c.sourceSuffix}/*`)
-        .sort(),
-    );
-    // No other function may write the lake.
+  it("lets it assume exactly the four provider roles, and gives it nothing on the lake's bucket itself", () => {
+    const maintenance = auditFunctions(on.stateless).get(MAINTENANCE_SERVICE)!;
+    const statements = roleStatements(on.stateless, maintenance);
+    const assume = statements.filter((statement) => JSON.stringify(statement.Action).includes('sts:AssumeRole'));
+    expect(assume).toHaveLength(1);
+    expect(assume[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole' });
+    expect([...assume[0].Resource.map(providerRoleOf)].sort()).toEqual(Object.keys(OCSF_CLASSES).sort());
+    expect(JSON.stringify(statements)).not.toContain('aws-security-data-lake');
+    // No function may write the lake's bucket or assume its provider roles, save maintenance's roles above.
     const others = JSON.stringify(
       (Object.values(on.stateless.findResources('AWS::IAM::Policy')) as Resource[]).filter(
-        (policy) => !policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role),
+        (policy) =>
+          !policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === maintenance.Properties.Role['Fn::GetAtt'][0]),
       ),
     );
     expect(others).not.toContain('aws-security-data-lake');
+    expect(others).not.toContain('source.provider.roleArn');
+  });
+
+  it('names each class’s provider role in SECURITY_LAKE_PROVIDER_ROLES, with the external id', () => {
+    const env = auditFunctions(on.stateless).get(MAINTENANCE_SERVICE)!.Properties.Environment.Variables;
+    expect(env.SECURITY_LAKE_EXTERNAL_ID).toBe('fleet-audit-external-id');
+    const [separator, parts] = env.SECURITY_LAKE_PROVIDER_ROLES['Fn::Join'];
+    const text = [separator, ...parts]
+      .slice(1)
+      .map((part: unknown) => (typeof part === 'string' ? part : `<${providerRoleOf(part)}>`))
+      .join('');
+    expect(JSON.parse(text)).toEqual(Object.fromEntries(Object.keys(OCSF_CLASSES).map((key) => [key, `<${key}>`])));
+  });
+
+  it('names this account, with the external id, as the identity each provider role trusts', () => {
+    for (const call of createCalls(on)) {
+      const request = JSON.parse(resolveJoin(JSON.parse(call).Properties.Create));
+      expect(request.parameters.configuration.providerIdentity).toEqual({
+        principal: '<AWS::AccountId>',
+        externalId: 'fleet-audit-external-id',
+      });
+      expect(request.outputPaths).toEqual(['source.provider.roleArn', 'source.provider.location']);
+    }
   });
 
   it('alarms when a derivation fails', () => {

@@ -2,22 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../shared/adapters/duckdb/duckdb.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { deriveSecurityLakeMonth, type SecurityLakeTarget } from '../../shared/apps/archive/security-lake.ts';
+import { securityLakeStore } from '../../shared/apps/maintenance/security-lake.ts';
 import { archiveFileKey } from '../../shared/core/archive/schema.ts';
 import { BUILT_IN_EVENT_TYPES } from '../../shared/core/domain/catalog.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import type { Month } from '../../shared/core/domain/month.ts';
-import { OCSF_CLASSES } from '../../shared/core/ocsf/classes.ts';
+import { OCSF_CLASS_KEYS, OCSF_CLASSES, type OcsfClassKey } from '../../shared/core/ocsf/classes.ts';
 import { type OcsfRecord, ocsfClassOf } from '../../shared/core/ocsf/mapping.ts';
 import { ocsfParquetColumns } from '../../shared/core/ocsf/parquet-schema.ts';
 import { ocsfProblems } from '../../shared/core/ocsf/validate.ts';
 import { insertEvents } from '../lifecycle/fixture.ts';
 import { SAMPLES } from '../support/catalog-samples.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { s3Wire } from '../support/s3-wire.ts';
 import { sealAll } from '../support/seal-all.ts';
 
 const JAN: Month = { year: 2024, month: 1 };
@@ -159,5 +164,61 @@ describe('OCSF for Security Lake, derived from an archived month', () => {
         workDir: join(dir, 'w'),
       }),
     ).rejects.toThrow('the manifest events/year=2023/month=12/_manifest.json: it is gone');
+  });
+
+  it("on AWS, writes each class's objects through its own source's provider role (STS and S3 stood in for)", async () => {
+    const sts = mockClient(STSClient);
+    sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => ({
+      Credentials: {
+        AccessKeyId: `AKIA-${input.RoleArn.split('/').pop()}`,
+        SecretAccessKey: 'secret',
+        SessionToken: `token-${input.RoleArn}`,
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    }));
+    const wire = s3Wire();
+    const roleOf = (key: string) => `arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-${key}`;
+    try {
+      const store = securityLakeStore(
+        {
+          SECURITY_LAKE_BUCKET: 'aws-security-data-lake-eu-west-1-abc123',
+          SECURITY_LAKE_SOURCE_PREFIX: 'fleet-audit',
+          SECURITY_LAKE_PROVIDER_ROLES: Object.fromEntries(OCSF_CLASS_KEYS.map((k) => [k, roleOf(k)])) as Record<
+            OcsfClassKey,
+            string
+          >,
+          SECURITY_LAKE_EXTERNAL_ID: 'fleet-audit-external-id',
+        },
+        {
+          sts: () => new STSClient({ region: 'eu-west-1' }),
+          s3: (credentials) => new S3Client({ region: 'eu-west-1', requestHandler: wire.handler, credentials }),
+        },
+      )!;
+      const written = await deriveSecurityLakeMonth({
+        archive,
+        lake: { ...lake, store },
+        month: JAN,
+        generation: 1,
+        workDir: join(dir, 'w'),
+      });
+      expect(wire.signed.map((r) => r.path.slice(1)).sort()).toEqual(written.map((w) => w.key));
+      for (const object of written) {
+        const request = wire.signed.find((r) => r.path === `/${object.key}`)!;
+        expect([request.method, request.accessKeyId, request.sessionToken]).toEqual([
+          'PUT',
+          `AKIA-AmazonSecurityLake-Provider-${object.ocsfClass}`,
+          `token-${roleOf(object.ocsfClass)}`,
+        ]);
+      }
+      // One AssumeRole per class for the whole month, each with the external id.
+      expect(
+        sts
+          .commandCalls(AssumeRoleCommand)
+          .map((c) => [c.args[0].input.RoleArn, c.args[0].input.ExternalId])
+          .sort(),
+      ).toEqual(OCSF_CLASS_KEYS.map((k) => [roleOf(k), 'fleet-audit-external-id']).sort());
+    } finally {
+      sts.restore();
+    }
   });
 });

@@ -1,5 +1,21 @@
 import { z } from 'zod';
+import { OCSF_CLASS_KEYS } from '../../core/ocsf/classes.ts';
 import { MAX_SOURCE_PREFIX } from '../../core/ocsf/security-lake.ts';
+
+const ROLE_ARN = z.string().regex(/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
+
+/** `{"apiActivity": "<role ARN>", …}`: every class's provider role. */
+const PROVIDER_ROLES = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.enum(OCSF_CLASS_KEYS), ROLE_ARN));
 
 /**
  * Where maintenance writes the OCSF objects of each month it archives (docs/ocsf.md): the lake's bucket on AWS, a
@@ -33,6 +49,17 @@ export const securityLakeConfigShape = {
     .max(MAX_SOURCE_PREFIX)
     .default('fleet-audit')
     .describe('each OCSF class goes to the custom source <prefix>-<class> (api, auth, account, entity)'),
+  SECURITY_LAKE_PROVIDER_ROLES: PROVIDER_ROLES.optional().describe(
+    "the provider role Security Lake made for each class's custom source, as JSON by class " +
+      '({"apiActivity": "<role ARN>", …}): with SECURITY_LAKE_BUCKET, each class is written through its role',
+  ),
+  SECURITY_LAKE_EXTERNAL_ID: z
+    .string()
+    .min(2)
+    .max(1224)
+    .regex(/^[\w+=,.@:/-]*$/, 'must be letters, digits or +=,.@:/-')
+    .optional()
+    .describe("the external id the provider roles' trust policy asks for (CreateCustomLogSource's providerIdentity)"),
 };
 
 export type SecurityLakeConfig = z.infer<z.ZodObject<typeof securityLakeConfigShape>>;

@@ -35,6 +35,11 @@ export interface LakePartition {
   eventDay: string;
 }
 
+/** The custom source a key of the lake's bucket is under (`ext/<source>/…`), or undefined for any other key. */
+export function securityLakeSourceOfKey(key: string): string | undefined {
+  return /^ext\/([^/]+)\//.exec(key)?.[1];
+}
+
 /** `ext/fleet-audit-api/region=eu-west-1/accountId=123456789012/eventDay=20260531/`. */
 export function securityLakePrefix(p: LakePartition): string {
   if (!/^\d{8}$/.test(p.eventDay)) throw new RangeError(`eventDay "${p.eventDay}" is not YYYYMMDD`);
