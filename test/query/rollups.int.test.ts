@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { rollUpEventCounts } from '../../shared/adapters/postgres/event-counts.ts';
-import { insertParameters, WRITE_NEW_EVENTS_SQL } from '../../shared/adapters/postgres/event-rows.ts';
+import { insertParameters, WRITE_EVENTS_SQL, WRITE_NEW_EVENTS_SQL } from '../../shared/adapters/postgres/event-rows.ts';
 import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { ensureMonthPartitions } from '../../shared/adapters/postgres/partitions.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
@@ -239,5 +239,74 @@ describe('after archival', () => {
     const onlineBefore = before.rolled.filter((r) => r.key === 'robot.online').reduce((s, r) => s + r.count, 0);
     expect(withLate.rolled.find((r) => r.key === 'robot.online')?.count).toBe(onlineBefore + 1);
     expect(planStats({ ...january, q: 'x' }, options, await reader.statsCoverage()).archived).toEqual(['2024-01']);
+  });
+});
+
+describe("the writer's real statements", () => {
+  const window = { since: new Date('2024-04-25T00:00Z'), until: new Date('2024-04-26T00:00Z') };
+  const total = async () =>
+    (await bothWays({ ...window, type: 'container.moved' }, 'day', 'severity')).rolled.reduce((s, r) => s + r.count, 0);
+  const batch = (n: number, minute: number) =>
+    Array.from({ length: n }, (_, i) =>
+      storedEvent({
+        type: 'container.moved',
+        occurredAt: `2024-04-25T${String(minute).padStart(2, '0')}:${String(i).padStart(2, '0')}:00.000Z`,
+      }),
+    );
+
+  it('count a redelivered batch once, also when it comes back with new events and after a roll-up', async () => {
+    const before = await total();
+    const first = batch(6, 1);
+    await writer.insert(first);
+    await rollUpEventCounts(db.pool);
+    // The same batch again (WRITE_NEW_EVENTS_SQL fails on the held ids, WRITE_EVENTS_SQL stores the new ones).
+    await writer.insert([...first, ...batch(4, 2)]);
+    await writer.insert(first);
+    expect(await total()).toBe(before + 10);
+    await rollUpEventCounts(db.pool);
+    expect(await total()).toBe(before + 10);
+  });
+
+  it('count only what WRITE_EVENTS_SQL claims when another writer claimed the same ids first', async () => {
+    const before = await total();
+    const events = batch(5, 3);
+    await writerPool.query(WRITE_NEW_EVENTS_SQL, insertParameters(events.slice(0, 3)));
+    // ON CONFLICT DO NOTHING on event_ids: the three held ids are not inserted into events, so not counted.
+    const { rows } = await writerPool.query(WRITE_EVENTS_SQL, insertParameters(events));
+    expect(rows).toHaveLength(2);
+    expect(await total()).toBe(before + 5);
+  });
+});
+
+describe('hideOwnAudit', () => {
+  it("leaves the reader's own audit records out of rollup counts as it does out of raw counts", async () => {
+    const at = (minute: number) => `2024-04-27T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    await writer.insert([
+      storedEvent({ type: 'audit.read', occurredAt: at(1), actor: { type: 'user', id: 'alice' } }),
+      storedEvent({ type: 'audit.read', occurredAt: at(2), actor: { type: 'user', id: 'alice' } }),
+      storedEvent({ type: 'audit.read', occurredAt: at(3), actor: { type: 'user', id: 'bob' } }),
+      storedEvent({ type: 'robot.online', occurredAt: at(4), actor: { type: 'user', id: 'alice' } }),
+    ]);
+    const filter = {
+      since: new Date('2024-04-27T00:00Z'),
+      until: new Date('2024-04-28T00:00Z'),
+      hiddenAuditOf: 'user:alice',
+    };
+    for (const roll of [false, true]) {
+      if (roll) await rollUpEventCounts(db.pool);
+      for (const groupBy of ['type', 'actor'] as const) {
+        const { plan, rolled, raw } = await bothWays(filter, 'day', groupBy);
+        expect(plan.basis).toBe('rollups');
+        expect(rolled).toEqual(raw);
+      }
+      // Only alice's audit.read records go: bob's stays, and so does alice's robot.online.
+      const { hiddenAuditOf: _, ...unhidden } = filter;
+      const byType = async (f: EventQueryFilter) =>
+        new Map((await bothWays(f, 'day', 'type')).rolled.map((r) => [r.key, r.count]));
+      const [hidden, all] = [await byType(filter), await byType(unhidden)];
+      expect(hidden.get('audit.read')).toBe(1);
+      expect(all.get('audit.read')).toBe(3);
+      expect(hidden.get('robot.online')).toBe(all.get('robot.online'));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { SEVERITIES, type Severity } from '../../core/domain/severity.ts';
-import type { Dimension, EventQueryFilter, Interval } from '../../core/query/filter.ts';
+import { AUDIT_TYPE_PREFIX, type Dimension, type EventQueryFilter, type Interval } from '../../core/query/filter.ts';
 import type { StatsPlan } from '../../core/query/rollups.ts';
 import { bucketExpression, DIMENSIONS, escapeLike, filterConditions, Params, type SqlQuery } from './event-query.ts';
 
@@ -7,7 +7,7 @@ import { bucketExpression, DIMENSIONS, escapeLike, filterConditions, Params, typ
  * GET /stats from the rollups (migration 013_event_counts), as a plan of core/query/rollups.ts lays it out: the rows
  * of each level's range, the deltas not rolled up yet over the hours those span, and the raw rows of the partial
  * hours at the edges, summed per bucket and key. Every source is filtered alike; the actor's table serves a filter on
- * the actor or a count by it, the smaller one everything else.
+ * the actor (hideOwnAudit's included) or a count by it, the smaller one everything else.
  */
 export function buildRollupStatsQuery(
   filter: EventQueryFilter,
@@ -17,7 +17,8 @@ export function buildRollupStatsQuery(
   if (options.groupBy === 'entity') throw new RangeError('the rollups do not count by entity id');
   const p = new Params();
   const key = DIMENSIONS[options.groupBy];
-  const table = filter.actor !== undefined || options.groupBy === 'actor' ? 'event_counts_by_actor' : 'event_counts';
+  const byActor = filter.actor !== undefined || filter.hiddenAuditOf !== undefined || options.groupBy === 'actor';
+  const table = byActor ? 'event_counts_by_actor' : 'event_counts';
   const sources: string[] = [];
   for (const range of plan.levels) {
     const where = [
@@ -66,6 +67,11 @@ function rollupConditions(filter: EventQueryFilter, p: Params): string[] {
   if (filter.actor !== undefined) conditions.push(`actor = ${p.add(filter.actor)}`);
   for (const prefix of filter.hiddenTypePrefixes ?? [])
     conditions.push(`type NOT LIKE ${p.add(`${escapeLike(prefix)}%`)}`);
+  // hideOwnAudit, as filterConditions spells it for raw rows: the actor's audit.* records only.
+  if (filter.hiddenAuditOf !== undefined)
+    conditions.push(
+      `NOT (actor = ${p.add(filter.hiddenAuditOf)} AND type LIKE ${p.add(`${escapeLike(AUDIT_TYPE_PREFIX)}%`)})`,
+    );
   return conditions;
 }
 

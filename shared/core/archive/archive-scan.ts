@@ -1,7 +1,7 @@
 import { OTEL_SEVERITY_NUMBER } from '../domain/severity.ts';
 import type { ArchiveScan } from '../ports/archive-jobs.ts';
 import { sqlTimestamp } from '../ports/archive-query.ts';
-import type { EventQueryFilter } from '../query/filter.ts';
+import { AUDIT_TYPE_PREFIX, type EventQueryFilter } from '../query/filter.ts';
 import type { Position } from '../query/page-cursor.ts';
 import { ARCHIVE_COLUMNS, ARCHIVE_TABLE } from './schema.ts';
 
@@ -57,6 +57,11 @@ export function archiveScan(filter: EventQueryFilter, from?: Position): ArchiveS
   if (filter.id !== undefined) conditions.push(`id = ${p(filter.id.toLowerCase())}`);
   for (const prefix of filter.hiddenTypePrefixes ?? [])
     conditions.push(`substr(type, 1, ${prefix.length}) <> ${p(prefix)}`);
+  // hideOwnAudit: the reader's own audit.* records, left out as PostgreSQL's reads leave them out.
+  if (filter.hiddenAuditOf !== undefined)
+    conditions.push(
+      `NOT (actor = ${p(filter.hiddenAuditOf)} AND substr(type, 1, ${AUDIT_TYPE_PREFIX.length}) = ${p(AUDIT_TYPE_PREFIX)})`,
+    );
   return {
     sql: `SELECT ${COLUMNS} FROM ${ARCHIVE_TABLE} WHERE ${conditions.join(' AND ')} ORDER BY occurred_at DESC, id DESC`,
     params,

@@ -13,6 +13,7 @@ import { archivedMonths } from './012_archived_months.ts';
 import { eventCounts } from './013_event_counts.ts';
 import { sinkCursors } from './014_sink_cursors.ts';
 import { securityLakeExports } from './015_security_lake_exports.ts';
+import { eventCountsDetachedOrigin } from './016_event_counts_detached_origin.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   eventCounts,
   sinkCursors,
   securityLakeExports,
+  eventCountsDetachedOrigin,
 ];
