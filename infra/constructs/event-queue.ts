@@ -44,12 +44,14 @@ export class EventQueue extends Construct {
 
   /**
    * Lets the query API's operations view read both queues' depth (sqs:GetQueueAttributes only: no message is
-   * received or deleted), the dead-letter queue as `DLQ_URL`.
+   * received or deleted), the dead-letter queue as `DLQ_URL`, and the events queue's name (`EVENTS_QUEUE_NAME`), the
+   * dimension of its CloudWatch metrics.
    */
   addMonitor(fn: lambda.Function): void {
     for (const queue of [this.queue, this.deadLetterQueue])
       queue.grant(fn, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
     fn.addEnvironment('DLQ_URL', this.deadLetterQueue.queueUrl);
+    fn.addEnvironment('EVENTS_QUEUE_NAME', this.queue.queueName);
   }
 
   /**

@@ -51,6 +51,8 @@ export interface LifecycleProps {
 export class Lifecycle extends Construct {
   readonly fn: AuditFunction;
   readonly schedule: events.Rule;
+  /** The schedule's expression, which the operations view reads its next maintenance from. */
+  readonly scheduleExpression = MAINTENANCE_SCHEDULE;
   readonly trigger: triggers.Trigger;
 
   constructor(scope: Construct, id: string, props: LifecycleProps) {

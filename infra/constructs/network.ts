@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
  * - Athena: the query API starts, polls and pages archive queries (histories continued into the archive, proofs of
  *   archived events); maintenance is given ATHENA_WORKGROUP too and would reach Athena the same way. Athena itself
  *   reads the archive and writes results in S3 outside the VPC.
+ * - CloudWatch (monitoring): the query API reads the operations view's figures (GetMetricData).
  * Logs, EMF metrics and X-Ray traces are shipped by the Lambda service, so no endpoint is needed for them.
  * IoT Core's data endpoint needs a private DNS zone as well; `IotDataAccess` adds both.
  */
@@ -41,6 +42,7 @@ export class Network extends Construct {
     this.addInterfaceEndpoint('Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA);
     this.addInterfaceEndpoint('Kms', ec2.InterfaceVpcEndpointAwsService.KMS);
     this.addInterfaceEndpoint('Athena', ec2.InterfaceVpcEndpointAwsService.ATHENA);
+    this.addInterfaceEndpoint('CloudWatch', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING);
     this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [this.isolatedSubnets],

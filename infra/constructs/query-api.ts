@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { LOGIN_USERS } from '../../shared/core/contracts/database-users.ts';
@@ -9,6 +11,8 @@ import { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { EventQueue } from './event-queue.ts';
 import type { EventsApi } from './events-api.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Writer } from './writer.ts';
 
 /**
  * The query API: every route of shared/core/access/policy.ts on one function, reading as `audit_reader` (SELECT on events,
@@ -42,7 +46,7 @@ export class QueryApi extends Construct {
     });
     props.database.addClient(this.fn, LOGIN_USERS.reader);
     props.queue.addProducer(this.fn);
-    // GET /operations: the queues' depth (the dashboard's other figures need CloudWatch, not granted yet).
+    // GET /operations: the queues' depth; addOperations adds what it reads from CloudWatch.
     props.queue.addMonitor(this.fn);
     // Read once per cold start to sign and check paging cursors; no other function is granted it.
     props.cursorSecret.grantRead(this.fn);
@@ -55,5 +59,28 @@ export class QueryApi extends Construct {
       const [method, path] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];
       props.api.addRoute(apigw.HttpMethod[method], path, this.fn);
     }
+  }
+
+  /**
+   * GET /operations's CloudWatch figures (shared/adapters/cloudwatch/operations-metrics.ts): the writer's name for its
+   * Lambda metrics, the maintenance schedule for the next run, and cloudwatch:GetMetricData, the one read it makes
+   * (the metrics namespace is every function's POWERTOOLS_METRICS_NAMESPACE). The function reaches CloudWatch through
+   * the VPC's monitoring endpoint (Network).
+   */
+  addOperations(props: { writer: Writer; lifecycle: Lifecycle }): void {
+    this.fn.addEnvironment('WRITER_FUNCTION_NAME', props.writer.fn.functionName);
+    this.fn.addEnvironment('MAINTENANCE_SCHEDULE', props.lifecycle.scheduleExpression);
+    const readMetrics = new iam.Policy(this, 'ReadOperationsMetrics', {
+      roles: [this.fn.role!],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+    });
+    NagSuppressions.addResourceSuppressions(readMetrics, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'cloudwatch:GetMetricData supports no resource-level permissions (Resource must be *); it is the only action, and reads metrics only',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
   }
 }

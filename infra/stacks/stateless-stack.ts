@@ -62,6 +62,7 @@ export class StatelessStack extends Stack {
       ...{ retentionMonths: config.retentionMonths, premakeMonths: config.premakeMonths },
     });
     const { archive, signingKey } = stateful;
+    queryApi.addOperations({ writer, lifecycle });
     const sealer = new LogSealer(this, 'Sealer', {
       envName: config.envName,
       database,

@@ -1,4 +1,5 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
@@ -14,6 +15,7 @@ import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
+import { METRICS_NAMESPACE } from '../core/contracts/metrics.ts';
 import type { OperationsSource } from '../core/operations/status.ts';
 import type { ArchiveJobs } from '../core/ports/archive-jobs.ts';
 import type { ArchiveQueryEngine } from '../core/ports/archive-query.ts';
@@ -106,6 +108,21 @@ export function createQueryApiHandler({
   };
 }
 
+/** What GET /operations reads on AWS besides the queues (infra/constructs/query-api.ts `addOperations` sets them). */
+const OPERATIONS_CONFIG = {
+  POWERTOOLS_METRICS_NAMESPACE: z
+    .string()
+    .min(1)
+    .default(METRICS_NAMESPACE)
+    .describe("the trail's metrics namespace, where the seal, maintenance and verification results are read"),
+  EVENTS_QUEUE_NAME: z.string().min(1).describe("the events queue's name, for its oldest message's age in CloudWatch"),
+  WRITER_FUNCTION_NAME: z.string().min(1).describe("the writer function's name, for its invocations, errors, p99"),
+  MAINTENANCE_SCHEDULE: z
+    .string()
+    .min(1)
+    .describe("the maintenance rule's EventBridge schedule expression, for the next maintenance"),
+};
+
 /**
  * The Lambda wiring, from the function's environment (functions/query-api/handler.ts). The cursor secret is read
  * from Secrets Manager once per cold start; a failed read is retried by the next request, not kept.
@@ -121,6 +138,7 @@ export function queryApiFromEnvironment() {
       .optional()
       .describe('Athena workgroup: histories continued into the archive, proofs of archived events'),
     GLUE_DATABASE: z.string().min(1).optional().describe('Glue database holding the archive table'),
+    ...OPERATIONS_CONFIG,
   });
   const secrets = traced(new SecretsManagerClient({}));
   const { ATHENA_WORKGROUP: workGroup, GLUE_DATABASE: database } = config;
@@ -129,11 +147,29 @@ export function queryApiFromEnvironment() {
   const athenaClient = athena && traced(new AthenaClient({}));
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
   const sqs = traced(new SQSClient({}));
+  // Bounded: GET /operations answers within API Gateway's 30 s, with CloudWatch's figures null if it cannot.
+  const cloudwatch = traced(
+    new CloudWatchClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } }),
+  );
   const wiring = {
     pool,
     sqs,
     queueUrl: config.QUEUE_URL,
-    operations: awsOperations({ sqs, queueUrl: config.QUEUE_URL, deadLetterQueueUrl: config.DLQ_URL, pool }),
+    operations: awsOperations({
+      sqs,
+      queueUrl: config.QUEUE_URL,
+      deadLetterQueueUrl: config.DLQ_URL,
+      pool,
+      cloudwatch: {
+        client: cloudwatch,
+        target: {
+          namespace: config.POWERTOOLS_METRICS_NAMESPACE,
+          queueName: config.EVENTS_QUEUE_NAME,
+          writerFunctionName: config.WRITER_FUNCTION_NAME,
+        },
+      },
+      maintenanceSchedule: config.MAINTENANCE_SCHEDULE,
+    }),
     catalog: catalogFromEnv(),
     ...(athena &&
       athenaClient && {

@@ -38,6 +38,11 @@ describe('network', () => {
     // The query API starts, polls and pages Athena queries over the archive from inside the VPC (maintenance too).
     const athenaApi = endpoints.find((endpoint) => /\.athena"/.test(JSON.stringify(endpoint.Properties.ServiceName)));
     expect(athenaApi?.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+    // The query API reads the operations view's figures from CloudWatch (GetMetricData) from inside the VPC.
+    const monitoring = endpoints.find((endpoint) =>
+      /\.monitoring"/.test(JSON.stringify(endpoint.Properties.ServiceName)),
+    );
+    expect(monitoring?.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
     // S3 through a gateway endpoint on the isolated subnets' route tables: maintenance writes the archive.
     const gateway = endpoints.find((endpoint) => endpoint.Properties.VpcEndpointType === 'Gateway');
     expect(JSON.stringify(gateway?.Properties.ServiceName)).toContain('.s3');

@@ -26,6 +26,7 @@ import type { StoredEvent } from '../../shared/core/domain/event.ts';
 import { DEFAULT_MAX_CONTINUATIONS } from '../../shared/core/lifecycle/continuation.ts';
 import { recordContinuationMetrics, recordMaintenanceMetrics } from '../../shared/core/lifecycle/report.ts';
 import type { MaintenanceResult } from '../../shared/core/lifecycle/result.ts';
+import { nextScheduledRun } from '../../shared/core/lifecycle/schedule.ts';
 import {
   assetDirectory,
   auditFunctions,
@@ -496,6 +497,40 @@ describe('HTTP API', () => {
       /ArchiveQueryAccess/.test(JSON.stringify((r as Resource).Properties.ManagedPolicyArns ?? [])),
     );
     expect(holders).toHaveLength(1);
+  });
+
+  it('gives the query API what GET /operations reads from CloudWatch: the names as env, GetMetricData on its role alone', () => {
+    const fn = functions.get('query-api')!;
+    const env = fn.Properties.Environment.Variables;
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+    const maintenanceRule = rules.find((rule) =>
+      JSON.stringify(rule.Properties.Targets).includes(logicalId(functions.get('maintenance')!)),
+    )!;
+    expect(env).toMatchObject({
+      EVENTS_QUEUE_NAME: { 'Fn::GetAtt': [logicalId(eventQueue()), 'QueueName'] },
+      WRITER_FUNCTION_NAME: { Ref: logicalId(functions.get('writer')!) },
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      MAINTENANCE_SCHEDULE: maintenanceRule.Properties.ScheduleExpression,
+    });
+    // The schedule is one the view can tell the next run of.
+    expect(nextScheduledRun(env.MAINTENANCE_SCHEDULE, new Date('2026-12-01T10:00:00Z'))).not.toBeNull();
+    // GetMetricData has no resource-level permissions: one statement, that action alone on "*", on the query API's
+    // role and no other.
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const granting = policies.filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('cloudwatch:'),
+    );
+    expect(granting).toHaveLength(1);
+    expect(granting[0]!.Properties.Roles).toEqual([{ Ref: fn.Properties.Role['Fn::GetAtt'][0] }]);
+    expect(granting[0]!.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+    ]);
+    for (const service of functions.keys())
+      if (service !== 'query-api')
+        expect(
+          actionsOf(service).filter((action) => action.startsWith('cloudwatch:')),
+          service,
+        ).toEqual([]);
   });
 
   it('lets the query API, and no other function, read the cursor secret it is told of', () => {

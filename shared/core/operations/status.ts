@@ -30,8 +30,9 @@ export const operationsStatusSchema = z.object({
     })
     .nullable(),
   partitions: z.object({ months: z.array(z.string()), nextMaintenanceAt: instant.nullable() }).nullable(),
+  /** `archived`: the months the run archived; null where only their count is known (CloudWatch, in the summary). */
   lastMaintenance: z
-    .object({ at: instant, status: z.string(), summary: z.string(), archived: z.array(z.string()) })
+    .object({ at: instant, status: z.string(), summary: z.string(), archived: z.array(z.string()).nullable() })
     .nullable(),
   lastSeal: z
     .object({ at: instant, checkpoint: z.number().int(), sealed: z.number().int(), summary: z.string() })
