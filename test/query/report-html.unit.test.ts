@@ -29,6 +29,7 @@ function report(overrides: Partial<ReportData> = {}): ReportData {
       }),
     ],
     criticalTotal: 5,
+    archivedMonths: [],
     ...overrides,
   };
 }
@@ -47,6 +48,13 @@ describe('escapeHtml', () => {
 
 describe('the HTML report', () => {
   const page = renderReportHtml(report());
+
+  it('says which months of its window are archived, and that its totals leave them out (its chart does not)', () => {
+    expect(page).not.toContain('Archived months');
+    const archived = renderReportHtml(report({ archivedMonths: ['2026-03', '2026-04'] }));
+    expect(archived).toContain('Archived months in this window: 2026-03, 2026-04.');
+    expect(archived).toMatch(/not in the totals, tables and CRITICAL list/);
+  });
 
   it('escapes every value that comes from events or the request', () => {
     expect(page).not.toContain('<script');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketCount, planStats, splitLevels } from '../../shared/core/query/rollups.ts';
+import { archivedMonthsOf, bucketCount, planStats, splitLevels } from '../../shared/core/query/rollups.ts';
 
 const d = (iso: string) => new Date(iso);
 
@@ -53,5 +53,23 @@ describe('planStats', () => {
   it('counts calendar months as buckets', () => {
     expect(bucketCount({ since: d('2020-01-15T00:00Z'), until: d('2024-01-01T00:00Z') }, 'month')).toBe(48);
     expect(bucketCount({ since: d('2024-01-01T00:00Z'), until: d('2024-01-31T00:00Z') }, 'day')).toBe(30);
+  });
+});
+
+describe('archivedMonthsOf (the report names them)', () => {
+  const coverage = {
+    archivedMonths: [
+      { year: 2025, month: 12 },
+      { year: 2026, month: 2 },
+    ],
+    completeFrom: null,
+  };
+  it("lists the window's archived months, in order, edges included", () => {
+    const window = { since: new Date('2025-12-31T23:00:00Z'), until: new Date('2026-02-01T00:00:01Z') };
+    expect(archivedMonthsOf(window, coverage)).toEqual(['2025-12', '2026-02']);
+  });
+  it('is empty when the window ends where an archived month starts', () => {
+    const window = { since: new Date('2026-01-05T00:00:00Z'), until: new Date('2026-02-01T00:00:00Z') };
+    expect(archivedMonthsOf(window, coverage)).toEqual([]);
   });
 });

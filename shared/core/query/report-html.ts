@@ -22,6 +22,11 @@ export interface ReportData {
   series: StatsRow[];
   critical: StoredEvent[];
   criticalTotal: number;
+  /**
+   * Months of the window whose raw rows are archived (`YYYY-MM`): the totals, tables and CRITICAL list read raw rows,
+   * so they leave those months' events out; the chart counts them from the rollups.
+   */
+  archivedMonths: string[];
 }
 
 const STYLE = `
@@ -67,6 +72,11 @@ export function renderReportHtml(data: ReportData): string {
 <header><h1>${data.title}</h1>
 <p class="meta">Window ${data.window.since} – ${data.window.until} (UTC) · generated ${data.generatedAt} by ${data.generatedBy}</p></header>
 <section><h2>Filters</h2>${filterItems.length ? html`<ul>${filterItems}</ul>` : html`<p>none: every event in the window</p>`}</section>
+${
+  data.archivedMonths.length
+    ? html`<p class="archived"><strong>Archived months in this window: ${data.archivedMonths.join(', ')}.</strong> Their events are not in the totals, tables and CRITICAL list below (those read PostgreSQL's rows); the chart counts them from the rollups. Query the archive for them (<code>trail archive named</code>).</p>`
+    : ''
+}
 <section><h2>Totals</h2><p><strong>${data.total}</strong> events.</p>
 <div class="grid">
 <table><caption class="meta">by severity</caption><thead><tr><th scope="col">severity</th><th scope="col" class="n">events</th></tr></thead><tbody>${severityRows}</tbody></table>

@@ -11,6 +11,7 @@ import {
   windowOf,
 } from './read.ts';
 import { type ReportData, renderReportHtml } from './report-html.ts';
+import { archivedMonthsOf } from './rollups.ts';
 
 /** CRITICAL events shown in full; more are counted, not listed. */
 export const REPORT_CRITICAL_LIMIT = 200;
@@ -31,15 +32,18 @@ export async function buildReport(deps: ReadDeps, request: ReadRequest): Promise
   const { title, ...filters } = params;
   const interval = chartInterval(filter);
   const critical = { ...filter, minSeverity: 'CRITICAL' as const };
-  const [bySeverity, byType, topEntities, topActors, series, criticalPage, criticalCount] = await Promise.all([
-    deps.store.totals(filter, 'severity', 4),
-    deps.store.totals(filter, 'type', 100),
-    deps.store.totals(filter, 'entity', TOP),
-    deps.store.totals(filter, 'actor', TOP),
-    countOverTime(deps.store, filter, { interval, groupBy: 'severity', maxRows: 10_000 }).then((s) => s.rows),
-    deps.store.page(critical, { order: 'desc', limit: REPORT_CRITICAL_LIMIT }),
-    deps.store.totals(critical, 'severity', 1),
-  ]);
+  const [bySeverity, byType, topEntities, topActors, series, criticalPage, criticalCount, coverage] = await Promise.all(
+    [
+      deps.store.totals(filter, 'severity', 4),
+      deps.store.totals(filter, 'type', 100),
+      deps.store.totals(filter, 'entity', TOP),
+      deps.store.totals(filter, 'actor', TOP),
+      countOverTime(deps.store, filter, { interval, groupBy: 'severity', maxRows: 10_000 }).then((s) => s.rows),
+      deps.store.page(critical, { order: 'desc', limit: REPORT_CRITICAL_LIMIT }),
+      deps.store.totals(critical, 'severity', 1),
+      deps.store.statsCoverage(),
+    ],
+  );
   const total = bySeverity.reduce((sum, row) => sum + row.count, 0);
   await recordOrRefuse(() => deps.audit.record(accessOf(request, total)));
   const data: ReportData = {
@@ -57,6 +61,7 @@ export async function buildReport(deps: ReadDeps, request: ReadRequest): Promise
     series,
     critical: criticalPage.events,
     criticalTotal: criticalCount[0]?.count ?? 0,
+    archivedMonths: archivedMonthsOf(filter, coverage),
   };
   return { ok: true, value: { html: renderReportHtml(data) } };
 }

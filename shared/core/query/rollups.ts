@@ -166,6 +166,12 @@ export function bucketCount(window: Range, interval: Interval): number {
 }
 
 /** The months [since, until) touches, `YYYY-MM`. */
+/** The months of a window that archival has detached or dropped (`YYYY-MM`), in order. */
+export function archivedMonthsOf(window: Range, coverage: StatsCoverage): string[] {
+  const archived = new Set(coverage.archivedMonths.map(formatMonth));
+  return monthsOf(window).filter((month) => archived.has(month));
+}
+
 function monthsOf(window: Range): string[] {
   if (window.since >= window.until) return [];
   return monthRange(monthOf(window.since), monthOf(new Date(window.until.getTime() - 1))).map(formatMonth);
