@@ -106,7 +106,11 @@ Fetches GET /reports from the API, so the report is access-checked and audited l
     report.option(`--${name} <value>`, schema.description ?? name, parsedBy(schema));
   report
     .option('--out <file>', 'where to save the report', 'report.html')
-    .addOption(new Option('--url <url>', 'the API').env('TRAIL_URL').default('http://127.0.0.1:3000'))
+    .addOption(
+      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
+        .env('TRAIL_URL')
+        .default('http://127.0.0.1:3000'),
+    )
     .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
     .action(async (options: Record<string, unknown>) => {
       const { runReport } = await import('./report.ts');
@@ -128,7 +132,11 @@ Fetches GET /reports from the API, so the report is access-checked and audited l
     .description("save one event's inclusion proof against the newest signed checkpoint")
     .argument('<id>', 'the event id')
     .option('--out <file>', 'where to save the proof (default: print it)')
-    .addOption(new Option('--url <url>', 'the API').env('TRAIL_URL').default('http://127.0.0.1:3000'))
+    .addOption(
+      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
+        .env('TRAIL_URL')
+        .default('http://127.0.0.1:3000'),
+    )
     .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
     .addHelpText(
       'after',
@@ -145,7 +153,11 @@ An event stored but not sealed yet fails (409): retry after the next checkpoint.
   program
     .command('status')
     .description('the operations view: queue, dead letters, writer, partitions, last maintenance, seal, verification')
-    .addOption(new Option('--url <url>', 'the API').env('TRAIL_URL').default('http://127.0.0.1:3000'))
+    .addOption(
+      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
+        .env('TRAIL_URL')
+        .default('http://127.0.0.1:3000'),
+    )
     .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
     .option('--json', 'the figures as JSON')
     .addHelpText(
