@@ -47,13 +47,7 @@ function commonConditions(filter: EventQueryFilter, p: Params): string[] {
     `occurred_at >= ${p.add(filter.since.toISOString())}::timestamptz`,
     `occurred_at < ${p.add(filter.until.toISOString())}::timestamptz`,
   ];
-  if (filter.type !== undefined) {
-    conditions.push(
-      filter.type.endsWith('.*')
-        ? `type LIKE ${p.add(`${escapeLike(filter.type.slice(0, -1))}%`)}`
-        : `type = ${p.add(filter.type)}`,
-    );
-  }
+  if (filter.type !== undefined) conditions.push(typeCondition(filter.type, p));
   if (filter.severities !== undefined) conditions.push(`severity = ANY(${p.add(filter.severities)}::text[])`);
   // Spelled as a severity_number range so the planner can use the partial index of ERROR and above.
   const lowest = lowestSeverityNumber(filter);
@@ -65,8 +59,23 @@ function commonConditions(filter: EventQueryFilter, p: Params): string[] {
   }
   if (filter.q !== undefined) conditions.push(`payload::text ILIKE ${p.add(`%${escapeLike(filter.q)}%`)}`);
   if (filter.id !== undefined) conditions.push(`id = ${p.add(filter.id)}::uuid`);
-  for (const prefix of filter.hiddenTypePrefixes ?? [])
-    conditions.push(`type NOT LIKE ${p.add(`${escapeLike(prefix)}%`)}`);
+  conditions.push(...hiddenConditions(filter, p));
+  return conditions;
+}
+
+/** An exact type, or a prefix ending in `.*`; on `type`, which events and the rollup tables all have. */
+export function typeCondition(type: string, p: Params): string {
+  return type.endsWith('.*') ? `type LIKE ${p.add(`${escapeLike(type.slice(0, -1))}%`)}` : `type = ${p.add(type)}`;
+}
+
+/**
+ * What the reader may not see (types hidden from the role) and chose not to see (hideOwnAudit: their own audit.*
+ * records), on `type` and `actor`: raw rows and the rollups leave out the same events.
+ */
+export function hiddenConditions(filter: EventQueryFilter, p: Params): string[] {
+  const conditions = (filter.hiddenTypePrefixes ?? []).map(
+    (prefix) => `type NOT LIKE ${p.add(`${escapeLike(prefix)}%`)}`,
+  );
   if (filter.hiddenAuditOf !== undefined)
     conditions.push(
       `NOT (actor = ${p.add(filter.hiddenAuditOf)} AND type LIKE ${p.add(`${escapeLike(AUDIT_TYPE_PREFIX)}%`)})`,

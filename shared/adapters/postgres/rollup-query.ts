@@ -1,7 +1,15 @@
 import { SEVERITIES, type Severity } from '../../core/domain/severity.ts';
-import { AUDIT_TYPE_PREFIX, type Dimension, type EventQueryFilter, type Interval } from '../../core/query/filter.ts';
+import type { Dimension, EventQueryFilter, Interval } from '../../core/query/filter.ts';
 import type { StatsPlan } from '../../core/query/rollups.ts';
-import { bucketExpression, DIMENSIONS, escapeLike, filterConditions, Params, type SqlQuery } from './event-query.ts';
+import {
+  bucketExpression,
+  DIMENSIONS,
+  filterConditions,
+  hiddenConditions,
+  Params,
+  type SqlQuery,
+  typeCondition,
+} from './event-query.ts';
 
 /**
  * GET /stats from the rollups (migration 013_event_counts), as a plan of core/query/rollups.ts lays it out: the rows
@@ -56,22 +64,11 @@ export function buildRollupStatsQuery(
 /** The filter's conditions the rollups can answer (rollupRefusal in core/query/rollups.ts admits no other). */
 function rollupConditions(filter: EventQueryFilter, p: Params): string[] {
   const conditions: string[] = [];
-  if (filter.type !== undefined)
-    conditions.push(
-      filter.type.endsWith('.*')
-        ? `type LIKE ${p.add(`${escapeLike(filter.type.slice(0, -1))}%`)}`
-        : `type = ${p.add(filter.type)}`,
-    );
+  if (filter.type !== undefined) conditions.push(typeCondition(filter.type, p));
   const severities = allowedSeverities(filter);
   if (severities) conditions.push(`severity = ANY(${p.add(severities)}::text[])`);
   if (filter.actor !== undefined) conditions.push(`actor = ${p.add(filter.actor)}`);
-  for (const prefix of filter.hiddenTypePrefixes ?? [])
-    conditions.push(`type NOT LIKE ${p.add(`${escapeLike(prefix)}%`)}`);
-  // hideOwnAudit, as filterConditions spells it for raw rows: the actor's audit.* records only.
-  if (filter.hiddenAuditOf !== undefined)
-    conditions.push(
-      `NOT (actor = ${p.add(filter.hiddenAuditOf)} AND type LIKE ${p.add(`${escapeLike(AUDIT_TYPE_PREFIX)}%`)})`,
-    );
+  conditions.push(...hiddenConditions(filter, p));
   return conditions;
 }
 
