@@ -1,7 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -13,12 +12,10 @@ import {
   type SinkMetric,
 } from '../../shared/core/contracts/metrics.ts';
 import { SECRET_SINK_KINDS, type SinkSpec } from '../../shared/core/streams/sinks.ts';
-import { AuditFunction } from './audit-function.ts';
+import type { AuditFunction } from './audit-function.ts';
 import type { EventDatabase } from './event-database.ts';
 import type { Migrations } from './migrations.ts';
-
-/** A round for every sink each minute: the log is sealed every minute, so a sink is at most about two behind. */
-export const FORWARD_SCHEDULE = 'rate(1 minute)';
+import { minuteRound } from './minute-round.ts';
 
 export interface SinkForwarderProps {
   envName: string;
@@ -35,6 +32,7 @@ export interface SinkForwarderProps {
  * reachable from them (a collector in the VPC, a VPC endpoint or PrivateLink service, peering); no NAT is added.
  */
 export class SinkForwarder extends Construct {
+  // A round for every sink each minute (minuteRound): the log is sealed every minute, so a sink is about two behind.
   readonly fn: AuditFunction;
   readonly schedule: events.Rule;
   readonly secrets: Record<string, secretsmanager.Secret> = {};
@@ -59,16 +57,15 @@ export class SinkForwarder extends Construct {
       ]);
       this.secrets[sink.name] = secret;
     }
-    this.fn = new AuditFunction(this, 'Function', {
+    ({ fn: this.fn, schedule: this.schedule } = minuteRound(this, {
       service: FORWARDER_SERVICE,
       description: 'Streams the sealed event log to the configured sinks, every minute',
-      timeout: Duration.seconds(50),
-      memorySize: 512,
-      reservedConcurrentExecutions: 1,
-      // The cursor stays where the sinks left it: the next minute's round takes up from there.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(1),
-      network: database.clientNetwork,
+      ruleDescription: 'Streams the sealed event log to the sinks',
+      database,
+      // The cursor tables and the forwarder's login come with the migrations; the cursor stays where the sinks left
+      // it, so the next minute's round takes up from there.
+      login: LOGIN_USERS.forwarder,
+      migrations: props.migrations,
       environment: {
         LOG_ID: `fleet-audit-${props.envName}`,
         SINKS: sinks.map((s) => `${s.kind}:${s.name}=${s.url}`).join(','),
@@ -76,16 +73,8 @@ export class SinkForwarder extends Construct {
           Object.fromEntries(Object.entries(this.secrets).map(([name, secret]) => [name, secret.secretArn])),
         ),
       },
-    });
+    }));
     for (const secret of Object.values(this.secrets)) secret.grantRead(this.fn);
-    database.addClient(this.fn, LOGIN_USERS.forwarder);
-    // The cursor tables and the forwarder's login come with the migrations.
-    props.migrations.runBefore(this.fn);
-    this.schedule = new events.Rule(this, 'EveryMinute', {
-      description: 'Streams the sealed event log to the sinks',
-      schedule: events.Schedule.expression(FORWARD_SCHEDULE),
-      targets: [new targets.LambdaFunction(this.fn)],
-    });
   }
 
   /** One of a sink's metrics (SINK_METRICS), on its `sink` dimension. */
