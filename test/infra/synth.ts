@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Aspects } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { declareFleetAuditTrail } from '../../infra/fleet-audit-app.ts';
 
@@ -94,4 +94,14 @@ export function iamWildcard(pattern: string): RegExp {
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
+}
+
+/** cdk-nag's unsuppressed errors and warnings in the stacks (synthesized with `nag: true`), as `rule: message`. */
+export function nagFindings(stacks: Iterable<Stack>): string[] {
+  return [...stacks].flatMap((stack) => {
+    const annotations = Annotations.fromStack(stack);
+    return [...annotations.findError('*', Match.anyValue()), ...annotations.findWarning('*', Match.anyValue())].map(
+      (finding) => `${finding.id}: ${String(finding.entry.data).slice(0, 160)}`,
+    );
+  });
 }
