@@ -5,18 +5,11 @@ import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
 import type { QueryApiResult } from '../../shared/apps/query-api.ts';
 import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
-import {
-  eventsQuerySchema,
-  exportQuerySchema,
-  historyQuerySchema,
-  reportQuerySchema,
-  statsQuerySchema,
-  viewsQuerySchema,
-} from '../../shared/core/query/params.ts';
 import { idleOperations } from '../ops/operations-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { apiEvent, type Call, queryApi } from './api-support.ts';
 import { fixture, NOW } from './fixture.ts';
+import { ROUTE_QUERY_PARAMETERS } from './route-parameters.ts';
 
 /**
  * Every query route, through the real handler against real PostgreSQL, with hostile parameters: the answer is never
@@ -83,21 +76,11 @@ const KNOWN = [
   'constructor',
 ];
 
-/** Each route's own query parameters, from the schemas the handler validates with: most keys are these. */
+/** Each route's own query parameters (most keys are these), and for a route that takes none, keys it must refuse. */
 const ROUTE_PARAMETERS: Record<string, readonly string[]> = {
-  'GET /events': Object.keys(eventsQuerySchema.shape),
-  'GET /entities/{type}/{id}/events': Object.keys(historyQuerySchema.shape),
-  'POST /entities/{type}/{id}/events/archive': Object.keys(historyQuerySchema.shape),
-  'POST /events/archive': Object.keys(eventsQuerySchema.shape),
-  // It takes none: any is refused, naming it.
+  ...ROUTE_QUERY_PARAMETERS,
   'GET /events/{id}/proof': ['id', 'treeSize'],
-  'GET /stats': Object.keys(statsQuerySchema.shape),
-  'GET /events/export': Object.keys(exportQuerySchema.shape),
-  'GET /reports': Object.keys(reportQuerySchema.shape),
-  'GET /views': Object.keys(viewsQuerySchema.shape),
-  'DELETE /views/{name}': Object.keys(viewsQuerySchema.shape),
   'GET /openapi.json': ['format'],
-  // It takes none: any is refused, naming it.
   'GET /operations': ['since'],
 };
 

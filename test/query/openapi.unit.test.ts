@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { QUERY_ROUTES, type QueryRoute } from '../../shared/core/access/policy.ts';
+import { QUERY_ROUTES } from '../../shared/core/access/policy.ts';
 import { openApiDocument } from '../../shared/core/query/openapi.ts';
-import {
-  eventsQuerySchema,
-  exportQuerySchema,
-  historyQuerySchema,
-  reportQuerySchema,
-  statsQuerySchema,
-  viewsQuerySchema,
-} from '../../shared/core/query/params.ts';
-
-/** The query parameters each route's handler validates (a new route fails to compile until it is listed). */
-const QUERY: Record<QueryRoute, readonly string[]> = {
-  'GET /events': Object.keys(eventsQuerySchema.shape),
-  'GET /entities/{type}/{id}/events': Object.keys(historyQuerySchema.shape),
-  'POST /entities/{type}/{id}/events/archive': Object.keys(historyQuerySchema.shape),
-  'POST /events/archive': Object.keys(eventsQuerySchema.shape),
-  'GET /events/{id}/proof': [],
-  'GET /stats': Object.keys(statsQuerySchema.shape),
-  'GET /events/export': Object.keys(exportQuerySchema.shape),
-  'GET /reports': Object.keys(reportQuerySchema.shape),
-  'GET /views': Object.keys(viewsQuerySchema.shape),
-  'POST /views': [],
-  'DELETE /views/{name}': Object.keys(viewsQuerySchema.shape),
-  'GET /openapi.json': [],
-  'GET /operations': [],
-};
+import { ROUTE_QUERY_PARAMETERS as QUERY } from './route-parameters.ts';
 
 type Parameter = { name: string; in: string; required: boolean };
 
