@@ -3,6 +3,7 @@ import type { SinkSpec } from '../../core/streams/sinks.ts';
 import { composeSinkClients } from '../forwarder.ts';
 import type { SinkSecrets } from '../streams/clients.ts';
 import { describeForwarding, type ForwardingResult, forwardAll } from '../streams/forward-all.ts';
+import { startRoundLoop } from './round-loop.ts';
 
 /** How long one local round may keep sending before it lets stop() or the next tick in. */
 const LOCAL_ROUND_MS = 5000;
@@ -31,19 +32,11 @@ export function startLocalForwarder(options: {
 }): LocalForwarder {
   const client = composeSinkClients(options);
   const lastFailure = new Map<string, string | undefined>();
-  let last: Promise<unknown> = Promise.resolve();
-  let running = 0;
-  const round = (): Promise<ForwardingResult> => {
-    running++;
-    const next = last.then(() =>
-      forwardAll(
-        { pool: options.pool, sinks: options.sinks, client },
-        { batchSize: options.batchSize, maxRoundMs: LOCAL_ROUND_MS },
-      ),
+  const forwardOnce = () =>
+    forwardAll(
+      { pool: options.pool, sinks: options.sinks, client },
+      { batchSize: options.batchSize, maxRoundMs: LOCAL_ROUND_MS },
     );
-    last = next.catch(() => undefined).finally(() => running--);
-    return next;
-  };
   const report = ({ rounds, statuses }: ForwardingResult) => {
     for (const sinkRound of rounds) {
       if (sinkRound.state !== 'ran') continue;
@@ -53,21 +46,15 @@ export function startLocalForwarder(options: {
       for (const line of describeForwarding({ rounds: [sinkRound], statuses })) options.log(`forwarder: ${line}`);
     }
   };
-  const tick = () => {
-    if (running > 0) return;
-    round().then(report, (error: Error) => options.log(`forwarder: the round failed: ${error.message}`));
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
+  const loop = startRoundLoop({
+    name: 'forwarder',
+    intervalMs: options.intervalMs,
+    round: forwardOnce,
+    report,
+    log: options.log,
+  });
   options.log(
     `forwarder: streaming the sealed log to ${options.sinks.map((s) => `${s.name} (${s.kind} ${s.url})`).join(', ')}`,
   );
-  return {
-    forwardNow: round,
-    async stop() {
-      clearInterval(timer);
-      await last;
-    },
-  };
+  return { forwardNow: loop.runNow, stop: loop.stop };
 }

@@ -7,6 +7,7 @@ import { describeSeal } from '../../core/tamper/seal-report.ts';
 import { logArchiveIn } from '../archive/log-archive.ts';
 import { archiveStore } from '../maintenance/setup.ts';
 import { localArchiveConfig } from './maintenance.ts';
+import { startRoundLoop } from './round-loop.ts';
 import { localSigningKeyPath } from './signing-key.ts';
 
 /** How long stopping keeps sealing while stored events still wait (they are sealed at the next start otherwise). */
@@ -42,53 +43,42 @@ export async function startSealerLoop(options: {
   const store = archiveStore(localArchiveConfig(options.dataDir));
   const deps = { store: new PgLogStore(options.pool), signer, archive: logArchiveIn(store), clock: () => new Date() };
 
-  let last: Promise<unknown> = Promise.resolve();
-  let running = 0;
-  const round = (): Promise<SealResult> => {
-    running++;
-    const next = last
-      .then(async () => {
-        const result = await sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents });
-        // As the sealer does on AWS: after the round, a failure logged and left for the next (counts stay exact).
-        await rollUpEventCounts(options.pool).catch((error: Error) =>
-          options.log(`sealer: the event count roll-up failed: ${error.message}`),
-        );
-        return result;
-      })
-      .then((result) => {
-        options.onRound?.(result);
-        return result;
-      });
-    last = next.catch(() => undefined).finally(() => running--);
-    return next;
+  const sealOnce = async (): Promise<SealResult> => {
+    const result = await sealRound(deps, { logId: options.logId, maxEvents: options.maxEvents });
+    // As the sealer does on AWS: after the round, a failure logged and left for the next (counts stay exact).
+    await rollUpEventCounts(options.pool).catch((error: Error) =>
+      options.log(`sealer: the event count roll-up failed: ${error.message}`),
+    );
+    options.onRound?.(result);
+    return result;
   };
   const report = (result: SealResult) => {
     // A round that sealed nothing and copied nothing again is the cadence ticking: not worth a line every 5 s.
     if (result.sealed > 0 || result.archive.repaired.length > 0 || result.archive.failed.length > 0)
       for (const line of describeSeal(result)) options.log(`sealer: ${line}`);
   };
-  const tick = () => {
-    if (running > 0) return;
-    round().then(report, (error: Error) => options.log(`sealer: the round failed: ${error.message}`));
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
+  const loop = startRoundLoop({
+    name: 'sealer',
+    intervalMs: options.intervalMs,
+    round: sealOnce,
+    report,
+    log: options.log,
+  });
   options.log(
     `sealer: a signed checkpoint every ${options.intervalMs} ms (key ${signer.keyId}), copies in ${store.url}; ` +
       `public key for auditors: ${publicKeyPath(keyPath)}`,
   );
   return {
     publicKeyPath: publicKeyPath(keyPath),
-    sealNow: round,
+    sealNow: loop.runNow,
     async stop() {
-      clearInterval(timer);
+      await loop.stop();
       // Stored events the round could not seal yet wait behind a transaction still open on the server (in another
       // database, say): give it a moment, rather than leave them for the next start.
       const deadline = Date.now() + FINAL_ROUND_PATIENCE_MS;
       try {
         for (;;) {
-          const result = await round();
+          const result = await loop.runNow();
           report(result);
           if (result.oldestUnsealedAt === null || Date.now() > deadline) break;
           await new Promise((resolve) => setTimeout(resolve, 100));
