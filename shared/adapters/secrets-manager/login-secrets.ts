@@ -1,26 +1,18 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { LOGIN_USERS, type LoginPasswords, type LoginUser } from '../../core/contracts/database-users.ts';
+import { jsonText } from '../../core/domain/json-text.ts';
 
 /** `DB_LOGIN_SECRETS`: each login user's Secrets Manager secret, as the migrate function's environment names them. */
-export const loginSecretArns = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.strictObject(
-      Object.fromEntries(Object.values(LOGIN_USERS).map((user) => [user, z.string().min(1)])) as Record<
-        LoginUser,
-        z.ZodString
-      >,
-    ),
-  );
+export const loginSecretArns = jsonText(
+  z.strictObject(
+    Object.fromEntries(Object.values(LOGIN_USERS).map((user) => [user, z.string().min(1)])) as Record<
+      LoginUser,
+      z.ZodString
+    >,
+  ),
+  'is not JSON',
+);
 
 /** The secret RDS Proxy reads for a user (the shape of rds.DatabaseSecret): its username must be that user. */
 const databaseSecret = z.looseObject({ username: z.string(), password: z.string().min(16) });

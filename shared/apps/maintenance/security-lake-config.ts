@@ -1,21 +1,12 @@
 import { z } from 'zod';
+import { jsonText } from '../../core/domain/json-text.ts';
 import { OCSF_CLASS_KEYS } from '../../core/ocsf/classes.ts';
 import { MAX_SOURCE_PREFIX } from '../../core/ocsf/security-lake.ts';
 
 const ROLE_ARN = z.string().regex(/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN');
 
 /** `{"apiActivity": "<role ARN>", …}`: every class's provider role. */
-const PROVIDER_ROLES = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.enum(OCSF_CLASS_KEYS), ROLE_ARN));
+const PROVIDER_ROLES = jsonText(z.record(z.enum(OCSF_CLASS_KEYS), ROLE_ARN), 'must be a JSON object');
 
 /**
  * Where maintenance writes the OCSF objects of each month it archives (docs/ocsf.md): the lake's bucket on AWS, a
