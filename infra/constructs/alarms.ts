@@ -233,7 +233,6 @@ export class Alarms extends Construct {
     }
   }
 
-  /** Maintenance's scheduled verification of the log found a divergence (its logs name the first one). */
   /** With a Security Lake configured: a month whose OCSF derivation failed (it is retried by the next run). */
   addSecurityLakeExports(lifecycle: Lifecycle): void {
     this.add(
@@ -245,6 +244,7 @@ export class Alarms extends Construct {
     );
   }
 
+  /** Maintenance's scheduled verification of the log found a divergence (its logs name the first one). */
   addLogVerification(lifecycle: Lifecycle): void {
     this.add(
       'LogVerificationFailed',

@@ -18,6 +18,9 @@ import type { StatusOptions } from './status.ts';
 import type { StreamOptions } from './stream.ts';
 import type { VerifyOptions } from './verify.ts';
 
+/** `--data-dir`, on the commands that reach the running local stack's files or database. */
+const LOCAL_DATA_DIR_HELP = "the local stack's DATA_DIR (env DATA_DIR; default .data)";
+
 /**
  * The `trail` command. Every command declares its options here, so `trail <command> --help` shows them and runs
  * nothing; the work is in the command's module (start.ts, migrate.ts, report.ts, maintain.ts, archive.ts,
@@ -104,15 +107,8 @@ Fetches GET /reports from the API, so the report is access-checked and audited l
     );
   for (const [name, schema] of Object.entries(reportQuerySchema.shape) as [string, z.ZodType][])
     report.option(`--${name} <value>`, schema.description ?? name, parsedBy(schema));
-  report
-    .option('--out <file>', 'where to save the report', 'report.html')
-    .addOption(
-      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
-        .env('TRAIL_URL')
-        .default('http://127.0.0.1:3000'),
-    )
-    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
-    .action(async (options: Record<string, unknown>) => {
+  withApiOptions(report.option('--out <file>', 'where to save the report', 'report.html')).action(
+    async (options: Record<string, unknown>) => {
       const { runReport } = await import('./report.ts');
       const filters = Object.keys(reportQuerySchema.shape).flatMap((name) =>
         options[name] === undefined ? [] : [[name, String(options[name])] as const],
@@ -125,19 +121,16 @@ Fetches GET /reports from the API, so the report is access-checked and audited l
           filters: Object.fromEntries(filters),
         }),
       );
-    });
+    },
+  );
 
-  program
-    .command('prove')
-    .description("save one event's inclusion proof against the newest signed checkpoint")
-    .argument('<id>', 'the event id')
-    .option('--out <file>', 'where to save the proof (default: print it)')
-    .addOption(
-      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
-        .env('TRAIL_URL')
-        .default('http://127.0.0.1:3000'),
-    )
-    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
+  withApiOptions(
+    program
+      .command('prove')
+      .description("save one event's inclusion proof against the newest signed checkpoint")
+      .argument('<id>', 'the event id')
+      .option('--out <file>', 'where to save the proof (default: print it)'),
+  )
     .addHelpText(
       'after',
       `
@@ -150,15 +143,13 @@ An event stored but not sealed yet fails (409): retry after the next checkpoint.
       exit(await runProve(id, options));
     });
 
-  program
-    .command('status')
-    .description('the operations view: queue, dead letters, writer, partitions, last maintenance, seal, verification')
-    .addOption(
-      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
-        .env('TRAIL_URL')
-        .default('http://127.0.0.1:3000'),
-    )
-    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN))
+  withApiOptions(
+    program
+      .command('status')
+      .description(
+        'the operations view: queue, dead letters, writer, partitions, last maintenance, seal, verification',
+      ),
+  )
     .option('--json', 'the figures as JSON')
     .addHelpText(
       'after',
@@ -351,7 +342,7 @@ Listing consumes nothing; a redrive deletes a message only once it was resent. R
     .option('--archive-only', 'the archive alone, as an auditor with read access to it and no database')
     .option('--archive <url>', "the archive (default ARCHIVE_URL, else the local stack's DATA_DIR/archive)")
     .option('--public-key <file>', "the log's public key, PEM (default DATA_DIR/log-signing-key.pub.pem)")
-    .option('--data-dir <dir>', "the local stack's DATA_DIR (env DATA_DIR; default .data)")
+    .option('--data-dir <dir>', LOCAL_DATA_DIR_HELP)
     .option('--max-findings <n>', 'findings listed at most, the rest counted (default 100)', parseCount)
     .option('--json', 'the report as JSON')
     .addHelpText(
@@ -373,7 +364,7 @@ the first divergence first (or verification could not run); 2: the command line 
   stream
     .command('status')
     .description("each sink's cursor, lag, dead letters and last error; exit 1 when a sink is failing")
-    .option('--data-dir <dir>', "the local stack's DATA_DIR (env DATA_DIR; default .data)")
+    .option('--data-dir <dir>', LOCAL_DATA_DIR_HELP)
     .option('--json', 'as JSON')
     .action(async (options: StreamOptions) => {
       const { runStreamStatus } = await import('./stream.ts');
@@ -388,7 +379,7 @@ the first divergence first (or verification could not run); 2: the command line 
       'a seq of the log, or an instant: from the first event that occurred at or after it',
       parseSeqOrInstant,
     )
-    .option('--data-dir <dir>', "the local stack's DATA_DIR (env DATA_DIR; default .data)")
+    .option('--data-dir <dir>', LOCAL_DATA_DIR_HELP)
     .addHelpText(
       'after',
       "\nAgainst DATABASE_URL, or the running local stack's database. e.g. trail stream replay --sink otlp --from 2026-05-01",
@@ -448,4 +439,15 @@ class TrailCommand extends Command {
     const what = message.replace(/^error: /, '').replace(/^unknown command '(.*?)'/, 'unknown command "$1"');
     return super.error(`${commandPath(this)}: ${what}`, { ...options, exitCode: EXIT.usage });
   }
+}
+
+/** `--url` and `--token`: the API a command reads through, access-checked and audited (report, prove, status). */
+function withApiOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--url <url>', "the API: the running local stack's when one runs (DATA_DIR/stack.json), else")
+        .env('TRAIL_URL')
+        .default('http://127.0.0.1:3000'),
+    )
+    .addOption(new Option('--token <token>', 'a bearer token').env('TRAIL_TOKEN').default(DEFAULT_DEV_TOKEN));
 }

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileObjectStore } from '../../adapters/files/file-store.ts';
 import { finishLakeExport, verifiedGenerations } from '../../adapters/postgres/maintenance/lake-exports.ts';
+import { releaseMaintenanceLock, tryMaintenanceLock } from '../../adapters/postgres/maintenance/maintenance-lock.ts';
 import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
-import { ADVISORY_LOCKS, lockKeys } from '../../core/contracts/advisory-locks.ts';
 import { formatMonth, type Month } from '../../core/domain/month.ts';
 import { deriveSecurityLakeMonth, type LakeObject } from '../archive/security-lake.ts';
 import { lifecycleConfigShape } from '../maintenance/config.ts';
@@ -38,11 +38,7 @@ export async function runOcsf(options: OcsfOptions): Promise<number> {
   const client = await pool.connect();
   let locked = false;
   try {
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1, $2) AS locked',
-      lockKeys(ADVISORY_LOCKS.maintenance),
-    );
-    locked = rows[0]?.locked === true;
+    locked = await tryMaintenanceLock(client);
     if (!locked) throw new Error('a maintenance run holds the maintenance lock: try again once it has finished');
     const generations = await verifiedGenerations(client, month);
     if (generations.length === 0)
@@ -92,7 +88,7 @@ export async function runOcsf(options: OcsfOptions): Promise<number> {
     }
     return 0;
   } finally {
-    if (locked) await client.query('SELECT pg_advisory_unlock($1, $2)', lockKeys(ADVISORY_LOCKS.maintenance));
+    if (locked) await releaseMaintenanceLock(client);
     client.release();
     await pool.end();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonText } from '../../core/domain/json-text.ts';
 import { SINKS_FORMAT, sinksTextSchema } from '../../core/streams/sinks.ts';
 
 /** `SINKS`, parsed: a bad entry fails start-up (or the function's first invocation) naming the variable and the entry. */
@@ -18,26 +19,16 @@ export const forwardConfigShape = {
     .describe('events per request to a sink (a batch a sink refuses is sent again one event per request)'),
 };
 
+const NOT_SECRET_ARNS = 'is not a JSON object of sink name → secret ARN';
+
 /** The forwarder function's settings: the sinks, and where their secrets are (Secrets Manager ARNs, by sink name). */
 export const forwarderConfigShape = {
   ...forwardConfigShape,
-  SINK_SECRET_ARNS: z
-    .string()
-    .default('{}')
-    .transform((text, ctx) => {
-      const parsed = z.record(z.string(), z.string().min(1)).safeParse(safeJson(text));
-      if (parsed.success) return parsed.data;
-      ctx.addIssue({ code: 'custom', message: 'is not a JSON object of sink name → secret ARN' });
-      return z.NEVER;
-    })
+  SINK_SECRET_ARNS: jsonText(
+    z.record(z.string(), z.string({ error: NOT_SECRET_ARNS }).min(1, NOT_SECRET_ARNS), { error: NOT_SECRET_ARNS }),
+    NOT_SECRET_ARNS,
+  )
+    .default({})
     .describe("each splunk and webhook sink's secret in Secrets Manager (the HEC token, the HMAC key), by sink name"),
   LOG_ID: z.string().min(1).max(128).default('fleet-audit-trail').describe('the OTLP service.name of the records'),
 };
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

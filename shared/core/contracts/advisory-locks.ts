@@ -22,7 +22,7 @@ export const ADVISORY_LOCKS = {
    */
   monthPartition: { classid: 1096107093 },
   /**
-   * Held by a maintenance run (shared/adapters/postgres/maintenance/maintain.ts: `pg_try_advisory_lock`); a second run that finds it
+   * Held by a maintenance run (shared/adapters/postgres/maintenance/maintenance-lock.ts: `pg_try_advisory_lock`); a second run that finds it
    * taken skips, a continuation that finds it taken throws so Lambda retries it.
    */
   maintenance: { classid: 1096107094, objid: 0 },

@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type pg from 'pg';
-import { ADVISORY_LOCKS, lockKeys } from '../../../core/contracts/advisory-locks.ts';
 import { compareMonths, formatMonth, type Month } from '../../../core/domain/month.ts';
 import { emptyMaintenanceResult, type MaintenanceResult, type Progress } from '../../../core/lifecycle/result.ts';
 import { isExpired, monthsToEnsure } from '../../../core/lifecycle/retention.ts';
@@ -14,10 +13,8 @@ import { type ArchiveMonthDeps, archiveMonth, type CrashPoint } from './archive-
 import { readMonthState, unfinishedMonths } from './archive-state.ts';
 import { derivePendingExports, type MonthDerivation, requestLakeExport } from './lake-exports.ts';
 import { DEFAULT_LOCK_RETRY, type LockRetryOptions, withLockRetry } from './lock-retry.ts';
+import { releaseMaintenanceLock, tryMaintenanceLock } from './maintenance-lock.ts';
 import { listMonthTables } from './partition-ddl.ts';
-
-/** Held by a maintenance run; a second run that finds it taken skips. */
-const MAINTENANCE_LOCK = lockKeys(ADVISORY_LOCKS.maintenance);
 
 export interface MaintenanceOptions {
   /** The instant maintenance runs as of: which month is current, which have expired. */
@@ -67,11 +64,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
   let healthy = true;
   let runDir: string | undefined;
   try {
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1, $2) AS locked',
-      MAINTENANCE_LOCK,
-    );
-    if (!rows[0]?.locked) {
+    if (!(await tryMaintenanceLock(client))) {
       result.status = 'skipped';
       result.skipped.push({ what: 'run', reason: 'another maintenance run holds the lock' });
       log('maintenance skipped: another run holds the lock');
@@ -121,7 +114,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
         log,
       });
     }
-    await client.query('SELECT pg_advisory_unlock($1, $2)', MAINTENANCE_LOCK);
+    await releaseMaintenanceLock(client);
     await client.query('RESET lock_timeout');
   } catch (error) {
     healthy = false;
