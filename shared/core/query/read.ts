@@ -25,7 +25,7 @@ import {
   statsQuerySchema,
   windowTooLong,
 } from './params.ts';
-import { bucketCount, planStats, type StatsPlan } from './rollups.ts';
+import { bucketCount, planStats, type StatsCoverage, type StatsPlan } from './rollups.ts';
 
 export interface ReadDeps {
   store: QueryStore;
@@ -212,13 +212,17 @@ export interface Stats {
 
 const DAY_MS = 86_400_000;
 
-/** Counts over time as planStats lays them out: from the rollups when they can answer, else from raw rows. */
+/**
+ * Counts over time as planStats lays them out: from the rollups when they can answer, else from raw rows. `coverage`:
+ * the store's, when the caller has read it already (read here otherwise).
+ */
 export async function countOverTime(
   store: ReadDeps['store'],
   filter: EventQueryFilter,
   options: { interval: Interval; groupBy: Dimension; maxRows: number },
+  coverage?: StatsCoverage,
 ): Promise<{ plan: StatsPlan; rows: StatsRow[] }> {
-  const plan = planStats(filter, options, await store.statsCoverage());
+  const plan = planStats(filter, options, coverage ?? (await store.statsCoverage()));
   return { plan, rows: await store.stats(filter, { ...options, plan }) };
 }
 
