@@ -71,7 +71,7 @@ export function planStats(
       raw: [asked],
       levels: [],
       deltas: null,
-      archived: monthsOf(asked).filter((m) => archivedMonths.has(m)),
+      archived: archivedMonthsOf(asked, coverage),
     };
 
   let { since, until } = asked;
@@ -165,13 +165,13 @@ export function bucketCount(window: Range, interval: Interval): number {
   return Math.ceil((window.until.getTime() - window.since.getTime()) / INTERVAL_MS[interval]);
 }
 
-/** The months [since, until) touches, `YYYY-MM`. */
 /** The months of a window that archival has detached or dropped (`YYYY-MM`), in order. */
 export function archivedMonthsOf(window: Range, coverage: StatsCoverage): string[] {
   const archived = new Set(coverage.archivedMonths.map(formatMonth));
   return monthsOf(window).filter((month) => archived.has(month));
 }
 
+/** The months [since, until) touches, `YYYY-MM`. */
 function monthsOf(window: Range): string[] {
   if (window.since >= window.until) return [];
   return monthRange(monthOf(window.since), monthOf(new Date(window.until.getTime() - 1))).map(formatMonth);
