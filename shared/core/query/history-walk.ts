@@ -57,7 +57,9 @@ export async function walkPage(
   limit: number,
 ): Promise<WalkPage> {
   if (state?.phase === 'archive') return archivePage(deps, filter, state, limit);
-  const hotFrom = state ? state.hotFrom : hotBoundary(await deps.store.archivedMonths(), filter);
+  // Read once on a first page (for the boundary, and the pointer below); later pages carry the boundary.
+  const archived = state ? undefined : await deps.store.archivedMonths();
+  const hotFrom = state ? state.hotFrom : hotBoundary(archived ?? [], filter);
   const hot = hotFrom && order === 'desc' ? { ...filter, since: later(filter.since, new Date(hotFrom)) } : filter;
   const after = state?.after;
   const page =
@@ -69,7 +71,7 @@ export async function walkPage(
   if (page.hasMore)
     return { events, next: { phase: 'postgres', ...(last && { after: last }), ...(hotFrom && { hotFrom }) } };
   if (!hotFrom) return { events };
-  const months = monthsIn(await deps.store.archivedMonths(), filter);
+  const months = monthsIn(archived ?? (await deps.store.archivedMonths()), filter);
   if (months.length === 0) return { events };
   const start: WalkState | undefined = order === 'desc' ? { phase: 'archive', ...(last && { from: last }) } : undefined;
   return {
