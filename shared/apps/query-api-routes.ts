@@ -61,10 +61,7 @@ function pageResponse(page: EventsPage, path: string, read: ReadRequest): QueryA
   const { archive, ...rest } = page;
   if (!archive) return jsonResponse(200, rest);
   const { startCursor, ...pointer } = archive;
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(read.query))
-    if (value !== undefined && key !== 'cursor' && key !== 'limit') query.set(key, value);
-  if (startCursor) query.set('cursor', startCursor);
+  const query = linkQuery(read, startCursor, ['limit']);
   const body = {
     ...rest,
     // The months a window reaches in the archive, top-level as well: a client that only looks for them finds them.
@@ -73,6 +70,15 @@ function pageResponse(page: EventsPage, path: string, read: ReadRequest): QueryA
   };
   const running = pointer.state === 'running';
   return jsonResponse(200, body, running ? { 'retry-after': String(ARCHIVE_RETRY_AFTER_SECONDS) } : {});
+}
+
+/** The request's parameters with `cursor` in place of its own (and `omit` left out): a link's query. */
+function linkQuery(read: ReadRequest, cursor: string | undefined, omit: readonly string[] = []): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(read.query))
+    if (value !== undefined && key !== 'cursor' && !omit.includes(key)) query.set(key, value);
+  if (cursor) query.set('cursor', cursor);
+  return query;
 }
 
 function entityPath(type: string, id: string): string {
@@ -91,10 +97,7 @@ async function startArchive(
     return 'status' in outcome
       ? jsonResponse(outcome.status, { error: outcome.message })
       : badRequest(outcome.parameter, outcome.message);
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(read.query))
-    if (value !== undefined && key !== 'cursor') query.set(key, value);
-  query.set('cursor', outcome.value.next);
+  const query = linkQuery(read, outcome.value.next);
   return jsonResponse(
     202,
     { ...outcome.value, poll: { method: 'GET', href: `${path}?${query}` } },

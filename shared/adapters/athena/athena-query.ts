@@ -6,10 +6,13 @@ import {
 } from '@aws-sdk/client-athena';
 import type { ArchiveQueryEngine, ArchiveQueryResult } from '../../core/ports/archive-query.ts';
 
-export interface AthenaQueryOptions {
+/** Where queries run: the workgroup (and its bytes-scanned cutoff) and the Glue database holding the archive table. */
+export interface AthenaTarget {
   workGroup: string;
-  /** The Glue database holding the archive table. */
   database: string;
+}
+
+export interface AthenaQueryOptions extends AthenaTarget {
   /** First pause between status polls; doubled up to maxPollMs. */
   pollMs?: number;
   maxPollMs?: number;
@@ -28,16 +31,7 @@ export class AthenaArchiveQuery implements ArchiveQueryEngine {
   ) {}
 
   async run(sql: string, params: readonly string[] = []): Promise<ArchiveQueryResult> {
-    const { QueryExecutionId: id } = await this.client.send(
-      new StartQueryExecutionCommand({
-        QueryString: sql,
-        WorkGroup: this.options.workGroup,
-        QueryExecutionContext: { Database: this.options.database },
-        // Athena splices each value into the query as SQL text, so strings go as quoted literals.
-        ...(params.length > 0 && { ExecutionParameters: params.map(athenaLiteral) }),
-      }),
-    );
-    if (!id) throw new Error('Athena returned no query execution id');
+    const id = await startAthenaQuery(this.client, this.options, sql, params);
     await this.waitUntilSucceeded(id);
     return this.readResults(id);
   }
@@ -48,36 +42,72 @@ export class AthenaArchiveQuery implements ArchiveQueryEngine {
     const { pollMs = 250, maxPollMs = 5000, timeoutMs = 10 * 60_000, sleep = delay } = this.options;
     const deadline = Date.now() + timeoutMs;
     for (let pause = pollMs; ; pause = Math.min(pause * 2, maxPollMs)) {
-      const { QueryExecution } = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-      const state = QueryExecution?.Status?.State;
+      const { state, reason } = await athenaQueryState(this.client, id);
       if (state === 'SUCCEEDED') return;
-      if (state === 'FAILED' || state === 'CANCELLED') {
-        const reason = QueryExecution?.Status?.StateChangeReason ?? QueryExecution?.Status?.AthenaError?.ErrorMessage;
+      if (state === 'FAILED' || state === 'CANCELLED')
         throw new Error(`Athena query ${id} ${state}${reason ? `: ${reason}` : ''}`);
-      }
       if (Date.now() + pause > deadline) throw new Error(`Athena query ${id} still ${state} after ${timeoutMs} ms`);
       await sleep(pause);
     }
   }
 
   private async readResults(id: string): Promise<ArchiveQueryResult> {
-    const result: ArchiveQueryResult = { columns: [], rows: [] };
-    let token: string | undefined;
-    let first = true;
-    do {
-      const page = await this.client.send(
-        new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: 1000 }),
-      );
-      if (first) result.columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
-      const rows = (page.ResultSet?.Rows ?? []).map((row) => (row.Data ?? []).map((d) => d.VarCharValue ?? null));
-      // A SELECT's first row is its header.
-      if (first && rows.length > 0 && JSON.stringify(rows[0]) === JSON.stringify(result.columns)) rows.shift();
-      result.rows.push(...rows);
-      first = false;
-      token = page.NextToken;
-    } while (token);
+    const first = await athenaResultPage(this.client, id, undefined, 1000);
+    const result: ArchiveQueryResult = { columns: first.columns, rows: first.rows };
+    for (let token = first.next; token; ) {
+      const page = await athenaResultPage(this.client, id, token, 1000);
+      result.rows.push(...page.rows);
+      token = page.next;
+    }
     return result;
   }
+}
+
+/** Starts a query execution (what AthenaArchiveQuery waits for, and AthenaArchiveJobs hands back as a job). */
+export async function startAthenaQuery(
+  client: AthenaClient,
+  target: AthenaTarget,
+  sql: string,
+  params: readonly string[],
+): Promise<string> {
+  const { QueryExecutionId: id } = await client.send(
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      WorkGroup: target.workGroup,
+      QueryExecutionContext: { Database: target.database },
+      // Athena splices each value into the query as SQL text, so strings go as quoted literals.
+      ...(params.length > 0 && { ExecutionParameters: params.map(athenaLiteral) }),
+    }),
+  );
+  if (!id) throw new Error('Athena returned no query execution id');
+  return id;
+}
+
+/** A query execution's state (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED) and, when it ended badly, why. */
+export async function athenaQueryState(
+  client: AthenaClient,
+  id: string,
+): Promise<{ state: string | undefined; reason: string | undefined }> {
+  const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+  const status = QueryExecution?.Status;
+  return { state: status?.State, reason: status?.StateChangeReason ?? status?.AthenaError?.ErrorMessage };
+}
+
+/** One page of a succeeded query's results as text; `token` undefined reads the first. */
+export async function athenaResultPage(
+  client: AthenaClient,
+  id: string,
+  token: string | undefined,
+  max: number,
+): Promise<ArchiveQueryResult & { next?: string }> {
+  const page = await client.send(
+    new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: max }),
+  );
+  const columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
+  const rows = (page.ResultSet?.Rows ?? []).map((row) => (row.Data ?? []).map((d) => d.VarCharValue ?? null));
+  // A SELECT's first result page starts with its header row.
+  if (token === undefined && rows.length > 0 && JSON.stringify(rows[0]) === JSON.stringify(columns)) rows.shift();
+  return { columns, rows, ...(page.NextToken && { next: page.NextToken }) };
 }
 
 /** A value as the SQL literal Athena's ExecutionParameters expect. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Month, monthOf, parsePartitionName } from '../../core/domain/month.ts';
+import { type Month, monthOf } from '../../core/domain/month.ts';
 import type { CountRow, EventPageResult, QueryStore, StatsRow } from '../../core/ports/query.ts';
 import type { Dimension, EventQueryFilter, Interval, PageRequest } from '../../core/query/filter.ts';
 import type { StatsCoverage, StatsPlan } from '../../core/query/rollups.ts';
@@ -10,7 +10,11 @@ import { buildRollupStatsQuery } from './rollup-query.ts';
 /** What GET /stats plans with: the months archival took out, and from when the rollups are complete (migration 013). */
 const STATS_COVERAGE_SQL = /* sql */ `
 SELECT (SELECT CASE WHEN isfinite(complete_from) THEN complete_from END FROM event_counts_origin) AS complete_from,
-       ARRAY(SELECT to_char(m, 'YYYY_MM') FROM audit_rollup_archived_months() AS m) AS archived`;
+       ARRAY(SELECT to_char(m, 'YYYY-MM-DD') FROM audit_rollup_archived_months() AS m) AS archived`;
+
+/** The months of `date`s (each a month's first day) read as `YYYY-MM-DD` text: no time zone comes into it. */
+const monthsOfDates = (dates: readonly string[]): Month[] =>
+  dates.map((date) => monthOf(new Date(`${date}T00:00:00Z`)));
 
 /** The query API's reads, as `audit_reader`. */
 export class PgQueryStore implements QueryStore {
@@ -41,11 +45,7 @@ export class PgQueryStore implements QueryStore {
   async statsCoverage(): Promise<StatsCoverage> {
     const { rows } = await this.pool.query<{ complete_from: Date | null; archived: string[] }>(STATS_COVERAGE_SQL);
     const row = rows[0]!;
-    const months = (names: string[]) => names.flatMap((name) => parsePartitionName(`events_${name}`) ?? []);
-    return {
-      completeFrom: row.complete_from,
-      archivedMonths: months(row.archived),
-    };
+    return { completeFrom: row.complete_from, archivedMonths: monthsOfDates(row.archived) };
   }
 
   async totals(filter: EventQueryFilter, dimension: Dimension, limit: number): Promise<CountRow[]> {
@@ -58,6 +58,6 @@ export class PgQueryStore implements QueryStore {
     const { rows } = await this.pool.query<{ month: string }>(
       `SELECT to_char(m, 'YYYY-MM-DD') AS month FROM audit_archived_months() AS m`,
     );
-    return rows.map((row) => monthOf(new Date(`${row.month}T00:00:00Z`)));
+    return monthsOfDates(rows.map((row) => row.month));
   }
 }

@@ -93,9 +93,9 @@ export class PgSinkStore implements SinkStore {
     work: (client: pg.PoolClient) => Promise<T>,
   ): Promise<T | undefined> {
     const client = await this.pool.connect();
+    const keys = [ADVISORY_LOCKS.sinkForwarder.classid, sink];
     let locked = false;
     try {
-      const keys = [ADVISORY_LOCKS.sinkForwarder.classid, sink];
       if (how === 'try') {
         const { rows } = await client.query<{ locked: boolean }>(
           'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
@@ -110,13 +110,11 @@ export class PgSinkStore implements SinkStore {
       return await work(client);
     } finally {
       if (locked)
-        await client
-          .query('SELECT pg_advisory_unlock($1, hashtext($2))', [ADVISORY_LOCKS.sinkForwarder.classid, sink])
-          .then(
-            () => client.release(),
-            // A connection that cannot unlock is closed: its session's locks end with it.
-            () => client.release(true),
-          );
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', keys).then(
+          () => client.release(),
+          // A connection that cannot unlock is closed: its session's locks end with it.
+          () => client.release(true),
+        );
       else client.release();
     }
   }

@@ -31,6 +31,12 @@ export function monthBounds(m: Month): { start: Date; end: Date } {
   return { start: new Date(Date.UTC(m.year, m.month - 1, 1)), end: new Date(Date.UTC(next.year, next.month - 1, 1)) };
 }
 
+/** Whether a month and the half-open window [since, until) share an instant. */
+export function monthOverlaps(m: Month, window: { since: Date; until: Date }): boolean {
+  const { start, end } = monthBounds(m);
+  return start < window.until && end > window.since;
+}
+
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /** `events_2026_05`: the PostgreSQL partition holding May 2026 (UTC). */

@@ -45,3 +45,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
 /** Bucket widths of counts over time; UTC calendar months vary, their figure is the mean (365.2425 / 12 days). */
 export const INTERVAL_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000, month: 2_629_746_000 } as const;
 export type Interval = keyof typeof INTERVAL_MS;
+
+/** Whether [since, until) spans more than `days` days (Infinity: never). */
+export function windowLongerThan(window: { since: Date; until: Date }, days: number): boolean {
+  return window.until.getTime() - window.since.getTime() > days * INTERVAL_MS.day;
+}

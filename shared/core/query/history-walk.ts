@@ -1,7 +1,7 @@
 import { archiveScan } from '../archive/archive-scan.ts';
 import { archivedRowToEvent } from '../archive/archived-event.ts';
 import type { StoredEvent } from '../domain/event.ts';
-import { formatMonth, type Month, monthBounds } from '../domain/month.ts';
+import { formatMonth, type Month, monthBounds, monthOverlaps } from '../domain/month.ts';
 import type { ArchiveJobs } from '../ports/archive-jobs.ts';
 import type { QueryStore } from '../ports/query.ts';
 import type { EventQueryFilter, SortOrder } from './filter.ts';
@@ -57,7 +57,9 @@ export async function walkPage(
   limit: number,
 ): Promise<WalkPage> {
   if (state?.phase === 'archive') return archivePage(deps, filter, state, limit);
-  const hotFrom = state ? state.hotFrom : hotBoundary(await deps.store.archivedMonths(), filter);
+  // Read once on a first page (for the boundary, and the pointer below); later pages carry the boundary.
+  const archived = state ? undefined : await deps.store.archivedMonths();
+  const hotFrom = state ? state.hotFrom : hotBoundary(archived ?? [], filter);
   const hot = hotFrom && order === 'desc' ? { ...filter, since: later(filter.since, new Date(hotFrom)) } : filter;
   const after = state?.after;
   const page =
@@ -69,7 +71,7 @@ export async function walkPage(
   if (page.hasMore)
     return { events, next: { phase: 'postgres', ...(last && { after: last }), ...(hotFrom && { hotFrom }) } };
   if (!hotFrom) return { events };
-  const months = monthsIn(await deps.store.archivedMonths(), filter);
+  const months = monthsIn(archived ?? (await deps.store.archivedMonths()), filter);
   if (months.length === 0) return { events };
   const start: WalkState | undefined = order === 'desc' ? { phase: 'archive', ...(last && { from: last }) } : undefined;
   return {
@@ -172,18 +174,13 @@ async function archivePage(
  * undefined when no archived month overlaps the window.
  */
 export function hotBoundary(archived: readonly Month[], filter: EventQueryFilter): string | undefined {
-  const ends = archived.map((m) => monthBounds(m)).filter((b) => b.start < filter.until && b.end > filter.since);
-  const newest = ends.reduce<Date | undefined>((max, b) => (max && max > b.end ? max : b.end), undefined);
+  const ends = archived.filter((m) => monthOverlaps(m, filter)).map((m) => monthBounds(m).end);
+  const newest = ends.reduce<Date | undefined>((max, end) => (max && max > end ? max : end), undefined);
   return newest?.toISOString();
 }
 
 function monthsIn(archived: readonly Month[], filter: EventQueryFilter): string[] {
-  return archived
-    .filter((m) => {
-      const { start, end } = monthBounds(m);
-      return start < filter.until && end > filter.since;
-    })
-    .map(formatMonth);
+  return archived.filter((m) => monthOverlaps(m, filter)).map(formatMonth);
 }
 
 const later = (a: Date, b: Date) => (a > b ? a : b);

@@ -7,6 +7,7 @@ import {
   eventsQuerySchema,
   exportQuerySchema,
   historyQuerySchema,
+  MAX_WINDOW_DAYS,
   reportQuerySchema,
   savedFiltersSchema,
   savedViewInputSchema,
@@ -68,7 +69,9 @@ const statsSchema = z.object({
   truncated: z.boolean(),
   basis: z
     .enum(['rollups', 'events'])
-    .describe('rollups: hourly, daily and monthly counts (any window); events: raw rows (at most 93 days)'),
+    .describe(
+      `rollups: hourly, daily and monthly counts (any window); events: raw rows (at most ${MAX_WINDOW_DAYS} days)`,
+    ),
   archived: z
     .array(z.string())
     .describe('months (YYYY-MM) of the window whose events these counts leave out: they are in the archive only'),
@@ -111,7 +114,7 @@ type Operation = Record<string, unknown>;
 const OPERATIONS: Record<(typeof QUERY_ROUTES)[number], Operation> = {
   'GET /events': {
     summary:
-      'Events matching the filters, one page (keyset cursor), in a time window of at most 93 days; a window reaching ' +
+      `Events matching the filters, one page (keyset cursor), in a time window of at most ${MAX_WINDOW_DAYS} days; a window reaching ` +
       'archived months says so (archived, archive.start) and continues into the archive newest-first',
     parameters: queryParameters(eventsQuerySchema),
     responses: { 200: ok('a page of events', json(eventsPageSchema)), ...errors },

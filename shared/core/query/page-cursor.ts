@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { EventQueryFilter, SortOrder } from './filter.ts';
+import { type EventQueryFilter, type SortOrder, windowLongerThan } from './filter.ts';
 
 /** The sort key of a row: where a page ended, or where an archive scan starts below. */
 export interface Position {
@@ -63,7 +63,6 @@ export interface CursorScope {
 
 // Domain-separates the MAC: the same secret signing anything else can never produce a valid cursor.
 const MAC_CONTEXT = 'fleet-audit page cursor v2\n';
-const DAY_MS = 86_400_000;
 
 const positionSchema = z.strictObject({ occurredAt: z.iso.datetime(), id: z.uuid() });
 const stateSchema = z.discriminatedUnion('phase', [
@@ -141,7 +140,7 @@ export function applyPageCursor(sign: CursorSigner, text: string, scope: CursorS
   const until = new Date(cursor.until);
   // Signed windows were resolved by params.ts; checked again so a leaked secret alone cannot read years at once.
   if (since >= until) return refuse(NOT_OURS);
-  if (scope.maxWindowDays !== undefined && until.getTime() - since.getTime() > scope.maxWindowDays * DAY_MS)
+  if (scope.maxWindowDays !== undefined && windowLongerThan({ since, until }, scope.maxWindowDays))
     return refuse(NOT_OURS);
   return { ok: true, filter: { ...scope.filter, since, until }, state: cursor.state as WalkState };
 }

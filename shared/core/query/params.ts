@@ -3,7 +3,7 @@ import { parseEntityKey } from '../domain/entity.ts';
 import { type CHANNELS, MAX_CLOCK_SKEW_MS } from '../domain/event.ts';
 import { SEVERITIES, type Severity, severitySchema } from '../domain/severity.ts';
 import { unstorableCharacter } from '../domain/storable.ts';
-import type { EventQueryFilter } from './filter.ts';
+import { type EventQueryFilter, windowLongerThan } from './filter.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseInstant } from './instant.ts';
 import { MAX_CURSOR_LENGTH } from './page-cursor.ts';
 
@@ -212,7 +212,7 @@ export function resolveFilter(
           message: `the ${DEFAULT_WINDOW_DAYS} days before until must be ${INSTANT_RANGE}: give since too`,
         };
   if (since >= until) return { ok: false, parameter: 'since', message: 'must be before until' };
-  if (until.getTime() - since.getTime() > limit * DAY_MS) return windowTooLong();
+  if (windowLongerThan({ since, until }, limit)) return windowTooLong();
   return { ok: true, value: { ...filter, since, until } };
 }
 

@@ -6,7 +6,7 @@ import type { ArchiveJobs } from '../ports/archive-jobs.ts';
 import type { Clock } from '../ports/events.ts';
 import type { Access, AccessAuditor, QueryStore, StatsRow } from '../ports/query.ts';
 import { recordOrRefuse, unstorableParameter } from './access-auditor.ts';
-import type { Dimension, EventQueryFilter, Interval, SortOrder } from './filter.ts';
+import { type Dimension, type EventQueryFilter, type Interval, type SortOrder, windowLongerThan } from './filter.ts';
 import { type ArchivePointer, startArchiveJob, type WalkedEvent, walkPage } from './history-walk.ts';
 import {
   applyPageCursor,
@@ -25,7 +25,7 @@ import {
   statsQuerySchema,
   windowTooLong,
 } from './params.ts';
-import { bucketCount, planStats, type StatsPlan } from './rollups.ts';
+import { bucketCount, planStats, type StatsCoverage, type StatsPlan } from './rollups.ts';
 
 export interface ReadDeps {
   store: QueryStore;
@@ -210,15 +210,17 @@ export interface Stats {
   archived: string[];
 }
 
-const DAY_MS = 86_400_000;
-
-/** Counts over time as planStats lays them out: from the rollups when they can answer, else from raw rows. */
+/**
+ * Counts over time as planStats lays them out: from the rollups when they can answer, else from raw rows. `coverage`:
+ * the store's, when the caller has read it already (read here otherwise).
+ */
 export async function countOverTime(
   store: ReadDeps['store'],
   filter: EventQueryFilter,
   options: { interval: Interval; groupBy: Dimension; maxRows: number },
+  coverage?: StatsCoverage,
 ): Promise<{ plan: StatsPlan; rows: StatsRow[] }> {
-  const plan = planStats(filter, options, await store.statsCoverage());
+  const plan = planStats(filter, options, coverage ?? (await store.statsCoverage()));
   return { plan, rows: await store.stats(filter, { ...options, plan }) };
 }
 
@@ -233,7 +235,7 @@ export async function readStats(deps: ReadDeps, request: ReadRequest): Promise<O
   if (!resolved.ok) return resolved;
   const { params, filter } = resolved.value;
   const plan = planStats(filter, params, await deps.store.statsCoverage());
-  if (plan.basis === 'events' && filter.until.getTime() - filter.since.getTime() > MAX_WINDOW_DAYS * DAY_MS)
+  if (plan.basis === 'events' && windowLongerThan(filter, MAX_WINDOW_DAYS))
     return windowTooLong(` (${plan.reason}; the rollups answer type, severity, minSeverity and actor over any window)`);
   const buckets = bucketCount(plan.window, params.interval);
   if (buckets > MAX_STATS_BUCKETS)

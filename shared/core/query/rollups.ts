@@ -1,4 +1,4 @@
-import { formatMonth, type Month, monthOf, monthRange } from '../domain/month.ts';
+import { formatMonth, type Month, monthBounds, monthOf, monthRange } from '../domain/month.ts';
 import { type Dimension, type EventQueryFilter, INTERVAL_MS, type Interval } from './filter.ts';
 
 /**
@@ -71,7 +71,7 @@ export function planStats(
       raw: [asked],
       levels: [],
       deltas: null,
-      archived: monthsOf(asked).filter((m) => archivedMonths.has(m)),
+      archived: archivedMonthsOf(asked, coverage),
     };
 
   let { since, until } = asked;
@@ -144,19 +144,17 @@ export function splitLevels(since: Date, until: Date, level: RollupLevel): Stats
 
 /** The UTC start of the hour, day or month `at` is in. */
 export function floorTo(level: RollupLevel, at: Date): Date {
-  const d = new Date(at);
-  if (level === 'month') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
-  if (level === 'day') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-  return new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
+  if (level === 'month') return monthBounds(monthOf(at)).start;
+  const width = INTERVAL_MS[level];
+  return new Date(Math.floor(at.getTime() / width) * width);
 }
 
 /** The UTC start of the first hour, day or month that begins at or after `at`. */
 export function ceilTo(level: RollupLevel, at: Date): Date {
   const floor = floorTo(level, at);
   if (floor.getTime() === at.getTime()) return floor;
-  if (level === 'month') return new Date(Date.UTC(floor.getUTCFullYear(), floor.getUTCMonth() + 1, 1));
-  if (level === 'day') return new Date(floor.getTime() + 86_400_000);
-  return new Date(floor.getTime() + 3_600_000);
+  if (level === 'month') return monthBounds(monthOf(at)).end;
+  return new Date(floor.getTime() + INTERVAL_MS[level]);
 }
 
 /** How many buckets of `interval` [since, until) spans (months counted as calendar months). */
@@ -165,13 +163,13 @@ export function bucketCount(window: Range, interval: Interval): number {
   return Math.ceil((window.until.getTime() - window.since.getTime()) / INTERVAL_MS[interval]);
 }
 
-/** The months [since, until) touches, `YYYY-MM`. */
 /** The months of a window that archival has detached or dropped (`YYYY-MM`), in order. */
 export function archivedMonthsOf(window: Range, coverage: StatsCoverage): string[] {
   const archived = new Set(coverage.archivedMonths.map(formatMonth));
   return monthsOf(window).filter((month) => archived.has(month));
 }
 
+/** The months [since, until) touches, `YYYY-MM`. */
 function monthsOf(window: Range): string[] {
   if (window.since >= window.until) return [];
   return monthRange(monthOf(window.since), monthOf(new Date(window.until.getTime() - 1))).map(formatMonth);

@@ -21,7 +21,8 @@ export interface StepState {
   error: string | null;
 }
 
-const monthDate = (month: Month) => `${formatMonth(month)}-01`;
+/** A month as the `date` archive_steps and security_lake_exports key it by (its first day). */
+export const monthDate = (month: Month) => `${formatMonth(month)}-01`;
 
 /** Every recorded step of a month, all generations. */
 export async function readMonthState(db: Queryable, month: Month): Promise<StepState[]> {

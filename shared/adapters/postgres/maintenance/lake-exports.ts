@@ -1,6 +1,7 @@
-import { formatMonth, type Month } from '../../../core/domain/month.ts';
+import { formatMonth, type Month, monthOf } from '../../../core/domain/month.ts';
 import type { LakeExportReport } from '../../../core/lifecycle/result.ts';
 import type { Queryable } from '../partitions.ts';
+import { monthDate } from './archive-state.ts';
 
 /**
  * Derives a month's objects somewhere else from its archived, verified generation (the OCSF objects for Security
@@ -12,9 +13,6 @@ export interface MonthDerivation {
   readonly destination: string;
   derive(month: Month, generation: number, workDir: string): Promise<{ objects: number; rows: number }>;
 }
-
-const monthDate = (month: Month) => `${formatMonth(month)}-01`;
-const monthOf = (date: Date): Month => ({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1 });
 
 /**
  * Asks for a generation's derivation, before its archival starts or resumes; done again it changes nothing. Recorded
