@@ -7,24 +7,31 @@ export interface PublishedMetric {
   cleared: boolean;
 }
 
-/** A Powertools Metrics stand-in recording what each single metric would publish: its dimensions and its value. */
+/**
+ * A Powertools Metrics stand-in recording what each single metric publishes, as Powertools does: every addMetric
+ * publishes the dimensions set since the last one (plus `service` unless the defaults were cleared), then clears them.
+ */
 export function recordingMetrics() {
   const published: PublishedMetric[] = [];
   const metrics = {
     singleMetric() {
-      const entry: PublishedMetric = { dimensions: { service: 'writer' }, name: '', value: 0, cleared: false };
-      published.push(entry);
+      let cleared = false;
+      let dimensions: Record<string, string> = {};
       return {
         clearDefaultDimensions() {
-          entry.dimensions = {};
-          entry.cleared = true;
+          cleared = true;
         },
         addDimension(name: string, value: string) {
-          entry.dimensions[name] = value;
+          dimensions[name] = value;
         },
         addMetric(name: string, _unit: string, value: number) {
-          entry.name = name;
-          entry.value = value;
+          published.push({
+            dimensions: { ...(cleared ? {} : { service: 'writer' }), ...dimensions },
+            name,
+            value,
+            cleared,
+          });
+          dimensions = {};
         },
       };
     },

@@ -1,6 +1,7 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EVENT_METRICS } from '../../core/contracts/metrics.ts';
 import type { StoredEvent } from '../../core/domain/event.ts';
+import { bareSingleMetric } from './single-metric.ts';
 
 /** Counts events by a key (severity, type). */
 export function countBy<K>(events: readonly StoredEvent[], key: (event: StoredEvent) => K): Map<K, number> {
@@ -19,10 +20,9 @@ export function emitEventMetrics(metrics: Metrics, events: readonly StoredEvent[
     [EVENT_METRICS.bySeverity, countBy(events, (event) => event.severity)],
     [EVENT_METRICS.byType, countBy(events, (event) => event.type)],
   ] as const;
+  const single = bareSingleMetric(metrics);
   for (const [metric, counts] of series) {
     for (const [value, count] of counts) {
-      const single = metrics.singleMetric();
-      single.clearDefaultDimensions();
       single.addDimension(metric.dimension, value);
       single.addMetric(metric.name, MetricUnit.Count, count);
     }

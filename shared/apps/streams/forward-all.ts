@@ -6,6 +6,7 @@ import { SINK_METRIC_DIMENSION, SINK_METRICS } from '../../core/contracts/metric
 import type { SinkClient } from '../../core/ports/streams.ts';
 import { type ForwardResult, forwardRound } from '../../core/streams/forward.ts';
 import type { SinkSpec } from '../../core/streams/sinks.ts';
+import { bareSingleMetric } from '../runtime/single-metric.ts';
 
 export interface ForwardingDeps {
   /** audit_forwarder's pool: one connection per sink while a round runs, one more for the status. */
@@ -61,8 +62,7 @@ export async function forwardAll(
 /** The round's metrics per sink (SINK_METRICS), each with the one dimension `sink`. */
 export function recordSinkMetrics(metrics: Metrics, { rounds, statuses }: ForwardingResult): void {
   const emit = (sink: string, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
-    const single = metrics.singleMetric();
-    single.clearDefaultDimensions();
+    const single = bareSingleMetric(metrics);
     single.addDimension(SINK_METRIC_DIMENSION, sink);
     single.addMetric(name, unit, value);
   };

@@ -4,6 +4,7 @@ import { type EventCatalog, eventTypeNameSchema } from './catalog.ts';
 import { CHANNELS } from './channel.ts';
 import { entityIdSchema, entityRefSchema } from './entity.ts';
 import { eventDigest } from './event-digest.ts';
+import { eventText } from './event-text.ts';
 import { uuidv7 } from './ids.ts';
 import { severityNumber, severitySchema } from './severity.ts';
 import { storableIssues } from './storable.ts';
@@ -105,12 +106,41 @@ function formatPath(prefix: string, path: readonly PropertyKey[]): string {
   return [prefix, ...path.map(String)].filter(Boolean).join('.');
 }
 
+/** What every event of a request shares, worked out once per request rather than per event. */
+interface PreparedContext {
+  ctx: IngestContext;
+  receivedAt: string;
+  receivedMs: number;
+  /** Problems of the stamped identity, which every event of the request carries. */
+  identityIssues: { path: string; message: string }[];
+}
+
+function prepare(ctx: IngestContext): PreparedContext {
+  // The stamped identity comes from credentials and the connection, not the body: it must be storable too, and be
+  // what the writer's schema takes (a user name with a space would be accepted here and dead-lettered there).
+  const stamped = { actor: ctx.actor, source: ctx.source };
+  const identityIssues = storableIssues(stamped);
+  if (identityIssues.length === 0) {
+    const identity = stampedIdentitySchema.safeParse(stamped);
+    if (!identity.success)
+      identityIssues.push(
+        ...identity.error.issues.map((issue) => ({ path: formatPath('', issue.path), message: issue.message })),
+      );
+  }
+  return { ctx, receivedAt: ctx.receivedAt.toISOString(), receivedMs: ctx.receivedAt.getTime(), identityIssues };
+}
+
 /**
  * Validates one raw event; returns the stored form or the list of its problems. What the store cannot hold (NUL, lone
  * surrogates, non-characters, too deep, too long: core/domain/storable.ts) is refused first, before anything walks
  * or serializes the event.
  */
 export function validateEvent(raw: unknown, index: number, ctx: IngestContext): StoredEvent | EventIssue[] {
+  return validateOne(raw, index, prepare(ctx));
+}
+
+function validateOne(raw: unknown, index: number, prepared: PreparedContext): StoredEvent | EventIssue[] {
+  const { ctx } = prepared;
   const unstorable = storableIssues(raw);
   if (unstorable.length > 0) return unstorable.map((issue) => ({ index, ...issue }));
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -155,15 +185,15 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
       message: 'is required when id is given, so that a retried event is recognised as the same event',
     });
   }
-  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : ctx.receivedAt;
-  if (occurredAt.getTime() > ctx.receivedAt.getTime() + MAX_CLOCK_SKEW_MS) {
+  const occurredMs = input.occurredAt ? Date.parse(input.occurredAt) : prepared.receivedMs;
+  if (occurredMs > prepared.receivedMs + MAX_CLOCK_SKEW_MS) {
     issues.push({
       index,
       path: 'occurredAt',
-      message: `is more than ${MAX_CLOCK_SKEW_MS / 60000} minutes after the server clock (${ctx.receivedAt.toISOString()})`,
+      message: `is more than ${MAX_CLOCK_SKEW_MS / 60000} minutes after the server clock (${prepared.receivedAt})`,
     });
   }
-  if (occurredAt < EARLIEST_OCCURRED_AT) {
+  if (occurredMs < EARLIEST_OCCURRED_AT.getTime()) {
     issues.push({
       index,
       path: 'occurredAt',
@@ -171,11 +201,11 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     });
   }
   const event: StoredEvent = {
-    id: input.id ?? (ctx.newId ?? uuidv7)(ctx.receivedAt.getTime()),
+    id: input.id ?? (ctx.newId ?? uuidv7)(prepared.receivedMs),
     type: input.type,
     severity: input.severity ?? definition.defaultSeverity,
-    occurredAt: occurredAt.toISOString(),
-    receivedAt: ctx.receivedAt.toISOString(),
+    occurredAt: input.occurredAt ? new Date(occurredMs).toISOString() : prepared.receivedAt,
+    receivedAt: prepared.receivedAt,
     entity: input.entity,
     related: input.related,
     actor: ctx.actor,
@@ -185,20 +215,9 @@ export function validateEvent(raw: unknown, index: number, ctx: IngestContext): 
     ...(input.spanId && { spanId: input.spanId }),
     ...(input.causationId && { causationId: input.causationId }),
   };
-  // The stamped identity comes from credentials and the connection, not the body: it must be storable too, and be
-  // what the writer's schema takes (a user name with a space would be accepted here and dead-lettered there).
-  const stamped = { actor: event.actor, source: event.source };
-  const identityIssues = storableIssues(stamped);
-  if (identityIssues.length === 0) {
-    const identity = stampedIdentitySchema.safeParse(stamped);
-    if (!identity.success)
-      identityIssues.push(
-        ...identity.error.issues.map((issue) => ({ path: formatPath('', issue.path), message: issue.message })),
-      );
-  }
-  for (const issue of identityIssues)
+  for (const issue of prepared.identityIssues)
     issues.push({ index, path: issue.path, message: `${issue.message} (stamped from the credentials or connection)` });
-  const bytes = Buffer.byteLength(JSON.stringify(event));
+  const bytes = Buffer.byteLength(eventText(event));
   if (bytes > MAX_EVENT_BYTES)
     issues.push({ index, path: '(event)', message: `is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` });
   return issues.length > 0 ? issues : event;
@@ -215,8 +234,9 @@ export function validateEvents(raws: readonly unknown[], ctx: IngestContext): Va
   let conflicts = 0;
   // By the id as PostgreSQL compares uuids: case does not make another id.
   const seen = new Map<string, { index: number; event: StoredEvent }>();
+  const prepared = prepare(ctx);
   raws.forEach((raw, index) => {
-    const result = validateEvent(raw, index, ctx);
+    const result = validateOne(raw, index, prepared);
     if (Array.isArray(result)) {
       issues.push(...result);
       return;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityKey } from '../domain/entity.ts';
 import type { StoredEvent } from '../domain/event.ts';
 import { eventContent } from '../domain/event-digest.ts';
+import { eventText } from '../domain/event-text.ts';
 import type { QueueMessage } from '../ports/events.ts';
 
 /** SQS's message size limit is 256 KiB; leave room for attributes and framing. */
@@ -71,9 +72,9 @@ export function packEvents(events: readonly StoredEvent[], maxBytes = MAX_MESSAG
       chunkBytes = 0;
     };
     for (const event of groupEvents) {
-      // Each event is serialized once, escaped as sent (an emoji is 12 bytes there), so a message never outgrows the
+      // Each event is serialized once (the text validation measured it by), escaped as sent (an emoji is 12 bytes there), so a message never outgrows the
       // limit; +1 for the comma between array items, and the envelope `{"events":[]}` is 13 bytes.
-      const text = escapeForQueue(JSON.stringify(event));
+      const text = escapeForQueue(eventText(event));
       const bytes = Buffer.byteLength(text) + 1;
       if (chunkBytes + bytes + 13 > maxBytes) flush();
       chunk.push(event);
