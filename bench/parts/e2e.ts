@@ -9,6 +9,7 @@ import type { EntityRef } from '../../shared/core/domain/entity.ts';
 import { createFleet, createRandom, eventBody, type Random } from '../events.ts';
 import { profiled, type StageShare, stageShares } from '../profile.ts';
 import { rate, ratio } from '../stats.ts';
+import { splitTime, type TimeSplit } from '../threads.ts';
 import type { BenchPart } from '../types.ts';
 
 const TOKEN = 'bench-token-0001';
@@ -63,6 +64,7 @@ export const e2ePart: BenchPart = async (ctx) => {
   try {
     log(`e2e: ${expected.http} events over HTTP, ${expected.iot} over MQTT`);
     const load = async () => {
+      const endSplit = await splitTime();
       const started = performance.now();
       const sent = { http: 0, iot: 0 };
       const sending = Promise.all([
@@ -74,10 +76,11 @@ export const e2ePart: BenchPart = async (ctx) => {
         }),
       ]);
       const committed = await waitForCommits(db.pool, expected, started, options.maxSecondsPerLoop * 4000);
+      const split = await endSplit();
       await sending;
-      return { committed, sent };
+      return { committed, sent, split };
     };
-    const { committed, sent, profile } = options.profile
+    const { committed, sent, split, profile } = options.profile
       ? await profiledLoad(load)
       : { ...(await load()), profile: undefined };
     const copy = ctx.results.writer?.figures['copy_rows_per_s'] ?? null;
@@ -103,10 +106,12 @@ export const e2ePart: BenchPart = async (ctx) => {
           `${POLL_MS} ms); the ratio is to COPY of the writer part`,
         'the whole local stack (API, broker, IoT rule, SQS endpoint, event source with 2 pollers, writer) and the ' +
           'clients share one Node.js process and the 2 cores with PostgreSQL',
+        splitNote(split, total),
         ...(profile ? profileNotes(profile) : []),
       ],
       details: {
         ...(profile && { profile }),
+        split,
         expected,
         committedMs: committed,
         acceptedMs: { http: Math.round(sent.http), iot: Math.round(sent.iot) },
@@ -119,6 +124,20 @@ export const e2ePart: BenchPart = async (ctx) => {
     await rm(dataDir, { recursive: true, force: true });
   }
 };
+
+/** The time split as one line: each thread's busy share of the load's wall time, and CPU per event. */
+function splitNote(split: TimeSplit, events: number): string {
+  const perEvent = (ms: number) => Math.round((ms * 1000) / events);
+  const postgres =
+    split.postgresCpuMs === null
+      ? 'PostgreSQL CPU not readable here'
+      : `PostgreSQL ${split.postgresCpuMs} ms CPU (${perEvent(split.postgresCpuMs)} µs/event; every postgres process of the machine)`;
+  return (
+    `time split over the ${split.windowMs} ms load: ` +
+    split.threads.map((t) => `${t.thread} busy ${t.busyPercent}%`).join(', ') +
+    `; this process ${split.processCpuMs} ms CPU (${perEvent(split.processCpuMs)} µs/event), ${postgres}`
+  );
+}
 
 /** The load under the CPU profiler: its shares by stage; the profile itself goes to a file for a closer look. */
 async function profiledLoad<T>(load: () => Promise<T>) {
