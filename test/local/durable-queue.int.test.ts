@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
@@ -154,5 +161,30 @@ describe('the local SQS endpoint, journaled', () => {
 
     expect(await receiveAll(queues.client, queues.queueUrl, 5)).toHaveLength(5);
     await queue.send([big(99)]);
+  });
+
+  it("answers the emulator's refusal of a send as SQS does, and does not give it back after a restart", async () => {
+    const first = await start();
+    // A FIFO queue refuses a message without a group id: fauxqs' error, with its status, not an internal error.
+    const refusal = await first.client
+      .send(new SendMessageCommand({ QueueUrl: first.queueUrl, MessageBody: 'no group', MessageDeduplicationId: 'd' }))
+      .then(
+        () => undefined,
+        (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => error,
+      );
+    expect(refusal?.name).toBe('MissingParameter');
+    expect(refusal?.$metadata?.httpStatusCode).toBe(400);
+    await first.stop();
+
+    const second = await start();
+    expect(second.replayed).toBe(0);
+  });
+
+  it("names its queues by this endpoint's URLs in GetQueueUrl and ListQueues", async () => {
+    const queues = await start();
+    const { QueueUrl } = await queues.client.send(new GetQueueUrlCommand({ QueueName: 'audit-events.fifo' }));
+    expect(QueueUrl).toBe(queues.queueUrl);
+    const { QueueUrls } = await queues.client.send(new ListQueuesCommand({}));
+    expect(QueueUrls?.sort()).toEqual([queues.queueUrl, queues.deadLetterQueueUrl].sort());
   });
 });

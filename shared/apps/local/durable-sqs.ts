@@ -1,22 +1,17 @@
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JournaledMessage, QueueJournal } from './queue-journal.ts';
+import type { SqsAnswer, SqsBody, SqsEmulator } from './sqs-emulator.ts';
 
 /**
- * The local SQS endpoint's durable front: an SQS JSON-protocol proxy in front of the in-memory emulator (fauxqs).
- * Sends are journaled and fsync'd before they are forwarded, so a send answered 200 survives `kill -9`; deletes ack
- * the journal; a send to a bounded queue whose backlog would pass its bound is refused as SQS refuses a throttled
- * request, and the ingest handler answers 503 with Retry-After, as it does for any queue failure.
+ * The local SQS endpoint's durable front: an SQS JSON-protocol server in front of the in-memory emulator (fauxqs,
+ * called in-process: sqs-emulator.ts). Sends are journaled and fsync'd before they reach the emulator, so a send
+ * answered 200 survives `kill -9`; deletes ack the journal; a send to a bounded queue whose backlog would pass its
+ * bound is refused as SQS refuses a throttled request, and the ingest handler answers 503 with Retry-After, as it
+ * does for any queue failure.
  */
 export interface DurableSqsOptions {
-  upstreamOrigin: string;
-  /** Queue name → the emulator's URL for it (its host differs from its origin: `sqs.<region>.127.0.0.1:<port>`). */
+  emulator: Pick<SqsEmulator, 'call'>;
+  /** Queue name → the emulator's URL for it. */
   upstreamQueueUrls: ReadonlyMap<string, string>;
   journal: QueueJournal;
   /** Queue name → the most bytes of bodies it may hold unacked; sends past that are refused (RequestThrottled). */
@@ -33,16 +28,10 @@ export interface DurableSqs {
   stop(): Promise<void>;
 }
 
-type Body = Record<string, unknown>;
+type Body = SqsBody;
 type SendEntry = JournaledMessage & { Id?: string };
 
-export async function startDurableSqs({
-  upstreamOrigin,
-  upstreamQueueUrls,
-  journal,
-  bounds,
-  port = 0,
-}: DurableSqsOptions) {
+export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bounds, port = 0 }: DurableSqsOptions) {
   /** Upstream message id → journal entries it carries (a deduplicated resend shares the first send's id). */
   const entriesOf = new Map<string, number[]>();
   /** Receipt handle → message id, to turn a delete into an ack. */
@@ -71,52 +60,19 @@ export async function startDurableSqs({
     if (seqs) journal.ack(seqs);
   };
 
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const upstreamUrl = new URL(upstreamOrigin);
-  /** Sends the request on, with the emulator's URL for the queue (the rest of the body as it came, byte for byte). */
-  const forward = (target: string, headers: IncomingMessage['headers'], raw: string, body: Body) => {
-    const text =
-      typeof body.QueueUrl === 'string'
-        ? // The SDK writes the key and value as JSON; inside a message body quotes are escaped, so this is the field.
-          raw.replace(
-            `"QueueUrl":${JSON.stringify(body.QueueUrl)}`,
-            `"QueueUrl":${JSON.stringify(upstream(body.QueueUrl))}`,
-          )
-        : raw;
-    return new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
-      const request = httpRequest(
-        {
-          agent,
-          host: upstreamUrl.hostname,
-          port: upstreamUrl.port,
-          method: 'POST',
-          path: '/',
-          headers: {
-            'content-type': String(headers['content-type'] ?? 'application/x-amz-json-1.0'),
-            'content-length': Buffer.byteLength(text),
-            'x-amz-target': target,
-            ...(headers.authorization && { authorization: String(headers.authorization) }),
-          },
-        },
-        (response) => {
-          readAll(response).then(
-            (answer) =>
-              resolve({ status: response.statusCode ?? 500, type: response.headers['content-type'], text: answer }),
-            reject,
-          );
-        },
-      );
-      request.on('error', reject);
-      request.end(text);
-    });
-  };
+  /** Hands the request to the emulator, with its URL for the queue (the body otherwise as parsed). */
+  const forward = (action: string, headers: IncomingMessage['headers'], body: Body): Promise<SqsAnswer> =>
+    emulator.call(
+      action,
+      typeof body.QueueUrl === 'string' ? { ...body, QueueUrl: upstream(body.QueueUrl) } : body,
+      headers,
+    );
   const upstream = (queueUrl: string) => upstreamQueueUrls.get(queueName(queueUrl)) ?? queueUrl;
 
   async function handle(req: IncomingMessage, res: ServerResponse, origin: string) {
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = target.replace(/^AmazonSQS\./, '');
-    const raw = (await readAll(req)) || '{}';
-    const body = JSON.parse(raw) as Body;
+    const body = JSON.parse((await readAll(req)) || '{}') as Body;
     const queue = typeof body.QueueUrl === 'string' ? queueName(body.QueueUrl) : '';
 
     if (action === 'SendMessage' || action === 'SendMessageBatch') {
@@ -126,28 +82,28 @@ export async function startDurableSqs({
       if (bound !== undefined && journal.backlogBytes(queue) + adding > bound)
         return reply(res, 400, throttled(queue, bound));
       const seqs = await journal.append(queue, entries.map(withoutId));
-      let result: Awaited<ReturnType<typeof forward>>;
+      let result: SqsAnswer;
       try {
-        result = await forward(target, req.headers, raw, body);
+        result = await forward(action, req.headers, body);
       } catch (error) {
         journal.ack(seqs);
         throw error;
       }
-      if (result.status !== 200) journal.ack(seqs);
-      else if (action === 'SendMessage') remember(JSON.parse(result.text).MessageId, seqs[0]!);
+      const { status, answer } = result;
+      if (status !== 200) journal.ack(seqs);
+      else if (action === 'SendMessage') remember(String(answer.MessageId), seqs[0]!);
       else {
-        const answer = JSON.parse(result.text) as { Successful?: { Id: string; MessageId: string }[] };
+        const successful = (answer.Successful as { Id: string; MessageId: string }[] | undefined) ?? [];
         const seqById = new Map(entries.map((e, i) => [e.Id, seqs[i]!]));
-        for (const ok of answer.Successful ?? []) remember(ok.MessageId, seqById.get(ok.Id)!);
-        const sent = new Set((answer.Successful ?? []).map((ok) => seqById.get(ok.Id)));
+        for (const ok of successful) remember(ok.MessageId, seqById.get(ok.Id)!);
+        const sent = new Set(successful.map((ok) => seqById.get(ok.Id)));
         journal.ack(seqs.filter((seq) => !sent.has(seq)));
       }
-      return reply(res, result.status, result.text, result.type);
+      return reply(res, status, JSON.stringify(answer));
     }
 
-    const result = await forward(target, req.headers, raw, body);
-    if (result.status === 200) {
-      const answer = result.text ? (JSON.parse(result.text) as Body) : {};
+    const { status, answer } = await forward(action, req.headers, body);
+    if (status === 200) {
       if (action === 'ReceiveMessage') {
         const now = Date.now();
         for (const m of (answer.Messages as { MessageId: string; ReceiptHandle: string }[]) ?? [])
@@ -158,16 +114,15 @@ export async function startDurableSqs({
         const handleById = new Map(((body.Entries as Body[]) ?? []).map((e) => [e.Id, String(e.ReceiptHandle)]));
         for (const ok of (answer.Successful as { Id: string }[]) ?? []) acked(handleById.get(ok.Id) ?? '');
       } else if (action === 'GetQueueUrl' && typeof answer.QueueUrl === 'string')
-        return reply(res, 200, JSON.stringify({ ...answer, QueueUrl: ours(origin, answer.QueueUrl) }), result.type);
+        return reply(res, 200, JSON.stringify({ ...answer, QueueUrl: ours(origin, answer.QueueUrl) }));
       else if (action === 'ListQueues' && Array.isArray(answer.QueueUrls))
         return reply(
           res,
           200,
           JSON.stringify({ ...answer, QueueUrls: answer.QueueUrls.map((url: string) => ours(origin, url)) }),
-          result.type,
         );
     }
-    return reply(res, result.status, result.text, result.type);
+    return reply(res, status, JSON.stringify(answer));
   }
 
   const server: Server = createServer((req, res) => {
@@ -190,7 +145,6 @@ export async function startDurableSqs({
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      agent.destroy();
       await journal.flush();
     },
   } satisfies DurableSqs;
@@ -243,8 +197,8 @@ function forgetStaleHandles(handles: Map<string, { at: number }>, now: number): 
   for (const [handle, { at }] of handles) if (now - at > 15 * 60_000) handles.delete(handle);
 }
 
-function reply(res: ServerResponse, status: number, text: string, type?: string | null): void {
-  res.writeHead(status, { 'content-type': type ?? 'application/x-amz-json-1.0' });
+function reply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
   res.end(text);
 }
 
