@@ -187,4 +187,18 @@ describe('the local SQS endpoint, journaled', () => {
     const { QueueUrls } = await queues.client.send(new ListQueuesCommand({}));
     expect(QueueUrls?.sort()).toEqual([queues.queueUrl, queues.deadLetterQueueUrl].sort());
   });
+
+  it('answers with a length, in one piece, not chunked', async () => {
+    const queues = await start();
+    const answer = await fetch(queues.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues' },
+      body: '{}',
+    });
+    const text = await answer.text();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('transfer-encoding')).toBeNull();
+    expect(answer.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(JSON.parse(text).QueueUrls).toHaveLength(2);
+  });
 });

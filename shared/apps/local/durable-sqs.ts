@@ -166,8 +166,10 @@ function withoutId({ Id: _id, ...message }: SendEntry): JournaledMessage {
   return message;
 }
 
+/** The queue a URL names: its last path segment (as a string: no URL parsed per request). */
 export function queueName(queueUrl: string): string {
-  return new URL(queueUrl).pathname.split('/').pop() ?? '';
+  const path = queueUrl.replace(/[?#].*$/s, '');
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 const ours = (origin: string, queueUrl: string) => origin + new URL(queueUrl).pathname;
@@ -197,13 +199,19 @@ function forgetStaleHandles(handles: Map<string, { at: number }>, now: number): 
   for (const [handle, { at }] of handles) if (now - at > 15 * 60_000) handles.delete(handle);
 }
 
+/** One write: with its length given, the answer is not sent chunked (writeHead would otherwise choose chunked). */
 function reply(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  res.writeHead(status, ['content-type', 'application/x-amz-json-1.0', 'content-length', Buffer.byteLength(text)]);
   res.end(text);
 }
 
-async function readAll(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+    req.on('error', reject);
+  });
 }
