@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
@@ -200,5 +201,35 @@ describe('the local SQS endpoint, journaled', () => {
     expect(answer.headers.get('transfer-encoding')).toBeNull();
     expect(answer.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
     expect(JSON.parse(text).QueueUrls).toHaveLength(2);
+  });
+
+  it('acks a batch of deletes in one journal line, and gives none of them back', async () => {
+    const first = await start();
+    await new SqsEventQueue(first.client, first.queueUrl).send([1, 2, 3].map((n) => message(`robot:${n}`, 1)));
+    const handles: string[] = [];
+    for (let round = 0; round < 10 && handles.length < 3; round++) {
+      const { Messages = [] } = await first.client.send(
+        new ReceiveMessageCommand({ QueueUrl: first.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      handles.push(...Messages.map((m) => m.ReceiptHandle!));
+    }
+    expect(handles).toHaveLength(3);
+    await first.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: first.queueUrl,
+        Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+      }),
+    );
+    await first.stop();
+
+    const lines = readFileSync(join(dataDir, 'queue', 'journal.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const sent = lines.filter((line) => 's' in line).map((line) => line.s);
+    expect(sent).toHaveLength(3);
+    expect(lines.filter((line) => 'a' in line)).toEqual([{ a: expect.arrayContaining(sent) }]);
+    const second = await start();
+    expect(second.replayed).toBe(0);
   });
 });

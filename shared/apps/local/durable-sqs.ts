@@ -29,7 +29,6 @@ export interface DurableSqs {
 }
 
 type Body = SqsBody;
-type SendEntry = JournaledMessage & { Id?: string };
 
 export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bounds, port = 0 }: DurableSqsOptions) {
   /** Upstream message id → journal entries it carries (a deduplicated resend shares the first send's id). */
@@ -48,16 +47,17 @@ export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bo
     if (known) known.push(seq);
     else entriesOf.set(messageId, [seq]);
   };
-  const acked = (receiptHandle: string) => {
+  /** The journal entries a deleted message carried (to ack), none if the handle is unknown. */
+  const deleted = (receiptHandle: string): readonly number[] => {
     const received = messageOf.get(receiptHandle);
-    if (!received) return;
+    if (!received) return [];
     messageOf.delete(receiptHandle);
     const now = Date.now();
     deletedAt.set(received.messageId, now);
     forgetOlderThan(deletedAt, now - DEDUPLICATION_WINDOW_MS - 60_000);
     const seqs = entriesOf.get(received.messageId);
     entriesOf.delete(received.messageId);
-    if (seqs) journal.ack(seqs);
+    return seqs ?? [];
   };
 
   /** Hands the request to the emulator, with its URL for the queue (the body otherwise as parsed). */
@@ -76,12 +76,13 @@ export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bo
     const queue = typeof body.QueueUrl === 'string' ? queueName(body.QueueUrl) : '';
 
     if (action === 'SendMessage' || action === 'SendMessageBatch') {
-      const entries = (action === 'SendMessage' ? [body] : ((body.Entries as Body[]) ?? [])).map(sendEntry);
+      const entries = action === 'SendMessage' ? [body] : ((body.Entries as Body[]) ?? []);
+      const messages = entries.map(journaled);
       const bound = bounds.get(queue);
-      const adding = entries.reduce((sum, e) => sum + Buffer.byteLength(e.MessageBody), 0);
+      const adding = messages.reduce((sum, m) => sum + Buffer.byteLength(m.MessageBody), 0);
       if (bound !== undefined && journal.backlogBytes(queue) + adding > bound)
         return reply(res, 400, throttled(queue, bound));
-      const seqs = await journal.append(queue, entries.map(withoutId));
+      const seqs = await journal.append(queue, messages);
       let result: SqsAnswer;
       try {
         result = await forward(action, req.headers, body);
@@ -109,10 +110,13 @@ export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bo
         for (const m of (answer.Messages as { MessageId: string; ReceiptHandle: string }[]) ?? [])
           messageOf.set(m.ReceiptHandle, { messageId: m.MessageId, at: now });
         forgetStaleHandles(messageOf, now);
-      } else if (action === 'DeleteMessage') acked(String(body.ReceiptHandle));
+      } else if (action === 'DeleteMessage') journal.ack(deleted(String(body.ReceiptHandle)));
       else if (action === 'DeleteMessageBatch') {
+        // One ack line for the batch.
         const handleById = new Map(((body.Entries as Body[]) ?? []).map((e) => [e.Id, String(e.ReceiptHandle)]));
-        for (const ok of (answer.Successful as { Id: string }[]) ?? []) acked(handleById.get(ok.Id) ?? '');
+        journal.ack(
+          ((answer.Successful as { Id: string }[]) ?? []).flatMap((ok) => deleted(handleById.get(ok.Id) ?? '')),
+        );
       } else if (action === 'GetQueueUrl' && typeof answer.QueueUrl === 'string')
         return reply(res, 200, JSON.stringify({ ...answer, QueueUrl: ours(origin, answer.QueueUrl) }));
       else if (action === 'ListQueues' && Array.isArray(answer.QueueUrls))
@@ -150,19 +154,13 @@ export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bo
   } satisfies DurableSqs;
 }
 
-function sendEntry(entry: Body): SendEntry {
-  return {
-    ...(typeof entry.Id === 'string' && { Id: entry.Id }),
-    MessageBody: String(entry.MessageBody ?? ''),
-    ...(typeof entry.MessageGroupId === 'string' && { MessageGroupId: entry.MessageGroupId }),
-    ...(typeof entry.MessageDeduplicationId === 'string' && { MessageDeduplicationId: entry.MessageDeduplicationId }),
-    ...(entry.MessageAttributes !== undefined && {
-      MessageAttributes: entry.MessageAttributes as Record<string, unknown>,
-    }),
-  };
-}
-
-function withoutId({ Id: _id, ...message }: SendEntry): JournaledMessage {
+/** What a send entry carries, as the journal keeps it (and a replay sends it again); its Id is the request's. */
+function journaled(entry: Body): JournaledMessage {
+  const message: JournaledMessage = { MessageBody: String(entry.MessageBody ?? '') };
+  if (typeof entry.MessageGroupId === 'string') message.MessageGroupId = entry.MessageGroupId;
+  if (typeof entry.MessageDeduplicationId === 'string') message.MessageDeduplicationId = entry.MessageDeduplicationId;
+  if (entry.MessageAttributes !== undefined)
+    message.MessageAttributes = entry.MessageAttributes as Record<string, unknown>;
   return message;
 }
 
