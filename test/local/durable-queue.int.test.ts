@@ -1,8 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeadLetterQueue, SqsEventQueue } from '../../shared/adapters/sqs/sqs-queue.ts';
 import { createIngestHttpHandler } from '../../shared/apps/ingest-http.ts';
@@ -154,5 +162,74 @@ describe('the local SQS endpoint, journaled', () => {
 
     expect(await receiveAll(queues.client, queues.queueUrl, 5)).toHaveLength(5);
     await queue.send([big(99)]);
+  });
+
+  it("answers the emulator's refusal of a send as SQS does, and does not give it back after a restart", async () => {
+    const first = await start();
+    // A FIFO queue refuses a message without a group id: fauxqs' error, with its status, not an internal error.
+    const refusal = await first.client
+      .send(new SendMessageCommand({ QueueUrl: first.queueUrl, MessageBody: 'no group', MessageDeduplicationId: 'd' }))
+      .then(
+        () => undefined,
+        (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => error,
+      );
+    expect(refusal?.name).toBe('MissingParameter');
+    expect(refusal?.$metadata?.httpStatusCode).toBe(400);
+    await first.stop();
+
+    const second = await start();
+    expect(second.replayed).toBe(0);
+  });
+
+  it("names its queues by this endpoint's URLs in GetQueueUrl and ListQueues", async () => {
+    const queues = await start();
+    const { QueueUrl } = await queues.client.send(new GetQueueUrlCommand({ QueueName: 'audit-events.fifo' }));
+    expect(QueueUrl).toBe(queues.queueUrl);
+    const { QueueUrls } = await queues.client.send(new ListQueuesCommand({}));
+    expect(QueueUrls?.sort()).toEqual([queues.queueUrl, queues.deadLetterQueueUrl].sort());
+  });
+
+  it('answers with a length, in one piece, not chunked', async () => {
+    const queues = await start();
+    const answer = await fetch(queues.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues' },
+      body: '{}',
+    });
+    const text = await answer.text();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('transfer-encoding')).toBeNull();
+    expect(answer.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(JSON.parse(text).QueueUrls).toHaveLength(2);
+  });
+
+  it('acks a batch of deletes in one journal line, and gives none of them back', async () => {
+    const first = await start();
+    await new SqsEventQueue(first.client, first.queueUrl).send([1, 2, 3].map((n) => message(`robot:${n}`, 1)));
+    const handles: string[] = [];
+    for (let round = 0; round < 10 && handles.length < 3; round++) {
+      const { Messages = [] } = await first.client.send(
+        new ReceiveMessageCommand({ QueueUrl: first.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      handles.push(...Messages.map((m) => m.ReceiptHandle!));
+    }
+    expect(handles).toHaveLength(3);
+    await first.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: first.queueUrl,
+        Entries: handles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+      }),
+    );
+    await first.stop();
+
+    const lines = readFileSync(join(dataDir, 'queue', 'journal.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const sent = lines.filter((line) => 's' in line).map((line) => line.s);
+    expect(sent).toHaveLength(3);
+    expect(lines.filter((line) => 'a' in line)).toEqual([{ a: expect.arrayContaining(sent) }]);
+    const second = await start();
+    expect(second.replayed).toBe(0);
   });
 });

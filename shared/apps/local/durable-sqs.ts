@@ -1,22 +1,17 @@
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JournaledMessage, QueueJournal } from './queue-journal.ts';
+import type { SqsAnswer, SqsBody, SqsEmulator } from './sqs-emulator.ts';
 
 /**
- * The local SQS endpoint's durable front: an SQS JSON-protocol proxy in front of the in-memory emulator (fauxqs).
- * Sends are journaled and fsync'd before they are forwarded, so a send answered 200 survives `kill -9`; deletes ack
- * the journal; a send to a bounded queue whose backlog would pass its bound is refused as SQS refuses a throttled
- * request, and the ingest handler answers 503 with Retry-After, as it does for any queue failure.
+ * The local SQS endpoint's durable front: an SQS JSON-protocol server in front of the in-memory emulator (fauxqs,
+ * called in-process: sqs-emulator.ts). Sends are journaled and fsync'd before they reach the emulator, so a send
+ * answered 200 survives `kill -9`; deletes ack the journal; a send to a bounded queue whose backlog would pass its
+ * bound is refused as SQS refuses a throttled request, and the ingest handler answers 503 with Retry-After, as it
+ * does for any queue failure.
  */
 export interface DurableSqsOptions {
-  upstreamOrigin: string;
-  /** Queue name → the emulator's URL for it (its host differs from its origin: `sqs.<region>.127.0.0.1:<port>`). */
+  emulator: Pick<SqsEmulator, 'call'>;
+  /** Queue name → the emulator's URL for it. */
   upstreamQueueUrls: ReadonlyMap<string, string>;
   journal: QueueJournal;
   /** Queue name → the most bytes of bodies it may hold unacked; sends past that are refused (RequestThrottled). */
@@ -33,16 +28,9 @@ export interface DurableSqs {
   stop(): Promise<void>;
 }
 
-type Body = Record<string, unknown>;
-type SendEntry = JournaledMessage & { Id?: string };
+type Body = SqsBody;
 
-export async function startDurableSqs({
-  upstreamOrigin,
-  upstreamQueueUrls,
-  journal,
-  bounds,
-  port = 0,
-}: DurableSqsOptions) {
+export async function startDurableSqs({ emulator, upstreamQueueUrls, journal, bounds, port = 0 }: DurableSqsOptions) {
   /** Upstream message id → journal entries it carries (a deduplicated resend shares the first send's id). */
   const entriesOf = new Map<string, number[]>();
   /** Receipt handle → message id, to turn a delete into an ack. */
@@ -59,115 +47,86 @@ export async function startDurableSqs({
     if (known) known.push(seq);
     else entriesOf.set(messageId, [seq]);
   };
-  const acked = (receiptHandle: string) => {
+  /** The journal entries a deleted message carried (to ack), none if the handle is unknown. */
+  const deleted = (receiptHandle: string): readonly number[] => {
     const received = messageOf.get(receiptHandle);
-    if (!received) return;
+    if (!received) return [];
     messageOf.delete(receiptHandle);
     const now = Date.now();
     deletedAt.set(received.messageId, now);
     forgetOlderThan(deletedAt, now - DEDUPLICATION_WINDOW_MS - 60_000);
     const seqs = entriesOf.get(received.messageId);
     entriesOf.delete(received.messageId);
-    if (seqs) journal.ack(seqs);
+    return seqs ?? [];
   };
 
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const upstreamUrl = new URL(upstreamOrigin);
-  /** Sends the request on, with the emulator's URL for the queue (the rest of the body as it came, byte for byte). */
-  const forward = (target: string, headers: IncomingMessage['headers'], raw: string, body: Body) => {
-    const text =
-      typeof body.QueueUrl === 'string'
-        ? // The SDK writes the key and value as JSON; inside a message body quotes are escaped, so this is the field.
-          raw.replace(
-            `"QueueUrl":${JSON.stringify(body.QueueUrl)}`,
-            `"QueueUrl":${JSON.stringify(upstream(body.QueueUrl))}`,
-          )
-        : raw;
-    return new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
-      const request = httpRequest(
-        {
-          agent,
-          host: upstreamUrl.hostname,
-          port: upstreamUrl.port,
-          method: 'POST',
-          path: '/',
-          headers: {
-            'content-type': String(headers['content-type'] ?? 'application/x-amz-json-1.0'),
-            'content-length': Buffer.byteLength(text),
-            'x-amz-target': target,
-            ...(headers.authorization && { authorization: String(headers.authorization) }),
-          },
-        },
-        (response) => {
-          readAll(response).then(
-            (answer) =>
-              resolve({ status: response.statusCode ?? 500, type: response.headers['content-type'], text: answer }),
-            reject,
-          );
-        },
-      );
-      request.on('error', reject);
-      request.end(text);
-    });
-  };
+  /** Hands the request to the emulator, with its URL for the queue (the body otherwise as parsed). */
+  const forward = (action: string, headers: IncomingMessage['headers'], body: Body): Promise<SqsAnswer> =>
+    emulator.call(
+      action,
+      typeof body.QueueUrl === 'string' ? { ...body, QueueUrl: upstream(body.QueueUrl) } : body,
+      headers,
+    );
   const upstream = (queueUrl: string) => upstreamQueueUrls.get(queueName(queueUrl)) ?? queueUrl;
 
   async function handle(req: IncomingMessage, res: ServerResponse, origin: string) {
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = target.replace(/^AmazonSQS\./, '');
-    const raw = (await readAll(req)) || '{}';
-    const body = JSON.parse(raw) as Body;
+    const body = JSON.parse((await readAll(req)) || '{}') as Body;
     const queue = typeof body.QueueUrl === 'string' ? queueName(body.QueueUrl) : '';
 
     if (action === 'SendMessage' || action === 'SendMessageBatch') {
-      const entries = (action === 'SendMessage' ? [body] : ((body.Entries as Body[]) ?? [])).map(sendEntry);
+      const entries = action === 'SendMessage' ? [body] : ((body.Entries as Body[]) ?? []);
+      const messages = entries.map(journaled);
       const bound = bounds.get(queue);
-      const adding = entries.reduce((sum, e) => sum + Buffer.byteLength(e.MessageBody), 0);
+      const adding = messages.reduce((sum, m) => sum + Buffer.byteLength(m.MessageBody), 0);
       if (bound !== undefined && journal.backlogBytes(queue) + adding > bound)
         return reply(res, 400, throttled(queue, bound));
-      const seqs = await journal.append(queue, entries.map(withoutId));
-      let result: Awaited<ReturnType<typeof forward>>;
+      const seqs = await journal.append(queue, messages);
+      let result: SqsAnswer;
       try {
-        result = await forward(target, req.headers, raw, body);
+        result = await forward(action, req.headers, body);
       } catch (error) {
         journal.ack(seqs);
         throw error;
       }
-      if (result.status !== 200) journal.ack(seqs);
-      else if (action === 'SendMessage') remember(JSON.parse(result.text).MessageId, seqs[0]!);
+      const { status, answer } = result;
+      if (status !== 200) journal.ack(seqs);
+      else if (action === 'SendMessage') remember(String(answer.MessageId), seqs[0]!);
       else {
-        const answer = JSON.parse(result.text) as { Successful?: { Id: string; MessageId: string }[] };
+        const successful = (answer.Successful as { Id: string; MessageId: string }[] | undefined) ?? [];
         const seqById = new Map(entries.map((e, i) => [e.Id, seqs[i]!]));
-        for (const ok of answer.Successful ?? []) remember(ok.MessageId, seqById.get(ok.Id)!);
-        const sent = new Set((answer.Successful ?? []).map((ok) => seqById.get(ok.Id)));
+        for (const ok of successful) remember(ok.MessageId, seqById.get(ok.Id)!);
+        const sent = new Set(successful.map((ok) => seqById.get(ok.Id)));
         journal.ack(seqs.filter((seq) => !sent.has(seq)));
       }
-      return reply(res, result.status, result.text, result.type);
+      return reply(res, status, JSON.stringify(answer));
     }
 
-    const result = await forward(target, req.headers, raw, body);
-    if (result.status === 200) {
-      const answer = result.text ? (JSON.parse(result.text) as Body) : {};
+    const { status, answer } = await forward(action, req.headers, body);
+    if (status === 200) {
       if (action === 'ReceiveMessage') {
         const now = Date.now();
         for (const m of (answer.Messages as { MessageId: string; ReceiptHandle: string }[]) ?? [])
           messageOf.set(m.ReceiptHandle, { messageId: m.MessageId, at: now });
         forgetStaleHandles(messageOf, now);
-      } else if (action === 'DeleteMessage') acked(String(body.ReceiptHandle));
+      } else if (action === 'DeleteMessage') journal.ack(deleted(String(body.ReceiptHandle)));
       else if (action === 'DeleteMessageBatch') {
+        // One ack line for the batch.
         const handleById = new Map(((body.Entries as Body[]) ?? []).map((e) => [e.Id, String(e.ReceiptHandle)]));
-        for (const ok of (answer.Successful as { Id: string }[]) ?? []) acked(handleById.get(ok.Id) ?? '');
+        journal.ack(
+          ((answer.Successful as { Id: string }[]) ?? []).flatMap((ok) => deleted(handleById.get(ok.Id) ?? '')),
+        );
       } else if (action === 'GetQueueUrl' && typeof answer.QueueUrl === 'string')
-        return reply(res, 200, JSON.stringify({ ...answer, QueueUrl: ours(origin, answer.QueueUrl) }), result.type);
+        return reply(res, 200, JSON.stringify({ ...answer, QueueUrl: ours(origin, answer.QueueUrl) }));
       else if (action === 'ListQueues' && Array.isArray(answer.QueueUrls))
         return reply(
           res,
           200,
           JSON.stringify({ ...answer, QueueUrls: answer.QueueUrls.map((url: string) => ours(origin, url)) }),
-          result.type,
         );
     }
-    return reply(res, result.status, result.text, result.type);
+    return reply(res, status, JSON.stringify(answer));
   }
 
   const server: Server = createServer((req, res) => {
@@ -190,30 +149,25 @@ export async function startDurableSqs({
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      agent.destroy();
       await journal.flush();
     },
   } satisfies DurableSqs;
 }
 
-function sendEntry(entry: Body): SendEntry {
-  return {
-    ...(typeof entry.Id === 'string' && { Id: entry.Id }),
-    MessageBody: String(entry.MessageBody ?? ''),
-    ...(typeof entry.MessageGroupId === 'string' && { MessageGroupId: entry.MessageGroupId }),
-    ...(typeof entry.MessageDeduplicationId === 'string' && { MessageDeduplicationId: entry.MessageDeduplicationId }),
-    ...(entry.MessageAttributes !== undefined && {
-      MessageAttributes: entry.MessageAttributes as Record<string, unknown>,
-    }),
-  };
-}
-
-function withoutId({ Id: _id, ...message }: SendEntry): JournaledMessage {
+/** What a send entry carries, as the journal keeps it (and a replay sends it again); its Id is the request's. */
+function journaled(entry: Body): JournaledMessage {
+  const message: JournaledMessage = { MessageBody: String(entry.MessageBody ?? '') };
+  if (typeof entry.MessageGroupId === 'string') message.MessageGroupId = entry.MessageGroupId;
+  if (typeof entry.MessageDeduplicationId === 'string') message.MessageDeduplicationId = entry.MessageDeduplicationId;
+  if (entry.MessageAttributes !== undefined)
+    message.MessageAttributes = entry.MessageAttributes as Record<string, unknown>;
   return message;
 }
 
+/** The queue a URL names: its last path segment (as a string: no URL parsed per request). */
 export function queueName(queueUrl: string): string {
-  return new URL(queueUrl).pathname.split('/').pop() ?? '';
+  const path = queueUrl.replace(/[?#].*$/s, '');
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 const ours = (origin: string, queueUrl: string) => origin + new URL(queueUrl).pathname;
@@ -243,13 +197,19 @@ function forgetStaleHandles(handles: Map<string, { at: number }>, now: number): 
   for (const [handle, { at }] of handles) if (now - at > 15 * 60_000) handles.delete(handle);
 }
 
-function reply(res: ServerResponse, status: number, text: string, type?: string | null): void {
-  res.writeHead(status, { 'content-type': type ?? 'application/x-amz-json-1.0' });
+/** One write: with its length given, the answer is not sent chunked (writeHead would otherwise choose chunked). */
+function reply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, ['content-type', 'application/x-amz-json-1.0', 'content-length', Buffer.byteLength(text)]);
   res.end(text);
 }
 
-async function readAll(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+    req.on('error', reject);
+  });
 }

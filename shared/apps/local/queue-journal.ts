@@ -43,10 +43,12 @@ type Line = { s: number; q: string; m: JournaledMessage } | { a: number[] };
 export class QueueJournal {
   private fd: number;
   private nextSeq = 1;
-  private readonly live = new Map<number, JournalEntry>();
+  /**
+   * Unacked entries, in send order, with when each was sent (or, for what an earlier run left, read back at start;
+   * epoch ms) and its body's bytes.
+   */
+  private readonly live = new Map<number, { entry: JournalEntry; since: number; bytes: number }>();
   private readonly liveBytes = new Map<string, number>();
-  /** When each unacked entry was sent (or, for what an earlier run left, read back at start), epoch ms. */
-  private readonly liveSince = new Map<number, number>();
   private queued: { line: string; durable?: () => void; failed?: (error: Error) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private linesWritten = 0;
@@ -73,7 +75,7 @@ export class QueueJournal {
 
   /** Unacked messages, oldest first. */
   pending(): JournalEntry[] {
-    return [...this.live.values()].sort((a, b) => a.seq - b.seq);
+    return Array.from(this.live.values(), (live) => live.entry).sort((a, b) => a.seq - b.seq);
   }
 
   /** Bytes of message bodies sent to `queue` and not yet acked: the backlog the queue holds in memory. */
@@ -86,8 +88,8 @@ export class QueueJournal {
    * ApproximateAgeOfOldestMessage measures); 0 when there is none. Entries are kept in send order.
    */
   oldestAgeSeconds(queue: string, now = Date.now()): number {
-    for (const entry of this.live.values())
-      if (entry.queue === queue) return Math.max(0, (now - (this.liveSince.get(entry.seq) ?? now)) / 1000);
+    for (const { entry, since } of this.live.values())
+      if (entry.queue === queue) return Math.max(0, (now - since) / 1000);
     return 0;
   }
 
@@ -95,7 +97,8 @@ export class QueueJournal {
   async append(queue: string, messages: readonly JournaledMessage[]): Promise<number[]> {
     const entries = messages.map((message) => ({ seq: this.nextSeq++, queue, message }));
     // Counted at once, so a compaction running before the write is synced keeps them.
-    for (const entry of entries) this.remember(entry);
+    const now = Date.now();
+    for (const entry of entries) this.remember(entry, now);
     try {
       await new Promise<void>((durable, failed) => {
         this.queued.push({ line: entries.map(lineOf).join(''), durable, failed });
@@ -186,18 +189,17 @@ export class QueueJournal {
     return this.bytesWritten > COMPACT_EVERY_BYTES && liveBytes * 4 < this.bytesWritten;
   }
 
-  private remember(entry: JournalEntry): void {
-    this.live.set(entry.seq, entry);
-    this.liveSince.set(entry.seq, Date.now());
-    this.liveBytes.set(entry.queue, this.backlogBytes(entry.queue) + sizeOf(entry.message));
+  private remember(entry: JournalEntry, since = Date.now()): void {
+    const bytes = sizeOf(entry.message);
+    this.live.set(entry.seq, { entry, since, bytes });
+    this.liveBytes.set(entry.queue, this.backlogBytes(entry.queue) + bytes);
   }
 
   private forget(seq: number): boolean {
-    const entry = this.live.get(seq);
-    if (!entry) return false;
+    const live = this.live.get(seq);
+    if (!live) return false;
     this.live.delete(seq);
-    this.liveSince.delete(seq);
-    this.liveBytes.set(entry.queue, this.backlogBytes(entry.queue) - sizeOf(entry.message));
+    this.liveBytes.set(live.entry.queue, this.backlogBytes(live.entry.queue) - live.bytes);
     return true;
   }
 }

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_RECEIVE_COUNT } from '../../core/contracts/queue.ts';
 import { type DurableSqs, startDurableSqs } from './durable-sqs.ts';
 import { type JournalEntry, QueueJournal } from './queue-journal.ts';
+import { type SqsEmulator, startSqsEmulator } from './sqs-emulator.ts';
 import {
   LOCAL_DEAD_LETTER_QUEUE_NAME,
   LOCAL_QUEUE_NAME,
@@ -33,24 +33,22 @@ export interface QueueAges {
  * the next start. It runs in a worker thread of its own (sqs.ts).
  */
 export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOptions): Promise<SqsEndpoint> {
-  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
+  const emulator = await startSqsEmulator();
   const fifo = {
     FifoQueue: 'true',
     ContentBasedDeduplication: 'false',
     DeduplicationScope: 'messageGroup',
     FifoThroughputLimit: 'perMessageGroupId',
   };
-  const dlq = server.createQueue(LOCAL_DEAD_LETTER_QUEUE_NAME, {
-    attributes: { ...fifo, MessageRetentionPeriod: '1209600' },
+  const dlq = emulator.createQueue(LOCAL_DEAD_LETTER_QUEUE_NAME, {
+    ...fifo,
+    MessageRetentionPeriod: '1209600',
   });
-  const queue = server.createQueue(LOCAL_QUEUE_NAME, {
-    attributes: {
-      ...fifo,
-      VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
-    },
+  const queue = emulator.createQueue(LOCAL_QUEUE_NAME, {
+    ...fifo,
+    VisibilityTimeout: String(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
   });
-  const upstreamOrigin = `http://127.0.0.1:${server.port}`;
   const journalDir = join(dataDir, 'queue');
   mkdirSync(journalDir, { recursive: true });
   const journal = QueueJournal.open(join(journalDir, 'journal.ndjson'));
@@ -59,12 +57,12 @@ export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOpti
     [LOCAL_DEAD_LETTER_QUEUE_NAME, dlq.queueUrl],
   ]);
   const proxy = await startDurableSqs({
-    upstreamOrigin,
+    emulator,
     upstreamQueueUrls: upstreamUrls,
     journal,
     bounds: new Map([[LOCAL_QUEUE_NAME, maxBacklogMb * 2 ** 20]]),
   });
-  const replayed = await replay(journal.pending(), upstreamOrigin, upstreamUrls, proxy);
+  const replayed = await replay(journal.pending(), emulator, upstreamUrls, proxy);
 
   return {
     endpoint: proxy.origin,
@@ -78,7 +76,7 @@ export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOpti
     async stop() {
       await proxy.stop();
       await journal.close();
-      await server.stop();
+      emulator.stop();
     },
   };
 }
@@ -97,40 +95,37 @@ const REPLAY_BATCH_BYTES = 200 * 1024;
 /** Sends the journal's unacked messages straight to the emulator, in journal order, and maps their new ids. */
 async function replay(
   entries: readonly JournalEntry[],
-  upstreamOrigin: string,
+  emulator: SqsEmulator,
   upstreamUrls: ReadonlyMap<string, string>,
   proxy: DurableSqs,
 ): Promise<number> {
-  if (entries.length === 0) return 0;
-  const client = sqsClient(upstreamOrigin);
-  try {
-    let batch: JournalEntry[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const queueUrl = upstreamUrls.get(batch[0]!.queue);
-      if (!queueUrl) throw new Error(`queue journal names an unknown queue ${batch[0]!.queue}`);
-      const answer = await client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((entry, i) => ({ Id: String(i), ...entry.message }) as SendMessageBatchRequestEntry),
-        }),
+  let batch: JournalEntry[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const queueUrl = upstreamUrls.get(batch[0]!.queue);
+    if (!queueUrl) throw new Error(`queue journal names an unknown queue ${batch[0]!.queue}`);
+    const { status, answer } = await emulator.call(
+      'SendMessageBatch',
+      { QueueUrl: queueUrl, Entries: batch.map((entry, i) => ({ Id: String(i), ...entry.message })) },
+      {},
+    );
+    const failed = (answer.Failed as { Message?: string }[] | undefined) ?? [];
+    if (status !== 200 || failed.length)
+      throw new Error(
+        `replaying the queue journal failed: ${failed.map((f) => f.Message).join('; ') || String(answer.message)}`,
       );
-      if (answer.Failed?.length)
-        throw new Error(`replaying the queue journal failed: ${answer.Failed.map((f) => f.Message).join('; ')}`);
-      for (const ok of answer.Successful ?? []) proxy.remember(ok.MessageId!, batch[Number(ok.Id)]!.seq);
-      batch = [];
-      bytes = 0;
-    };
-    for (const entry of entries) {
-      const size = Buffer.byteLength(entry.message.MessageBody);
-      if (batch.length === 10 || bytes + size > REPLAY_BATCH_BYTES || batch[0]?.queue !== entry.queue) await flush();
-      batch.push(entry);
-      bytes += size;
-    }
-    await flush();
-    return entries.length;
-  } finally {
-    client.destroy();
+    for (const ok of (answer.Successful as { Id: string; MessageId: string }[] | undefined) ?? [])
+      proxy.remember(ok.MessageId, batch[Number(ok.Id)]!.seq);
+    batch = [];
+    bytes = 0;
+  };
+  for (const entry of entries) {
+    const size = Buffer.byteLength(entry.message.MessageBody);
+    if (batch.length === 10 || bytes + size > REPLAY_BATCH_BYTES || batch[0]?.queue !== entry.queue) await flush();
+    batch.push(entry);
+    bytes += size;
   }
+  await flush();
+  return entries.length;
 }
