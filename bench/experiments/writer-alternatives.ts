@@ -12,6 +12,7 @@ import {
   INSERT_EVENTS_SQL,
   insertParameters,
   WRITE_NEW_EVENTS_SQL,
+  writeParameters,
 } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
@@ -38,7 +39,7 @@ const productInsert: Insert = (pool) => {
 
 /** The product's statement for a batch of new ids, prepared once per connection: no parse and plan per batch. */
 const preparedInsert: Insert = (pool) => (batch) =>
-  pool.query({ name: 'write_new_events', text: WRITE_NEW_EVENTS_SQL, values: insertParameters(batch) });
+  pool.query({ name: 'write_new_events', text: WRITE_NEW_EVENTS_SQL, values: writeParameters(batch) });
 
 /** The staging table's columns, typed as the writer's unnest casts them (audit_writer may not read events for LIKE). */
 const STAGE_COLUMNS = EVENT_COLUMNS.split(', ')

@@ -3,20 +3,27 @@
  * migrated database with the same events, and the variants take turns batch by batch (the order reversed every
  * other batch), so a noisy, shared machine slows them alike; the figure is the median time per batch.
  * Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/experiments/writer-idempotency.ts
- *      [--events 40000] [--rounds 3] [--variants pre_008,product]
- * Only `product` (PgEventStore.write) keeps every guarantee; `careful_path` is its statement for a batch with a held
- * id, timed alone; `pre_008` and `plain_insert` claim no ids (the floor); the others are shapes measured on the way
- * (bench/README.md has the figures). Then the first 10 batches are written again, as a redelivery would, by the
- * variants that take that as a no-op.
+ *      [--events 40000] [--per-message 100] [--rounds 3] [--variants pre_008,product]
+ * Only `product` (PgEventStore.write) keeps every guarantee; `fast_path` and `careful_path` are its statements for a
+ * batch of new ids and for one with a held id, timed alone; `pre_008` and `plain_insert` claim no ids (the floor); the
+ * others are shapes measured on the way (bench/README.md has the figures), among them the fast path reading its
+ * batch from column arrays or JSON, once or once per insert. Then the first 10 batches are written again, as a
+ * redelivery would, by the variants that take that as a no-op. Besides the wall time, the CPU each variant spent
+ * per event: Node.js's (process.cpuUsage around its writes) and its PostgreSQL backend's (/proc schedstat, when the
+ * server is local), which a loaded machine disturbs far less.
  */
 import { hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import {
   EVENT_COLUMNS,
+  eventRow,
   INSERT_EVENTS_SQL,
   insertParameters,
   WRITE_EVENTS_SQL,
+  WRITE_NEW_EVENTS_SQL,
+  writeParameters,
 } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
@@ -76,6 +83,51 @@ SELECT * FROM unnest($1::uuid[], $5::timestamptz[], $19::bytea[]) AS e(id, occur
 
 const coreDigest = (event: StoredEvent) => hash('sha256', canonicalJson(eventContent(event)), 'buffer');
 
+const DIGEST = WRITE_NEW_EVENTS_SQL.match(/audit_event_digest\([^)]*\)/)![0];
+const COLUMN_DEFINITIONS = EVENT_COLUMNS.split(', ')
+  .map((name, i) => `${name} ${TYPES[i]}`)
+  .join(', ');
+const FROM_JSON = `json_to_recordset($1::json) AS e(${COLUMN_DEFINITIONS})`;
+const FROM_JSONB = `jsonb_to_recordset($1::jsonb) AS e(${COLUMN_DEFINITIONS})`;
+const FROM_ARRAYS = `${UNNEST}) AS e(${EVENT_COLUMNS})`;
+/** The fast path reading its batch from `source` once for each insert: WRITE_NEW_EVENTS_SQL before the JSON batch. */
+const twice = (source: string) => `
+WITH stored AS (INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM ${source})
+INSERT INTO event_ids (id, occurred_at, digest)
+SELECT id, occurred_at, ${DIGEST} FROM ${source} ORDER BY id`;
+/** The fast path with its batch read once, into a materialized CTE that both inserts read (the product, from JSON). */
+const once = (source: string) => `
+WITH batch AS MATERIALIZED (SELECT * FROM ${source}),
+stored AS (INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM batch)
+INSERT INTO event_ids (id, occurred_at, digest)
+SELECT id, occurred_at, ${DIGEST} FROM batch ORDER BY id`;
+/** The batch as rows keyed a, b, c, … instead of by column: less JSON for PostgreSQL to read. */
+const SHORT_KEYS = EVENT_COLUMNS.split(', ').map((_, i) => String.fromCharCode(97 + i));
+const shortKeyRows = (batch: readonly StoredEvent[]) => [
+  JSON.stringify(
+    batch.map((event) => {
+      const row: Record<string, unknown> = {};
+      Object.values(eventRow(event)).forEach((value, i) => {
+        row[SHORT_KEYS[i]!] = value;
+      });
+      return row;
+    }),
+  ),
+];
+const FROM_SHORT_KEYS = `(SELECT ${SHORT_KEYS.map((key, i) => `${key} AS ${EVENT_COLUMNS.split(', ')[i]}`).join(', ')}
+  FROM json_to_recordset($1::json) AS r(${SHORT_KEYS.map((key, i) => `${key} ${TYPES[i]}`).join(', ')})) AS e`;
+/** The batch from jsonb, each field taken by ->> (scalars, cast) or -> (related and payload: no second parse). */
+const FROM_JSONB_ELEMENTS = `(SELECT ${EVENT_COLUMNS.split(', ')
+  .map((name, i) =>
+    TYPES[i] === 'jsonb'
+      ? `r->'${name}' AS ${name}`
+      : `(r->>'${name}')${TYPES[i] === 'text' ? '' : `::${TYPES[i]}`} AS ${name}`,
+  )
+  .join(', ')} FROM jsonb_array_elements($1::jsonb) AS r) AS e`;
+
+/** WRITE_EVENTS_SQL before the JSON batch: the careful path from column arrays. */
+const ARRAYS_CAREFUL_PATH = WRITE_EVENTS_SQL.replace(/json_to_recordset\(\$1::json\) AS e\([^)]*\)/, FROM_ARRAYS);
+
 type Write = (pool: pg.Pool) => (batch: readonly StoredEvent[]) => Promise<unknown>;
 
 const VARIANTS: Record<string, Write> = {
@@ -105,9 +157,18 @@ const VARIANTS: Record<string, Write> = {
       client.release();
     }
   },
-  careful_path: (pool) => (batch) => pool.query(WRITE_EVENTS_SQL, insertParameters(batch)),
+  careful_path: (pool) => (batch) => pool.query(WRITE_EVENTS_SQL, writeParameters(batch)),
+  arrays_careful_path: (pool) => (batch) => pool.query(ARRAYS_CAREFUL_PATH, insertParameters(batch)),
   fast_path_given_digest: (pool) => (batch) =>
     pool.query(FAST_PATH_GIVEN_DIGEST, [...insertParameters(batch), batch.map(coreDigest)]),
+  fast_path: (pool) => (batch) => pool.query(WRITE_NEW_EVENTS_SQL, writeParameters(batch)),
+  arrays_twice_fast_path: (pool) => (batch) => pool.query(twice(FROM_ARRAYS), insertParameters(batch)),
+  arrays_once_fast_path: (pool) => (batch) => pool.query(once(FROM_ARRAYS), insertParameters(batch)),
+  json_twice_fast_path: (pool) => (batch) => pool.query(twice(FROM_JSON), writeParameters(batch)),
+  jsonb_twice_fast_path: (pool) => (batch) => pool.query(twice(FROM_JSONB), writeParameters(batch)),
+  jsonb_once_fast_path: (pool) => (batch) => pool.query(once(FROM_JSONB), writeParameters(batch)),
+  short_keys_fast_path: (pool) => (batch) => pool.query(once(FROM_SHORT_KEYS), shortKeyRows(batch)),
+  jsonb_elements_fast_path: (pool) => (batch) => pool.query(once(FROM_JSONB_ELEMENTS), writeParameters(batch)),
   product: (pool) => {
     const store = new PgEventStore(pool);
     return (batch) => store.write(batch);
@@ -115,10 +176,32 @@ const VARIANTS: Record<string, Write> = {
 };
 
 /** Plain inserts with no fallback: a held id is an error. */
-const FAILS_ON_RESEND = new Set(['plain_insert', 'fast_path_given_digest']);
+const FAILS_ON_RESEND = new Set([
+  'plain_insert',
+  'fast_path_given_digest',
+  'fast_path',
+  'arrays_twice_fast_path',
+  'arrays_once_fast_path',
+  'json_twice_fast_path',
+  'jsonb_twice_fast_path',
+  'jsonb_once_fast_path',
+  'short_keys_fast_path',
+  'jsonb_elements_fast_path',
+]);
+
+/** CPU time a local backend has run, in µs (its schedstat, ns resolution), or NaN when /proc does not show it. */
+function backendCpuUs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 interface Lane {
   label: string;
+  /** The writer connection's backend: where the statement's PostgreSQL CPU is spent. */
+  backendPid: number;
   db: BenchDatabase;
   pool: pg.Pool;
   write: (batch: readonly StoredEvent[]) => Promise<unknown>;
@@ -128,6 +211,7 @@ async function main() {
   const { values } = parseArgs({
     options: {
       events: { type: 'string', default: '40000' },
+      'per-message': { type: 'string', default: '100' },
       rounds: { type: 'string', default: '3' },
       variants: { type: 'string', default: Object.keys(VARIANTS).join(',') },
     },
@@ -135,21 +219,35 @@ async function main() {
   const total = Number(values.events);
   const labels = values.variants.split(',');
   for (const label of labels) if (!VARIANTS[label]) throw new Error(`unknown variant ${label}`);
-  const batches = writerBatches(createRandom(1), createFleet(5000), total, 100, Date.now());
+  const batches = writerBatches(createRandom(1), createFleet(5000), total, Number(values['per-message']), Date.now());
   const server = await startBenchServer();
   const samples: Record<string, number[]> = {};
   const resends: Record<string, number[]> = {};
+  /** Node.js CPU (user + system) spent in each variant's writes, and the events they wrote: per event, the mean. */
+  const cpu: Record<string, { us: number; events: number }> = {};
+  /** The same for the PostgreSQL backend of the variant's connection (local server only). */
+  const pgCpu: Record<string, number> = {};
   const open = async (label: string): Promise<Lane> => {
     const db = await server.createDatabase(label);
     await prepareTable(db, batches.flat());
     const pool = createPool({ connectionString: db.writerUrl, max: 1 });
-    return { label, db, pool, write: VARIANTS[label]!(pool) };
+    const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { label, db, pool, backendPid: rows[0]!.pid, write: VARIANTS[label]!(pool) };
   };
   const timed = async (lane: Lane, batch: readonly StoredEvent[], into: Record<string, number[]>) => {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const pgBefore = backendCpuUs(lane.backendPid);
     await lane.write(batch);
+    const used = process.cpuUsage(cpuBefore);
+    const pgUsed = backendCpuUs(lane.backendPid) - pgBefore;
     const ms = performance.now() - started;
     into[lane.label] = [...(into[lane.label] ?? []), ms];
+    if (into === samples) {
+      const spent = cpu[lane.label] ?? { us: 0, events: 0 };
+      cpu[lane.label] = { us: spent.us + used.user + used.system, events: spent.events + batch.length };
+      pgCpu[lane.label] = (pgCpu[lane.label] ?? 0) + pgUsed;
+    }
   };
   try {
     for (let round = 0; round < Number(values.rounds); round++) {
@@ -158,6 +256,11 @@ async function main() {
       try {
         for (let i = 0; i < batches.length; i++)
           for (const lane of i % 2 === 0 ? lanes : [...lanes].reverse()) await timed(lane, batches[i]!, samples);
+        // The backend CPU figures hold if each lane kept its connection (a failed query would have replaced it).
+        for (const lane of lanes) {
+          const { rows } = await lane.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          if (rows[0]!.pid !== lane.backendPid) throw new Error(`${lane.label} changed connections`);
+        }
         // A redelivered batch: every id held, with the same content (a no-op for every variant).
         for (let i = 0; i < Math.min(10, batches.length); i++)
           for (const lane of lanes) if (!FAILS_ON_RESEND.has(lane.label)) await timed(lane, batches[i]!, resends);
@@ -178,12 +281,14 @@ async function main() {
   }
   const base = median(samples['pre_008'] ?? samples[labels[0]!]!);
   const lines = [
-    '| variant | median ms per batch | rows/s | vs pre_008 | redelivered batch median ms |',
-    '|---|---|---|---|---|',
+    '| variant | median ms per batch | rows/s | vs pre_008 | Node CPU µs per event | PostgreSQL backend CPU µs per event | redelivered batch median ms |',
+    '|---|---|---|---|---|---|---|',
     ...labels.map((label) => {
       const ms = median(samples[label]!);
       const rowsPerS = Math.round((batches[0]!.length * 1000) / ms);
-      return `| ${label} | ${ms.toFixed(2)} | ${rowsPerS} | ${(base / ms).toFixed(2)} | ${resends[label] ? median(resends[label]).toFixed(2) : '—'} |`;
+      const cpuPerEvent = (cpu[label]!.us / cpu[label]!.events).toFixed(1);
+      const pgPerEvent = (pgCpu[label]! / cpu[label]!.events).toFixed(1);
+      return `| ${label} | ${ms.toFixed(2)} | ${rowsPerS} | ${(base / ms).toFixed(2)} | ${cpuPerEvent} | ${pgPerEvent} | ${resends[label] ? median(resends[label]).toFixed(2) : '—'} |`;
     }),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

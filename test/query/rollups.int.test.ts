@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
 import { rollUpEventCounts } from '../../shared/adapters/postgres/event-counts.ts';
-import { insertParameters, WRITE_EVENTS_SQL, WRITE_NEW_EVENTS_SQL } from '../../shared/adapters/postgres/event-rows.ts';
+import { WRITE_EVENTS_SQL, WRITE_NEW_EVENTS_SQL, writeParameters } from '../../shared/adapters/postgres/event-rows.ts';
 import { runMaintenance } from '../../shared/adapters/postgres/maintenance/maintain.ts';
 import { ensureMonthPartitions } from '../../shared/adapters/postgres/partitions.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
@@ -173,10 +173,10 @@ describe('concurrent writers', () => {
     const b = await writerPool.connect();
     try {
       await a.query('BEGIN');
-      await a.query(WRITE_NEW_EVENTS_SQL, insertParameters(batch(5)));
+      await a.query(WRITE_NEW_EVENTS_SQL, writeParameters(batch(5)));
       // A's transaction is open with deltas for the same hour and keys: B and a roll-up must not wait for it.
       await b.query(`SET lock_timeout = '300ms'`);
-      await b.query(WRITE_NEW_EVENTS_SQL, insertParameters(batch(7)));
+      await b.query(WRITE_NEW_EVENTS_SQL, writeParameters(batch(7)));
       await db.pool.query(`SET lock_timeout = '300ms'`);
       expect(await rollUpEventCounts(db.pool)).toBeGreaterThan(0);
       expect((await count())[0]?.count).toBe(before + 7);
@@ -270,9 +270,9 @@ describe("the writer's real statements", () => {
   it('count only what WRITE_EVENTS_SQL claims when another writer claimed the same ids first', async () => {
     const before = await total();
     const events = batch(5, 3);
-    await writerPool.query(WRITE_NEW_EVENTS_SQL, insertParameters(events.slice(0, 3)));
+    await writerPool.query(WRITE_NEW_EVENTS_SQL, writeParameters(events.slice(0, 3)));
     // ON CONFLICT DO NOTHING on event_ids: the three held ids are not inserted into events, so not counted.
-    const { rows } = await writerPool.query(WRITE_EVENTS_SQL, insertParameters(events));
+    const { rows } = await writerPool.query(WRITE_EVENTS_SQL, writeParameters(events));
     expect(rows).toHaveLength(2);
     expect(await total()).toBe(before + 5);
   });

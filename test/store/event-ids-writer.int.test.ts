@@ -5,6 +5,7 @@ import {
   insertParameters,
   WRITE_EVENTS_SQL,
   WRITE_NEW_EVENTS_SQL,
+  writeParameters,
 } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
@@ -74,7 +75,7 @@ describe("the writer's claims in event_ids", () => {
       const client = await other.connect();
       try {
         await client.query('BEGIN');
-        await client.query(sql, insertParameters([mine]));
+        await client.query(sql, writeParameters([mine]));
         const second = store.write([theirs]);
         await new Promise((resolve) => setTimeout(resolve, 200));
         await client.query('COMMIT');
@@ -96,7 +97,7 @@ describe("the writer's claims in event_ids", () => {
     const client = await other.connect();
     try {
       await client.query('BEGIN');
-      await client.query(WRITE_NEW_EVENTS_SQL, insertParameters([theirs]));
+      await client.query(WRITE_NEW_EVENTS_SQL, writeParameters([theirs]));
       // The stored id, first in id order, fails the one-statement write at once; the lookup that follows cannot see
       // the uncommitted claim, so the fallback's claim waits for it, and the comparison runs after.
       const second = store.write([{ ...stored, receivedAt: '2026-05-12T00:00:00.000Z' }, mine]);
@@ -120,13 +121,13 @@ describe("the writer's claims in event_ids", () => {
       // The first writer holds the lower id; the second, given the higher first, must wait for the lower before
       // taking the higher, or the first writer's next claim (the higher) would close a cycle.
       await client.query('BEGIN');
-      await client.query(WRITE_NEW_EVENTS_SQL, insertParameters([low]));
+      await client.query(WRITE_NEW_EVENTS_SQL, writeParameters([low]));
       const second = store.write([
         { ...high, ...at },
         { ...low, ...at },
       ]);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await client.query(WRITE_NEW_EVENTS_SQL, insertParameters([high]));
+      await client.query(WRITE_NEW_EVENTS_SQL, writeParameters([high]));
       await client.query('COMMIT');
       expect(await second).toEqual({
         inserted: [],

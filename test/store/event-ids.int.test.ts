@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSERT_EVENTS_SQL, insertParameters, WRITE_EVENTS_SQL } from '../../shared/adapters/postgres/event-rows.ts';
+import {
+  INSERT_EVENTS_SQL,
+  insertParameters,
+  WRITE_EVENTS_SQL,
+  writeParameters,
+} from '../../shared/adapters/postgres/event-rows.ts';
 import { migrate } from '../../shared/adapters/postgres/migrate.ts';
 import { MIGRATIONS } from '../../shared/adapters/postgres/migrations/index.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
@@ -126,7 +131,7 @@ describe('event ids', () => {
     try {
       // The first writer's statement has claimed the id, uncommitted; the second waits on it, then reads the holder.
       await client.query('BEGIN');
-      await client.query(WRITE_EVENTS_SQL, insertParameters([mine]));
+      await client.query(WRITE_EVENTS_SQL, writeParameters([mine]));
       const second = store.write([theirs]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       await client.query('COMMIT');

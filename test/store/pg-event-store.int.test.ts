@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSERT_EVENTS_SQL, insertParameters } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { PgQueryStore } from '../../shared/adapters/postgres/pg-query-store.ts';
 import type { StoredEvent } from '../../shared/core/domain/event.ts';
+import { escapeForQueue } from '../../shared/core/ingest/packing.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { storedEvent } from '../support/events.ts';
 
@@ -48,6 +50,124 @@ describe('PgEventStore.insert', () => {
     const minimal = storedEvent({ entity, occurredAt: '2026-05-31T21:00:00.000Z' });
     expect(await store.insert([full, minimal])).toHaveLength(2);
     expect((await listOf(entity)).events).toStrictEqual([full, minimal]);
+  });
+
+  describe('stores each value as the column arrays it replaced did (one JSON batch parameter)', () => {
+    const entity = { type: 'container', id: 'c-😀-"q"\\{b},NULL' };
+    /** Ids take no whitespace and no ':'; principals and payloads take anything storable. */
+    const id = 'ünïcødé-日本語-e\u0301-\ufffd-\u{10fffd}-👩\u200d🔧-"q"\\{b},NULL';
+    const text = 'ünïcødé 日本語 e\u0301 \ufffd \u{10fffd} 👩\u200d🔧 "q" \\ {b}, NULL \t\n\u0001\u001f\u007f';
+    /** Parsed from the queue's JSON, whose astral characters are surrogate-pair escapes (escapeForQueue). */
+    const fromQueue = (event: StoredEvent): StoredEvent => {
+      const json = escapeForQueue(JSON.stringify(event));
+      expect(json).toContain('\\ud83d\\ude00');
+      return JSON.parse(json) as StoredEvent;
+    };
+    const tricky = () =>
+      fromQueue(
+        storedEvent({
+          type: 'container.weight.captured',
+          severity: 'WARNING',
+          occurredAt: '2026-05-31T23:59:59.999Z',
+          receivedAt: '2026-06-01T00:00:00.001Z',
+          entity,
+          related: [{ type: 'bay', id }],
+          actor: { type: 'user', id: 'älice-😀' },
+          source: { channel: 'http', principal: text, clientId: '', ip: '2001:db8::1' },
+          payload: {
+            [text]: text,
+            big: 'x😀'.repeat(16_000),
+            numbers: [0, -0, 0.1, 1e300, -5e-324, 2 ** 53, -(2 ** 31)],
+            empty: { list: [], object: {}, string: '', nil: null },
+          },
+          traceId: '0af7651916cd43dd8448eb211c80319c',
+          spanId: 'b7ad6b7169203331',
+          causationId: '0196B8A4-0000-7000-8000-00000000CAFE',
+        }),
+      );
+    /** Instants spelled with an offset and with more than milliseconds: past the schema, as the store takes them. */
+    const offsets = () =>
+      ({
+        ...storedEvent({ entity, payload: { emoji: '😀' } }),
+        occurredAt: '2026-06-01T01:30:00.1234+02:00',
+        receivedAt: '2026-05-31T19:30:00.5-04:00',
+      }) as StoredEvent;
+    const minimal = () => storedEvent({ entity, occurredAt: '2026-05-31T20:00:00.000Z' });
+
+    /** Each event's row (but its id) and digest, next to its twin's, written under another id as the arrays did. */
+    const rowsOf = async (events: readonly StoredEvent[]) => {
+      const twins = events.map((event) => ({ ...event, id: storedEvent().id }));
+      await db.pool.query(INSERT_EVENTS_SQL, insertParameters(twins));
+      const { rows } = await db.pool.query(
+        `SELECT e.id::text, to_jsonb(e) - 'id' AS row, e.payload::text AS payload_text,
+                audit_event_digest(e.entity_type, e.entity_id, e.type, e.severity, e.occurred_at, e.related, e.actor,
+                  e.source_channel, e.source_principal, e.payload, e.trace_id, e.span_id, e.causation_id) AS digest,
+                i.digest AS held_digest
+           FROM events e LEFT JOIN event_ids i USING (id) WHERE e.id = ANY($1::uuid[])`,
+        [[...events, ...twins].map((event) => event.id)],
+      );
+      const byId = new Map(rows.map((row) => [row.id as string, row]));
+      return events.map((event, i) => ({
+        written: byId.get(event.id.toLowerCase()),
+        twin: byId.get(twins[i]!.id),
+      }));
+    };
+    const expectSameAsTwins = (pairs: Awaited<ReturnType<typeof rowsOf>>) => {
+      for (const { written, twin } of pairs) {
+        expect(written.row).toStrictEqual(twin.row);
+        expect(written.payload_text).toBe(twin.payload_text);
+        // The digest it was claimed with is the one migration 008 computes from the stored row.
+        expect(written.held_digest).toStrictEqual(written.digest);
+        expect(written.digest).toStrictEqual(twin.digest);
+      }
+    };
+
+    it('on the fast path, byte for byte, with digests that match the stored rows', async () => {
+      const events = [tricky(), offsets(), minimal()];
+      expect(await store.write(events)).toEqual({ inserted: events, conflicts: [] });
+      const pairs = await rowsOf(events);
+      expectSameAsTwins(pairs);
+      expect(pairs[0]!.written.row).toMatchObject({
+        entity_id: entity.id,
+        actor: 'user:älice-😀',
+        source_principal: tricky().source.principal,
+        source_client_id: '',
+        causation_id: '0196b8a4-0000-7000-8000-00000000cafe',
+      });
+      expect(pairs[0]!.written.row.payload.big).toHaveLength(48_000);
+      expect(pairs[1]!.written.row).toMatchObject({
+        occurred_at: '2026-05-31T23:30:00.123+00:00',
+        received_at: '2026-05-31T23:30:00.5+00:00',
+      });
+      expect(pairs[2]!.written.row).toMatchObject({
+        source_client_id: null,
+        source_ip: null,
+        trace_id: null,
+        span_id: null,
+        causation_id: null,
+      });
+      // A resend of them all, compared with what their ids hold (HELD_EVENTS_SQL), is a no-op.
+      expect(await store.write(events.map(fromQueue))).toEqual({ inserted: [], conflicts: [] });
+    });
+
+    it('on the path for a batch with a held id (WRITE_EVENTS_SQL), and tells a changed byte from a resend', async () => {
+      const held = tricky();
+      await store.write([held]);
+      const events = [held, tricky(), offsets(), minimal()];
+      const changed = { ...held, payload: { ...held.payload, big: `${held.payload['big']}.` } };
+      expect(await store.write([...events, changed])).toEqual({
+        inserted: events.slice(1),
+        conflicts: [{ index: 4, storedOccurredAt: held.occurredAt }],
+      });
+      expectSameAsTwins(await rowsOf(events));
+    });
+
+    it('refuses a lone surrogate in a text column instead of storing U+FFFD for it', async () => {
+      const lone = storedEvent({ entity: { type: 'robot', id: 'r-\ud800' } });
+      await expect(store.write([lone])).rejects.toMatchObject({ code: '22P02' });
+      const { rows } = await db.pool.query('SELECT 1 FROM events WHERE id = $1', [lone.id]);
+      expect(rows).toHaveLength(0);
+    });
   });
 
   it('skips a redelivered batch, and the already stored part of a mixed one', async () => {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertParameters, WRITE_NEW_EVENTS_SQL } from '../../shared/adapters/postgres/event-rows.ts';
+import { WRITE_NEW_EVENTS_SQL, writeParameters } from '../../shared/adapters/postgres/event-rows.ts';
 import { migrate } from '../../shared/adapters/postgres/migrate.ts';
 import { MIGRATIONS } from '../../shared/adapters/postgres/migrations/index.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
@@ -56,7 +56,7 @@ describe('migration 010_event_log', () => {
     try {
       await client.query('BEGIN');
       await db.pool.query(`SELECT audit_ensure_month_partition('2026-05-01')`);
-      await client.query(WRITE_NEW_EVENTS_SQL, insertParameters(batch));
+      await client.query(WRITE_NEW_EVENTS_SQL, writeParameters(batch));
       xid = (await client.query('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid;
       await client.query('COMMIT');
     } finally {

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateLocalSigner } from '../../shared/adapters/crypto/local-signer.ts';
 import { FileObjectStore } from '../../shared/adapters/files/file-store.ts';
-import { insertParameters, WRITE_NEW_EVENTS_SQL } from '../../shared/adapters/postgres/event-rows.ts';
+import { WRITE_NEW_EVENTS_SQL, writeParameters } from '../../shared/adapters/postgres/event-rows.ts';
 import { PgEventStore } from '../../shared/adapters/postgres/pg-event-store.ts';
 import { PgLogStore } from '../../shared/adapters/postgres/pg-log-store.ts';
 import { createPool } from '../../shared/adapters/postgres/pool.ts';
@@ -77,7 +77,7 @@ async function sealUntil(count: number): Promise<SealResult> {
 async function openWrite(events: readonly StoredEvent[]) {
   const client = await writers[3]!.connect();
   await client.query('BEGIN');
-  await client.query(WRITE_NEW_EVENTS_SQL, insertParameters(events));
+  await client.query(WRITE_NEW_EVENTS_SQL, writeParameters(events));
   let open = true;
   return {
     /** Commits or rolls back; a second call does nothing. */

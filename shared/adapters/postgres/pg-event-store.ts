@@ -5,9 +5,9 @@ import type { EventWriter, IdConflict, WriteResult } from '../../core/ports/even
 import {
   HELD_EVENTS_SQL,
   type HeldRow,
-  insertParameters,
   WRITE_EVENTS_SQL,
   WRITE_NEW_EVENTS_SQL,
+  writeParameters,
 } from './event-rows.ts';
 import { ensureIngestPartitions } from './partitions.ts';
 
@@ -66,7 +66,7 @@ export class PgEventStore implements EventWriter {
   ): Promise<number[]> {
     const batch = firsts.map((index) => events[index]!);
     try {
-      await this.withPartitions(batch, () => this.pool.query(WRITE_NEW_EVENTS_SQL, insertParameters(batch)));
+      await this.withPartitions(batch, () => this.pool.query(WRITE_NEW_EVENTS_SQL, writeParameters(batch)));
       return [...firsts];
     } catch (error) {
       // Still no partition once the new ids' months exist: a held id's month was archived (whichever of its two
@@ -78,7 +78,7 @@ export class PgEventStore implements EventWriter {
     if (fresh.length === 0) return [];
     const freshEvents = fresh.map((index) => events[index]!);
     const { rows } = await this.withPartitions(freshEvents, () =>
-      this.pool.query<{ id: string }>(WRITE_EVENTS_SQL, insertParameters(freshEvents)),
+      this.pool.query<{ id: string }>(WRITE_EVENTS_SQL, writeParameters(freshEvents)),
     );
     const claimed = new Set(rows.map((row) => row.id));
     return fresh.filter((index) => claimed.has(events[index]!.id.toLowerCase()));
@@ -119,7 +119,7 @@ export class PgEventStore implements EventWriter {
     if (indexes.length === 0) return new Map();
     const { rows } = await this.pool.query<HeldRow>(
       HELD_EVENTS_SQL,
-      insertParameters(indexes.map((index) => events[index]!)),
+      writeParameters(indexes.map((index) => events[index]!)),
     );
     return new Map(rows.map((row) => [indexes[row.ord - 1]!, row]));
   }

@@ -3,8 +3,8 @@
  * so anything the queue or the database would refuse or alter is refused at ingest with a reason instead.
  *
  * - U+0000 (NUL): PostgreSQL `text` and `jsonb` cannot hold it, in a value or in an object key.
- * - Lone surrogates (U+D800–U+DFFF not in a pair): not Unicode characters; `jsonb` refuses their `\uD800` escapes and
- *   a `text` parameter would be sent as U+FFFD, a different string.
+ * - Lone surrogates (U+D800–U+DFFF not in a pair): not Unicode characters; PostgreSQL's JSON refuses their `\uD800`
+ *   escapes, in `jsonb` and in the writer's batch (one JSON parameter, so in a `text` column too).
  * - Non-characters (U+FDD0–U+FDEF and U+xFFFE/U+xFFFF in every plane): reserved by Unicode for internal use; SQS
  *   refuses U+FFFE and U+FFFF in a message body.
  * - Numbers JSON reads as infinite (e.g. `1e400`): a double cannot hold them, and they would be stored as `null`.
