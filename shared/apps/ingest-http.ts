@@ -1,5 +1,6 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createSqsClient } from '../adapters/sqs/client.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { httpEmitterRoles } from '../core/access/emitters.ts';
 import { hasAnyRole, principalFromClaims } from '../core/access/principal.ts';
@@ -89,7 +90,7 @@ export function createIngestHttpHandler({ queue, catalog, clock = systemClock }:
 export function ingestHttpFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
   return composeIngestHttp({
-    sqs: traced(new SQSClient({})),
+    sqs: traced(createSqsClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   });

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../adapters/sqs/client.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { INGEST_METRICS } from '../core/contracts/metrics.ts';
 import type { EventCatalog } from '../core/domain/catalog.ts';
@@ -63,7 +63,7 @@ export function createIngestIotHandler({ queue, catalog }: IngestIotDeps) {
 export function ingestIotFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
   return composeIngestIot({
-    sqs: traced(new SQSClient({})),
+    sqs: traced(createSqsClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   });

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
+import { createSqsClient } from '../adapters/sqs/client.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import type { EventCatalog } from '../core/domain/catalog.ts';
 import { interactionFromAccessLog } from '../core/interactions/access-log.ts';
@@ -64,7 +64,7 @@ export function createInteractionLogHandler({
 export function interactionLogFromEnvironment() {
   const config = loadConfig({ QUEUE_URL: queueUrl });
   return composeInteractionLog({
-    sqs: traced(new SQSClient({})),
+    sqs: traced(createSqsClient({})),
     queueUrl: config.QUEUE_URL,
     catalog: catalogFromEnv(),
   });

@@ -1,7 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import { PgQueryStore } from '../adapters/postgres/pg-query-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
 import { PgSavedViews } from '../adapters/postgres/saved-views.ts';
 import { readCursorSecret } from '../adapters/secrets-manager/cursor-secret.ts';
+import { createSqsClient } from '../adapters/sqs/client.ts';
 import { SqsEventQueue } from '../adapters/sqs/sqs-queue.ts';
 import { mayAccess, QUERY_ROUTES, type QueryRoute } from '../core/access/policy.ts';
 import { principalFromClaims } from '../core/access/principal.ts';
@@ -146,7 +146,7 @@ export function queryApiFromEnvironment() {
   const athena = workGroup && database ? { workGroup, database, timeoutMs: 20_000 } : undefined;
   const athenaClient = athena && traced(new AthenaClient({}));
   const pool = createPool({ ...databaseOptionsFromEnv(), max: 2 });
-  const sqs = traced(new SQSClient({}));
+  const sqs = traced(createSqsClient({}));
   // Bounded: GET /operations answers within API Gateway's 30 s, with CloudWatch's figures null if it cannot.
   const cloudwatch = traced(
     new CloudWatchClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } }),

@@ -1,11 +1,12 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type pg from 'pg';
 import { z } from 'zod';
 import { IotAlertPublisher } from '../adapters/iot/iot-publisher.ts';
 import { PgEventStore } from '../adapters/postgres/pg-event-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../adapters/postgres/pool.ts';
+import { createSqsClient } from '../adapters/sqs/client.ts';
 import { SqsDeadLetterQueue } from '../adapters/sqs/sqs-queue.ts';
 import { CRITICAL_ALERT_TOPIC } from '../core/contracts/alerts.ts';
 import type { AlertPublisher } from '../core/ports/alerts.ts';
@@ -58,7 +59,7 @@ export function writerFromEnvironment() {
   });
   return composeWriter({
     pool: createPool({ ...databaseOptionsFromEnv(), max: 2 }),
-    sqs: traced(new SQSClient({})),
+    sqs: traced(createSqsClient({})),
     deadLetterQueueUrl: config.DLQ_URL,
     alerts: IotAlertPublisher.fromEnvironment(),
     alertTopic: config.ALERT_TOPIC,

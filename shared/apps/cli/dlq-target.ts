@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { lambdaIngestInvoker } from '../../adapters/lambda/ingest-invoker.ts';
+import { createSqsClient } from '../../adapters/sqs/client.ts';
 import { SqsHoldingQueue } from '../../adapters/sqs/holding-queue.ts';
 import { SqsEventQueue } from '../../adapters/sqs/sqs-queue.ts';
 import { eventsDeadLetters } from '../../core/dlq/events-dlq.ts';
@@ -78,7 +79,7 @@ export async function dlqTarget(location: DlqLocation, env: NodeJS.ProcessEnv = 
       IOT_FAILURES_URL: location.iotFailuresUrl ?? env.IOT_FAILURES_URL,
       IOT_INGEST_FUNCTION: location.iotIngestFunction ?? env.IOT_INGEST_FUNCTION,
     });
-    const sqs = new SQSClient({});
+    const sqs = createSqsClient({});
     const lambda = new LambdaClient({});
     return target(
       `the IoT on-failure queue ${config.IOT_FAILURES_URL}`,
@@ -97,7 +98,7 @@ export async function dlqTarget(location: DlqLocation, env: NodeJS.ProcessEnv = 
   };
   if (urls.QUEUE_URL || urls.DLQ_URL) {
     const config = loadConfig(eventsShape, urls);
-    return eventsTarget(new SQSClient({}), config.QUEUE_URL, config.DLQ_URL);
+    return eventsTarget(createSqsClient({}), config.QUEUE_URL, config.DLQ_URL);
   }
   const info = await readStackInfo(resolve(location.dataDir ?? env.DATA_DIR ?? '.data'));
   return eventsTarget(localSqsClient(info), info.queueUrl, info.deadLetterQueueUrl);

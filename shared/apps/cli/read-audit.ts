@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type pg from 'pg';
 import { PgEventStore } from '../../adapters/postgres/pg-event-store.ts';
 import { createPool, databaseOptionsFromEnv } from '../../adapters/postgres/pool.ts';
+import { createSqsClient } from '../../adapters/sqs/client.ts';
 import { SqsEventQueue } from '../../adapters/sqs/sqs-queue.ts';
 import type { Access, AccessAuditor } from '../../core/ports/query.ts';
 import { EventAccessAuditor, QueueAccessAuditor, recordOrRefuse } from '../../core/query/access-auditor.ts';
@@ -29,7 +29,7 @@ export interface CliAudit {
 export async function cliAccessAuditor(env: NodeJS.ProcessEnv = process.env, pool?: pg.Pool): Promise<CliAudit> {
   const catalog = catalogFromEnv(env);
   if (env.QUEUE_URL) {
-    const sqs = new SQSClient({});
+    const sqs = createSqsClient({});
     return {
       auditor: new QueueAccessAuditor(new SqsEventQueue(sqs, env.QUEUE_URL), catalog),
       where: `the queue ${env.QUEUE_URL}`,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../adapters/sqs/client.ts';
 import { MAX_RECEIVE_COUNT } from '../../core/contracts/queue.ts';
 import { type DurableSqs, startDurableSqs } from './durable-sqs.ts';
 import { type JournalEntry, QueueJournal } from './queue-journal.ts';
@@ -82,7 +83,7 @@ export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOpti
 }
 
 export function sqsClient(endpoint: string): SQSClient {
-  return new SQSClient({
+  return createSqsClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

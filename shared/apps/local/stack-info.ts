@@ -1,7 +1,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { createSqsClient } from '../../adapters/sqs/client.ts';
 
 /**
  * `DATA_DIR/stack.json`: where a running `trail start` listens, so other `trail` commands (`trail dlq`) find it
@@ -84,7 +85,7 @@ export function withoutCredentials(url: string): string {
 
 /** An SQS client for the stack's endpoint (fauxqs takes any credentials). */
 export function localSqsClient(info: Pick<StackInfo, 'sqsEndpoint'>): SQSClient {
-  return new SQSClient({
+  return createSqsClient({
     endpoint: info.sqsEndpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
