@@ -10,3 +10,12 @@ import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 export function createSqsClient(config: SQSClientConfig = {}): SQSClient {
   return new SQSClient({ cacheMiddleware: true, ...config });
 }
+
+/** A client of the local stack's SQS endpoint (`trail start`): any region and credentials do; nothing checks them. */
+export function localEndpointSqsClient(endpoint: string): SQSClient {
+  return createSqsClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}

@@ -18,19 +18,19 @@ export interface ArchiveQueryConfig {
   GLUE_DATABASE?: string | undefined;
 }
 
+/** The Athena client and where its queries run, for an s3:// archive; fails naming what is not set. */
+function athenaOf(config: ArchiveQueryConfig): [AthenaClient, { workGroup: string; database: string }] {
+  if (!config.ATHENA_WORKGROUP || !config.GLUE_DATABASE)
+    throw new Error(`ATHENA_WORKGROUP and GLUE_DATABASE must be set to query ${config.ARCHIVE_URL}`);
+  return [new AthenaClient({}), { workGroup: config.ATHENA_WORKGROUP, database: config.GLUE_DATABASE }];
+}
+
 /** Athena for an s3:// archive (ATHENA_WORKGROUP and GLUE_DATABASE), DuckDB over a local one. */
 export async function archiveQueryEngine(
   config: ArchiveQueryConfig,
   workDirName = `query-${process.pid}`,
 ): Promise<ArchiveQueryEngine> {
-  if (config.ARCHIVE_URL.startsWith('s3://')) {
-    if (!config.ATHENA_WORKGROUP || !config.GLUE_DATABASE)
-      throw new Error(`ATHENA_WORKGROUP and GLUE_DATABASE must be set to query ${config.ARCHIVE_URL}`);
-    return new AthenaArchiveQuery(new AthenaClient({}), {
-      workGroup: config.ATHENA_WORKGROUP,
-      database: config.GLUE_DATABASE,
-    });
-  }
+  if (config.ARCHIVE_URL.startsWith('s3://')) return new AthenaArchiveQuery(...athenaOf(config));
   const store = objectStoreFromUrl(config.ARCHIVE_URL);
   if (!(store instanceof FileObjectStore)) throw new Error(`cannot query ${config.ARCHIVE_URL} locally`);
   return openLocalArchiveQuery(store.root, join(config.ARCHIVE_WORK_DIR, workDirName));
@@ -54,13 +54,6 @@ export async function oneReadArchiveQueryEngine(config: ArchiveQueryConfig): Pro
 
 /** The archive's jobs: Athena query executions for an s3:// archive, DuckDB reads (one engine per read) for a local one. */
 export function archiveJobs(config: ArchiveQueryConfig): ArchiveJobs {
-  if (config.ARCHIVE_URL.startsWith('s3://')) {
-    if (!config.ATHENA_WORKGROUP || !config.GLUE_DATABASE)
-      throw new Error(`ATHENA_WORKGROUP and GLUE_DATABASE must be set to query ${config.ARCHIVE_URL}`);
-    return new AthenaArchiveJobs(new AthenaClient({}), {
-      workGroup: config.ATHENA_WORKGROUP,
-      database: config.GLUE_DATABASE,
-    });
-  }
+  if (config.ARCHIVE_URL.startsWith('s3://')) return new AthenaArchiveJobs(...athenaOf(config));
   return new LocalArchiveJobs(() => oneReadArchiveQueryEngine(config));
 }

@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../../adapters/sqs/client.ts';
 import { MAX_RECEIVE_COUNT } from '../../core/contracts/queue.ts';
 import { type DurableSqs, startDurableSqs } from './durable-sqs.ts';
 import { type JournalEntry, QueueJournal } from './queue-journal.ts';
@@ -80,14 +78,6 @@ export async function startSqsEndpoint({ dataDir, maxBacklogMb }: LocalQueueOpti
       emulator.stop();
     },
   };
-}
-
-export function sqsClient(endpoint: string): SQSClient {
-  return createSqsClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
 }
 
 /** SendMessageBatch's limits: 10 entries, 256 KiB in all (a journaled body is at most one message's size). */

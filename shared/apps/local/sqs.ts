@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { type QueueAges, sqsClient } from './sqs-endpoint.ts';
+import { localEndpointSqsClient } from '../../adapters/sqs/client.ts';
+import type { QueueAges } from './sqs-endpoint.ts';
 import type { LocalQueueOptions } from './sqs-names.ts';
 import type { ToSqsThread } from './sqs-thread.ts';
 import { startWorker } from './worker.ts';
@@ -66,7 +67,7 @@ export async function startLocalQueues(options: LocalQueueOptions): Promise<Loca
     await worker.terminate();
     throw new Error(`the SQS endpoint did not start: ${'error' in ready ? ready.error : ready.type}`);
   }
-  const client = sqsClient(ready.endpoint);
+  const client = localEndpointSqsClient(ready.endpoint);
   let stopping: Promise<void> | undefined;
   // Nothing accepted is lost if the worker dies (the journal is on disk), but ingest can only answer 503 until a
   // restart: say so where the operator looks.

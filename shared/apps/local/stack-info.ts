@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { createSqsClient } from '../../adapters/sqs/client.ts';
+import { localEndpointSqsClient } from '../../adapters/sqs/client.ts';
 
 /**
  * `DATA_DIR/stack.json`: where a running `trail start` listens, so other `trail` commands (`trail dlq`) find it
@@ -83,13 +83,9 @@ export function withoutCredentials(url: string): string {
   return parsed.toString();
 }
 
-/** An SQS client for the stack's endpoint (fauxqs takes any credentials). */
+/** An SQS client for the stack's endpoint. */
 export function localSqsClient(info: Pick<StackInfo, 'sqsEndpoint'>): SQSClient {
-  return createSqsClient({
-    endpoint: info.sqsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  return localEndpointSqsClient(info.sqsEndpoint);
 }
 
 function isAlive(pid: number): boolean {
